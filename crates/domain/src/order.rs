@@ -1,0 +1,411 @@
+//! The export order (信保订单) and its life: Draft → Confirmed → Declared.
+//!
+//! ```text
+//! Draft ──confirm──▶ Confirmed ──attach customs no.──▶ Declared
+//!   (edit anything,     (buyer info frozen;              (everything frozen)
+//!    delete allowed)     lines and links editable)
+//! ```
+
+use crate::code::{Code, FieldError, Invalid};
+use crate::money::{self, Cents};
+use crate::validate::{self, limits};
+use crate::{countries, normalize};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderState {
+    Draft,
+    Confirmed,
+    Declared,
+}
+
+impl OrderState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderState::Draft => "draft",
+            OrderState::Confirmed => "confirmed",
+            OrderState::Declared => "declared",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OrderState> {
+        match s {
+            "draft" => Some(OrderState::Draft),
+            "confirmed" => Some(OrderState::Confirmed),
+            "declared" => Some(OrderState::Declared),
+            _ => None,
+        }
+    }
+
+    /// Whether `action` is allowed in this state.
+    pub fn allows(self, action: Action) -> Result<(), StateError> {
+        use Action::*;
+        use OrderState::*;
+        let allowed = match (self, action) {
+            (Draft, EditBuyer | EditLines | EditLinks | Delete | Confirm) => true,
+            (Draft, AttachCustoms) => false,
+            (Confirmed, EditLines | EditLinks | AttachCustoms) => true,
+            (Confirmed, EditBuyer | Delete | Confirm) => false,
+            (Declared, _) => false,
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(StateError {
+                state: self,
+                action,
+            })
+        }
+    }
+
+    /// The state after `action`, if the action is allowed.
+    pub fn after(self, action: Action) -> Result<OrderState, StateError> {
+        self.allows(action)?;
+        Ok(match action {
+            Action::Confirm => OrderState::Confirmed,
+            Action::AttachCustoms => OrderState::Declared,
+            _ => self,
+        })
+    }
+}
+
+/// Everything a clerk can do to an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    EditBuyer,
+    EditLines,
+    EditLinks,
+    Delete,
+    Confirm,
+    AttachCustoms,
+}
+
+/// An action the order's state forbids. `code()` is stable and names the reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a {} order does not allow {action:?}", state.as_str())]
+pub struct StateError {
+    pub state: OrderState,
+    pub action: Action,
+}
+
+impl StateError {
+    pub fn code(&self) -> &'static str {
+        match (self.state, self.action) {
+            (OrderState::Declared, _) => "order.declared_frozen",
+            (OrderState::Confirmed, Action::EditBuyer) => "order.buyer_frozen",
+            (OrderState::Confirmed, Action::Delete) => "order.delete_confirmed",
+            (OrderState::Confirmed, Action::Confirm) => "order.already_confirmed",
+            (OrderState::Draft, Action::AttachCustoms) => "order.customs_before_confirm",
+            _ => "order.state",
+        }
+    }
+
+    pub const ALL_CODES: &'static [&'static str] = &[
+        "order.declared_frozen",
+        "order.buyer_frozen",
+        "order.delete_confirmed",
+        "order.already_confirmed",
+        "order.customs_before_confirm",
+        "order.state",
+    ];
+}
+
+/// The order form as typed: every field is text, exactly as the clerk left it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OrderForm {
+    pub buyer_name: String,
+    pub passport_no: String,
+    pub country: String,
+    pub total_amount: String,
+    pub lines: Vec<LineForm>,
+}
+
+/// One row of the transaction list (交易清单) as typed. `id` is the stored line's id when
+/// the row was loaded from the store, `None` for a new row.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LineForm {
+    pub id: Option<i64>,
+    pub procurement_no: String,
+    pub merchant_name: String,
+    pub mobile: String,
+    pub order_month: String,
+    pub product_name: String,
+    pub quantity: String,
+    pub packages: String,
+    pub amount: String,
+    pub note: String,
+}
+
+/// A draft's content after parsing: a draft may be incomplete (暂存 any time), so every
+/// field is optional, but whatever is filled in is valid and normalised.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderDraft {
+    pub buyer_name: Option<String>,
+    pub passport_no: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    pub total_cents: Option<Cents>,
+    pub lines: Vec<OrderLineDraft>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLineDraft {
+    pub id: Option<i64>,
+    pub procurement_no: Option<String>,
+    pub merchant_name: Option<String>,
+    pub mobile: Option<String>,
+    /// `YYYY-MM`.
+    pub order_month: Option<String>,
+    pub product_name: Option<String>,
+    pub quantity: Option<i64>,
+    pub packages: Option<i64>,
+    pub amount_cents: Option<Cents>,
+    pub note: Option<String>,
+}
+
+impl OrderLineDraft {
+    /// A row the clerk left entirely empty (ignored rather than stored).
+    pub fn is_blank(&self) -> bool {
+        self.procurement_no.is_none()
+            && self.merchant_name.is_none()
+            && self.mobile.is_none()
+            && self.order_month.is_none()
+            && self.product_name.is_none()
+            && self.quantity.is_none()
+            && self.packages.is_none()
+            && self.amount_cents.is_none()
+            && self.note.is_none()
+    }
+}
+
+/// Runs `f` on the field's text unless it is empty after normalisation.
+fn opt<T>(
+    errors: &mut Vec<FieldError>,
+    field: String,
+    raw: &str,
+    f: impl FnOnce(&str) -> Result<T, Invalid>,
+) -> Option<T> {
+    if normalize::compact(raw).is_empty() {
+        return None;
+    }
+    match f(raw) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            errors.push(e.at(field));
+            None
+        }
+    }
+}
+
+impl OrderForm {
+    /// Parses and validates what is filled in. Empty fields are allowed (a draft); every
+    /// invalid field is reported, not only the first.
+    pub fn parse(&self) -> Result<OrderDraft, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let e = &mut errors;
+        let draft = OrderDraft {
+            buyer_name: opt(e, "buyer_name".into(), &self.buyer_name, |s| {
+                validate::text(s, limits::BUYER_NAME)
+            }),
+            passport_no: opt(
+                e,
+                "passport_no".into(),
+                &self.passport_no,
+                validate::passport,
+            ),
+            country: opt(e, "country".into(), &self.country, |s| {
+                validate::country(s).map(|c| c.alpha2.to_string())
+            }),
+            total_cents: opt(
+                e,
+                "total_amount".into(),
+                &self.total_amount,
+                money::parse_positive,
+            ),
+            lines: self
+                .lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| l.parse(i, e))
+                .filter(|l| !l.is_blank() || l.id.is_some())
+                .collect(),
+        };
+        if errors.is_empty() {
+            Ok(draft)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+impl LineForm {
+    fn parse(&self, index: usize, e: &mut Vec<FieldError>) -> OrderLineDraft {
+        let f = |name: &str| format!("lines[{index}].{name}");
+        OrderLineDraft {
+            id: self.id,
+            procurement_no: opt(e, f("procurement_no"), &self.procurement_no, |s| {
+                validate::text(s, limits::PROCUREMENT_NO).map(|t| t.replace(' ', ""))
+            }),
+            merchant_name: opt(e, f("merchant_name"), &self.merchant_name, |s| {
+                validate::text(s, limits::MERCHANT_NAME)
+            }),
+            mobile: opt(e, f("mobile"), &self.mobile, validate::mobile),
+            order_month: opt(e, f("order_month"), &self.order_month, |s| {
+                validate::month(s).map(|m| m.to_string())
+            }),
+            product_name: opt(e, f("product_name"), &self.product_name, |s| {
+                validate::text(s, limits::PRODUCT_NAME)
+            }),
+            quantity: opt(e, f("quantity"), &self.quantity, validate::positive_int),
+            packages: opt(e, f("packages"), &self.packages, validate::positive_int),
+            amount_cents: opt(e, f("amount"), &self.amount, money::parse_positive),
+            note: opt(e, f("note"), &self.note, |s| {
+                validate::text(s, limits::NOTE)
+            }),
+        }
+    }
+}
+
+/// A merchant order (商户交易订单) as far as linking needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MerchantOrderRef {
+    pub id: String,
+    pub procurement_no: Option<String>,
+    pub merchant_name: String,
+    pub mobile: String,
+}
+
+/// A line and the merchant orders it is linked to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRef<'a> {
+    pub line: &'a OrderLineDraft,
+    pub merchant_orders: Vec<&'a MerchantOrderRef>,
+}
+
+/// Whether a merchant order belongs to the line's merchant: same procurement number when
+/// both have one, otherwise the same mobile number.
+pub fn same_merchant(line: &OrderLineDraft, mo: &MerchantOrderRef) -> bool {
+    match (&line.procurement_no, &mo.procurement_no) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        _ => line.mobile.as_deref() == Some(mo.mobile.as_str()),
+    }
+}
+
+/// Every reason the order cannot be confirmed yet, field by field. Empty means it can.
+///
+/// Requires: buyer name, passport number, destination country and total amount present and
+/// valid; at least one line, each complete; every line linked to at least one merchant order
+/// of the same merchant; the lines' amounts summing exactly to the total.
+pub fn confirm_problems(order: &OrderDraft, links: &[LinkRef<'_>]) -> Vec<FieldError> {
+    let mut p = Vec::new();
+    let missing = |field: &str| {
+        Invalid::new(
+            Code::Required,
+            format!("{field} is required before confirmation"),
+        )
+        .at(field)
+    };
+    if order.buyer_name.is_none() {
+        p.push(missing("buyer_name"));
+    }
+    match &order.passport_no {
+        None => p.push(missing("passport_no")),
+        Some(v) => {
+            if let Err(e) = validate::passport(v) {
+                p.push(e.at("passport_no"));
+            }
+        }
+    }
+    match &order.country {
+        None => p.push(missing("country")),
+        Some(c) if countries::by_alpha2(c).is_none() => p.push(
+            Invalid::new(Code::CountryUnknown, format!("'{c}' is not a country")).at("country"),
+        ),
+        Some(_) => {}
+    }
+    match order.total_cents {
+        None => p.push(missing("total_amount")),
+        Some(c) => {
+            if let Err(e) = money::check_positive(c) {
+                p.push(e.at("total_amount"));
+            }
+        }
+    }
+    if order.lines.is_empty() {
+        p.push(
+            Invalid::new(
+                Code::ConfirmNoLines,
+                "an order needs at least one line of its transaction list",
+            )
+            .at("lines"),
+        );
+    }
+    for (i, line) in order.lines.iter().enumerate() {
+        let f = |name: &str| format!("lines[{i}].{name}");
+        let required = [
+            ("merchant_name", line.merchant_name.is_none()),
+            ("mobile", line.mobile.is_none()),
+            ("order_month", line.order_month.is_none()),
+            ("product_name", line.product_name.is_none()),
+            ("quantity", line.quantity.is_none()),
+            ("packages", line.packages.is_none()),
+            ("amount", line.amount_cents.is_none()),
+        ];
+        for (name, is_missing) in required {
+            if is_missing {
+                p.push(
+                    Invalid::new(Code::Required, format!("line {} needs {name}", i + 1))
+                        .at(f(name)),
+                );
+            }
+        }
+        let linked: Vec<&MerchantOrderRef> = links
+            .iter()
+            .filter(|l| std::ptr::eq(l.line, line))
+            .flat_map(|l| l.merchant_orders.iter().copied())
+            .collect();
+        if linked.is_empty() {
+            p.push(
+                Invalid::new(
+                    Code::ConfirmLineUnlinked,
+                    format!("line {} is not linked to any merchant order", i + 1),
+                )
+                .at(f("links")),
+            );
+        }
+        for mo in linked.iter().filter(|mo| !same_merchant(line, mo)) {
+            p.push(
+                Invalid::new(
+                    Code::ConfirmLinkOtherMerchant,
+                    format!(
+                        "line {} is linked to merchant order {} of another merchant",
+                        i + 1,
+                        mo.id
+                    ),
+                )
+                .at(f("links")),
+            );
+        }
+    }
+    if let Some(total) = order.total_cents {
+        if !order.lines.is_empty() && order.lines.iter().all(|l| l.amount_cents.is_some()) {
+            let sum: Cents = order.lines.iter().filter_map(|l| l.amount_cents).sum();
+            if sum != total {
+                p.push(
+                    Invalid::new(
+                        Code::ConfirmSumMismatch,
+                        format!(
+                            "the lines add up to {sum} USD but the order's total is {total} USD"
+                        ),
+                    )
+                    .at("total_amount"),
+                );
+            }
+        }
+    }
+    p
+}
