@@ -1,0 +1,122 @@
+use std::path::PathBuf;
+use xinbao_domain::{FieldError, StateError};
+
+/// Every way a store operation can fail. [`StoreError::code`] is the stable code the UI and
+/// the CLI branch on; [`StoreError::field_errors`] lists field-by-field problems.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database {path} was written by a newer version of Xinbao Desk (schema {found}; this version knows up to {supported}). Install the newer version; the file was not changed")]
+    DatabaseTooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("{path} is not a Xinbao Desk database; the file was not changed")]
+    NotOurDatabase { path: PathBuf },
+    #[error("profile name '{0}' may only use letters, digits, '-' and '_' (1 to 64 characters)")]
+    BadProfileName(String),
+    #[error("order {0} does not exist")]
+    OrderNotFound(i64),
+    #[error("line {0} does not exist")]
+    LineNotFound(i64),
+    #[error("merchant order {0} is not in the local cache")]
+    MerchantOrderNotFound(String),
+    #[error("merchant order {merchant_order} belongs to another merchant than line {line}")]
+    LinkOtherMerchant { line: i64, merchant_order: String },
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error("{} field(s) are invalid: {}", .0.len(), join(.0))]
+    Invalid(Vec<FieldError>),
+    #[error("the order cannot be confirmed yet: {}", join(.0))]
+    ConfirmBlocked(Vec<FieldError>),
+    #[error("customs declaration number {customs_no} already belongs to order {order}")]
+    CustomsNoTaken { customs_no: String, order: i64 },
+    #[error("the database refused the change ({code}): {message}")]
+    Refused { code: String, message: String },
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
+    #[error("could not update the database schema: {0}")]
+    Migration(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn join(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl StoreError {
+    pub fn code(&self) -> &str {
+        match self {
+            StoreError::DatabaseTooNew { .. } => "store.database_too_new",
+            StoreError::NotOurDatabase { .. } => "store.not_our_database",
+            StoreError::BadProfileName(_) => "store.bad_profile_name",
+            StoreError::OrderNotFound(_) => "order.not_found",
+            StoreError::LineNotFound(_) => "line.not_found",
+            StoreError::MerchantOrderNotFound(_) => "merchant_order.not_found",
+            StoreError::LinkOtherMerchant { .. } => "link.other_merchant",
+            StoreError::State(e) => e.code(),
+            StoreError::Invalid(_) => "invalid",
+            StoreError::ConfirmBlocked(_) => "confirm.blocked",
+            StoreError::CustomsNoTaken { .. } => "customs.taken",
+            StoreError::Refused { code, .. } => code,
+            StoreError::Sqlite(_) => "store.sqlite",
+            StoreError::Migration(_) => "store.migration",
+            StoreError::Io { .. } => "store.io",
+        }
+    }
+
+    /// Every code this type can produce besides the state machine's and the triggers'.
+    pub const CODES: &'static [&'static str] = &[
+        "store.database_too_new",
+        "store.not_our_database",
+        "store.bad_profile_name",
+        "order.not_found",
+        "line.not_found",
+        "merchant_order.not_found",
+        "link.other_merchant",
+        "invalid",
+        "confirm.blocked",
+        "customs.taken",
+        "store.sqlite",
+        "store.migration",
+        "store.io",
+        "audit.append_only",
+        "outbox.immutable",
+        "outbox.unacknowledged",
+    ];
+
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            StoreError::Invalid(e) | StoreError::ConfirmBlocked(e) => e,
+            _ => &[],
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    /// A trigger's `RAISE(ABORT, 'code: message')` becomes [`StoreError::Refused`] with that
+    /// code, so a freeze enforced by the database reads like one enforced by the domain.
+    fn from(e: rusqlite::Error) -> Self {
+        if let rusqlite::Error::SqliteFailure(f, Some(msg)) = &e {
+            if f.code == rusqlite::ErrorCode::ConstraintViolation {
+                if let Some((code, message)) = msg.split_once(": ") {
+                    if !code.contains(' ') && code.contains('.') {
+                        return StoreError::Refused {
+                            code: code.into(),
+                            message: message.into(),
+                        };
+                    }
+                }
+            }
+        }
+        StoreError::Sqlite(e)
+    }
+}

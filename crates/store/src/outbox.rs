@@ -1,0 +1,78 @@
+//! The outbox: every change the platform must hear of, queued in the transaction of the
+//! change, in per-device sequence. Nothing here sends; the sync crate drains it.
+
+use crate::Result;
+use rusqlite::Transaction;
+use serde::Serialize;
+use serde_json::Value;
+
+/// Kinds of queued operations (the `kind` column; the platform contract names them alike).
+pub mod kind {
+    pub const ORDER_CONFIRM: &str = "order.confirm";
+    pub const LINE_UPSERT: &str = "line.upsert";
+    pub const LINE_DELETE: &str = "line.delete";
+    pub const LINK_ADD: &str = "link.add";
+    pub const LINK_REMOVE: &str = "link.remove";
+    pub const ORDER_DECLARE: &str = "order.declare";
+}
+
+pub(crate) fn enqueue(
+    tx: &Transaction<'_>,
+    at: &str,
+    order_id: i64,
+    kind: &str,
+    payload: &Value,
+) -> Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO outbox (op_id, kind, order_id, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute((uuid::Uuid::new_v4().to_string(), kind, order_id, payload.to_string(), at))?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// A queued operation as read back.
+#[derive(Debug, Clone, Serialize)]
+pub struct Operation {
+    pub seq: i64,
+    pub op_id: String,
+    pub kind: String,
+    pub order_id: i64,
+    pub payload: Value,
+    pub created_at: String,
+    pub acked_at: Option<String>,
+    pub verdict: Option<String>,
+}
+
+/// Operations not yet acknowledged by the platform, in sequence order.
+pub fn pending(store: &crate::Store) -> Result<Vec<Operation>> {
+    query(store, "WHERE acked_at IS NULL ORDER BY seq", [])
+}
+
+/// Every operation of one order, in sequence order.
+pub fn for_order(store: &crate::Store, order_id: i64) -> Result<Vec<Operation>> {
+    query(store, "WHERE order_id = ?1 ORDER BY seq", [order_id])
+}
+
+fn query<P: rusqlite::Params>(
+    store: &crate::Store,
+    tail: &str,
+    params: P,
+) -> Result<Vec<Operation>> {
+    let mut stmt = store.conn.prepare(&format!(
+        "SELECT seq, op_id, kind, order_id, payload, created_at, acked_at, verdict FROM outbox {tail}"
+    ))?;
+    let rows = stmt.query_map(params, |r| {
+        let payload: String = r.get(4)?;
+        Ok(Operation {
+            seq: r.get(0)?,
+            op_id: r.get(1)?,
+            kind: r.get(2)?,
+            order_id: r.get(3)?,
+            payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
+            created_at: r.get(5)?,
+            acked_at: r.get(6)?,
+            verdict: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,0 +1,345 @@
+//! The order's life through the store's operations, on a real SQLite file: drafts, audit,
+//! confirmation, links, customs numbers, and the outbox each writes.
+
+mod common;
+use common::*;
+use xinbao_domain::{Code, OrderForm, OrderState};
+use xinbao_store::orders::{self, ListQuery};
+use xinbao_store::{audit, links, outbox, Store, StoreError};
+
+#[test]
+fn draft_round_trips_and_is_audited_with_masked_numbers() {
+    let (_dir, mut store) = temp_store();
+    let mut form = complete_form();
+    form.country = "俄罗斯".into();
+    form.passport_no = " e1234 5678 ".into();
+    let id = orders::create_draft(&mut store, ACTOR, &form).unwrap();
+    let d = orders::get(&store, id).unwrap();
+    assert_eq!(d.state, OrderState::Draft);
+    assert_eq!(d.passport_no.as_deref(), Some("E12345678"));
+    assert_eq!(d.country.as_deref(), Some("RU"));
+    assert_eq!(d.total_cents, Some(150_000));
+    assert_eq!(d.lines.len(), 2);
+    assert_eq!(d.lines[1].line.merchant_name.as_deref(), Some("李四"));
+
+    let history = audit::for_order(&store, id).unwrap();
+    assert_eq!(history.len(), 3, "order + two lines");
+    assert_eq!(history[0].action, "create");
+    assert_eq!(history[0].actor, ACTOR);
+    assert_eq!(
+        history[0].after.as_ref().unwrap()["passport_no"],
+        "E123****78"
+    );
+    assert_eq!(history[1].after.as_ref().unwrap()["mobile"], "138****8000");
+    let raw: String = store
+        .connection()
+        .query_row("SELECT group_concat(after_json) FROM audit_log", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(
+        !raw.contains("E12345678") && !raw.contains("13800138000"),
+        "no personal number in the audit log: {raw}"
+    );
+    assert_eq!(
+        outbox::pending(&store).unwrap().len(),
+        0,
+        "drafts stay on this machine"
+    );
+
+    // Saving the same form again changes nothing and writes nothing.
+    let before = count(&store, "SELECT count(*) FROM audit_log");
+    let same = form_of(&store, id);
+    let out = orders::save(&mut store, ACTOR, id, &same).unwrap();
+    assert_eq!(out, orders::SaveOutcome::default());
+    assert_eq!(count(&store, "SELECT count(*) FROM audit_log"), before);
+}
+
+#[test]
+fn save_diffs_lines_and_reports_every_invalid_field_without_writing() {
+    let (_dir, mut store) = temp_store();
+    let id = orders::create_draft(&mut store, ACTOR, &complete_form()).unwrap();
+    let mut form = form_of(&store, id);
+    form.lines[0].quantity = "120".into();
+    form.lines.remove(1);
+    form.lines.push(line("王五", "13700137000", "500"));
+    let out = orders::save(&mut store, ACTOR, id, &form).unwrap();
+    assert_eq!(
+        (out.lines_added, out.lines_updated, out.lines_removed),
+        (1, 1, 1)
+    );
+    let d = orders::get(&store, id).unwrap();
+    let names: Vec<_> = d
+        .lines
+        .iter()
+        .map(|l| l.line.merchant_name.clone().unwrap())
+        .collect();
+    assert_eq!(names, ["张三", "王五"]);
+    assert_eq!(d.lines[0].line.quantity, Some(120));
+
+    let audit_rows = count(&store, "SELECT count(*) FROM audit_log");
+    let mut bad = form_of(&store, id);
+    bad.buyer_name = "Somebody Else".into();
+    bad.passport_no = "??".into();
+    bad.lines[1].order_month = "2026-13".into();
+    let err = orders::save(&mut store, ACTOR, id, &bad).unwrap_err();
+    assert_eq!(err.code(), "invalid");
+    let fields: Vec<(&str, Code)> = err
+        .field_errors()
+        .iter()
+        .map(|e| (e.field.as_str(), e.code))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("passport_no", Code::PassportFormat),
+            ("lines[1].order_month", Code::MonthRange)
+        ]
+    );
+    assert_eq!(
+        orders::get(&store, id).unwrap().buyer_name.as_deref(),
+        Some("Ivan Petrov"),
+        "nothing half-written"
+    );
+    assert_eq!(count(&store, "SELECT count(*) FROM audit_log"), audit_rows);
+}
+
+#[test]
+fn confirm_reports_what_is_missing_then_freezes_the_buyer_and_queues_the_order() {
+    let (_dir, mut store) = temp_store();
+    let empty = orders::create_draft(&mut store, ACTOR, &OrderForm::default()).unwrap();
+    let err = orders::confirm(&mut store, ACTOR, empty).unwrap_err();
+    assert_eq!(err.code(), "confirm.blocked");
+    let fields: Vec<&str> = err
+        .field_errors()
+        .iter()
+        .map(|e| e.field.as_str())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "buyer_name",
+            "passport_no",
+            "country",
+            "total_amount",
+            "lines"
+        ]
+    );
+
+    let unlinked = orders::create_draft(&mut store, ACTOR, &complete_form()).unwrap();
+    let err = orders::confirm(&mut store, ACTOR, unlinked).unwrap_err();
+    let fields: Vec<&str> = err
+        .field_errors()
+        .iter()
+        .map(|e| e.field.as_str())
+        .collect();
+    assert_eq!(fields, ["lines[0].links", "lines[1].links"]);
+
+    let (id, line_ids) = linked_order(&mut store);
+    // A merchant order of another merchant cannot be linked at all.
+    let err = links::link(&mut store, ACTOR, line_ids[0], "MO-2").unwrap_err();
+    assert_eq!(err.code(), "link.other_merchant");
+    assert_eq!(
+        outbox::pending(&store).unwrap().len(),
+        0,
+        "links of a draft are not sent"
+    );
+
+    orders::confirm(&mut store, ACTOR, id).unwrap();
+    let d = orders::get(&store, id).unwrap();
+    assert_eq!(d.state, OrderState::Confirmed);
+    let ops = outbox::pending(&store).unwrap();
+    assert_eq!(ops.len(), 1);
+    assert_eq!(ops[0].kind, "order.confirm");
+    assert_eq!(ops[0].payload["passport_no"], "E12345678");
+    assert_eq!(ops[0].payload["lines"][1]["merchant_order_ids"][0], "MO-2");
+    assert_eq!(ops[0].payload["order_uuid"], d.uuid.as_str());
+
+    // Buyer fields are frozen; lines are not, and each line change is queued.
+    let mut form = form_of(&store, id);
+    form.buyer_name = "Another Buyer".into();
+    let err = orders::save(&mut store, ACTOR, id, &form).unwrap_err();
+    assert_eq!(err.code(), "order.buyer_frozen");
+    let mut form = form_of(&store, id);
+    form.lines[1].product_name = "手套".into();
+    orders::save(&mut store, ACTOR, id, &form).unwrap();
+    links::link(&mut store, ACTOR, line_ids[1], "MO-3").unwrap();
+    let kinds: Vec<String> = outbox::pending(&store)
+        .unwrap()
+        .into_iter()
+        .map(|o| o.kind)
+        .collect();
+    assert_eq!(kinds, ["order.confirm", "line.upsert", "link.add"]);
+    let seqs: Vec<i64> = outbox::pending(&store)
+        .unwrap()
+        .into_iter()
+        .map(|o| o.seq)
+        .collect();
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "per-device sequence increases: {seqs:?}"
+    );
+
+    // A confirmed line must stay complete.
+    let mut form = form_of(&store, id);
+    form.lines[0].mobile = String::new();
+    let err = orders::save(&mut store, ACTOR, id, &form).unwrap_err();
+    assert_eq!(err.field_errors()[0].field, "lines[0].mobile");
+
+    assert_eq!(
+        orders::delete_draft(&mut store, ACTOR, id)
+            .unwrap_err()
+            .code(),
+        "order.delete_confirmed"
+    );
+    assert_eq!(
+        orders::confirm(&mut store, ACTOR, id).unwrap_err().code(),
+        "order.already_confirmed"
+    );
+}
+
+#[test]
+fn customs_number_declares_and_freezes_everything() {
+    let (_dir, mut store) = temp_store();
+    let draft = orders::create_draft(&mut store, ACTOR, &complete_form()).unwrap();
+    assert_eq!(
+        orders::attach_customs_no(&mut store, ACTOR, draft, "292920260000012345")
+            .unwrap_err()
+            .code(),
+        "order.customs_before_confirm"
+    );
+    let (id, line_ids) = linked_order(&mut store);
+    orders::confirm(&mut store, ACTOR, id).unwrap();
+    let err = orders::attach_customs_no(&mut store, ACTOR, id, "292920261000012345").unwrap_err();
+    assert_eq!(err.field_errors()[0].code, Code::CustomsNotExport);
+    assert_eq!(
+        orders::attach_customs_no(&mut store, ACTOR, id, " 2929 2026 0000012345 ").unwrap(),
+        "292920260000012345"
+    );
+    let d = orders::get(&store, id).unwrap();
+    assert_eq!(
+        (d.state, d.customs_no.as_deref()),
+        (OrderState::Declared, Some("292920260000012345"))
+    );
+    let last = outbox::pending(&store).unwrap().pop().unwrap();
+    assert_eq!(
+        (last.kind.as_str(), last.payload["customs_no"].as_str()),
+        ("order.declare", Some("292920260000012345"))
+    );
+
+    let mut form = form_of(&store, id);
+    form.lines[0].note = "late note".into();
+    assert_eq!(
+        orders::save(&mut store, ACTOR, id, &form)
+            .unwrap_err()
+            .code(),
+        "order.declared_frozen"
+    );
+    assert_eq!(
+        links::unlink(&mut store, ACTOR, line_ids[0], "MO-1")
+            .unwrap_err()
+            .code(),
+        "order.declared_frozen"
+    );
+    assert_eq!(
+        orders::delete_draft(&mut store, ACTOR, id)
+            .unwrap_err()
+            .code(),
+        "order.declared_frozen"
+    );
+
+    // One declaration number belongs to one order.
+    let (other, _) = {
+        let id = orders::create_draft(&mut store, ACTOR, &complete_form()).unwrap();
+        let lines: Vec<i64> = orders::get(&store, id)
+            .unwrap()
+            .lines
+            .iter()
+            .map(|l| l.id)
+            .collect();
+        links::link(&mut store, ACTOR, lines[0], "MO-1").unwrap();
+        links::link(&mut store, ACTOR, lines[1], "MO-2").unwrap();
+        (id, lines)
+    };
+    orders::confirm(&mut store, ACTOR, other).unwrap();
+    let err =
+        orders::attach_customs_no(&mut store, ACTOR, other, "292920260000012345").unwrap_err();
+    assert!(
+        matches!(err, StoreError::CustomsNoTaken { order, .. } if order == id),
+        "{err}"
+    );
+}
+
+#[test]
+fn delete_draft_removes_lines_and_links_but_keeps_history() {
+    let (_dir, mut store) = temp_store();
+    let (id, _) = linked_order(&mut store);
+    orders::delete_draft(&mut store, ACTOR, id).unwrap();
+    assert!(matches!(
+        orders::get(&store, id),
+        Err(StoreError::OrderNotFound(_))
+    ));
+    assert_eq!(count(&store, "SELECT count(*) FROM order_lines"), 0);
+    assert_eq!(count(&store, "SELECT count(*) FROM line_links"), 0);
+    let history = audit::for_order(&store, id).unwrap();
+    assert_eq!(history.last().unwrap().action, "delete");
+    assert_eq!(
+        history.last().unwrap().before.as_ref().unwrap()["lines"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn list_shows_states_links_and_sync_state_with_masked_passports() {
+    let (_dir, mut store) = temp_store();
+    let draft = orders::create_draft(&mut store, ACTOR, &complete_form()).unwrap();
+    let (confirmed, _) = linked_order(&mut store);
+    orders::confirm(&mut store, ACTOR, confirmed).unwrap();
+    let page = orders::list(&store, &ListQuery::default()).unwrap();
+    assert_eq!(page.total, 2);
+    let row = |id| page.orders.iter().find(|o| o.id == id).unwrap();
+    assert_eq!(
+        (row(draft).sync_state.as_str(), row(draft).linked_line_count),
+        ("local", 0)
+    );
+    assert_eq!(
+        (
+            row(confirmed).sync_state.as_str(),
+            row(confirmed).linked_line_count
+        ),
+        ("pending", 2)
+    );
+    assert_eq!(
+        row(confirmed).passport_masked.as_deref(),
+        Some("E123****78")
+    );
+    assert_eq!(row(confirmed).lines_total_cents, 150_000);
+    let drafts = orders::list(
+        &store,
+        &ListQuery {
+            state: Some(OrderState::Draft),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!((drafts.total, drafts.orders[0].id), (1, draft));
+}
+
+#[test]
+fn reopening_keeps_everything_and_the_device_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("xinbao.sqlite3");
+    let (id, device) = {
+        let mut store = Store::open(&path).unwrap();
+        (
+            orders::create_draft(&mut store, ACTOR, &complete_form()).unwrap(),
+            store.device_id().unwrap(),
+        )
+    };
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.device_id().unwrap(), device);
+    assert_eq!(orders::get(&store, id).unwrap().lines.len(), 2);
+}
