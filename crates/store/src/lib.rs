@@ -12,6 +12,7 @@ mod migrate;
 pub mod orders;
 pub mod outbox;
 pub mod paths;
+pub mod settings;
 
 pub use error::StoreError;
 pub use migrate::{supported_schema_version, APPLICATION_ID};

@@ -1,0 +1,138 @@
+//! The commands the UI invokes. Each is a few lines over the crates; no business rule lives
+//! here.
+
+use crate::{i18n, AppState, UiError, LOCAL_ACTOR};
+use serde::Serialize;
+use tauri::State;
+use xinbao_domain::{countries, OrderForm};
+use xinbao_store::orders::{self, ListQuery, OrderDetail, OrderPage, SaveOutcome};
+
+type Res<T> = Result<T, UiError>;
+
+fn ui_error(code: &str, message: impl Into<String>) -> UiError {
+    UiError {
+        code: code.into(),
+        message: message.into(),
+        field: None,
+        fields: Vec::new(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct AppInfo {
+    version: &'static str,
+    data_dir: String,
+    profile: String,
+    database: Option<String>,
+    language: String,
+    store_error: Option<UiError>,
+}
+
+#[tauri::command]
+pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+    let language = state
+        .with_store(|s| xinbao_store::settings::get(s, "language"))
+        .ok()
+        .flatten()
+        .filter(|l| i18n::table(l).is_some())
+        .unwrap_or_else(|| i18n::DEFAULT_LANGUAGE.to_string());
+    AppInfo {
+        version: env!("CARGO_PKG_VERSION"),
+        data_dir: state.data_dir.display().to_string(),
+        profile: state.profile.clone(),
+        database: state.store.as_ref().ok().map(|s| {
+            s.lock()
+                .map(|s| s.path().display().to_string())
+                .unwrap_or_default()
+        }),
+        language,
+        store_error: state.store.as_ref().err().cloned(),
+    }
+}
+
+/// The UI painted its first screen: log the cold-start time (measured from `main`).
+#[tauri::command]
+pub fn ui_ready() {
+    if let Some(started) = crate::STARTED.get() {
+        log::info!(
+            "first screen painted {} ms after start",
+            started.elapsed().as_millis()
+        );
+    }
+}
+
+#[tauri::command]
+pub fn i18n_table(lang: String) -> Res<serde_json::Value> {
+    let table = i18n::table(&lang).ok_or_else(|| {
+        ui_error(
+            "i18n.unknown_language",
+            format!("no translation table for {lang}"),
+        )
+    })?;
+    serde_json::from_str(table).map_err(|e| ui_error("i18n.broken_table", e.to_string()))
+}
+
+#[tauri::command]
+pub fn set_language(state: State<'_, AppState>, lang: String) -> Res<()> {
+    if i18n::table(&lang).is_none() {
+        return Err(ui_error(
+            "i18n.unknown_language",
+            format!("no translation table for {lang}"),
+        ));
+    }
+    state.with_store(|s| xinbao_store::settings::set(s, "language", &lang))
+}
+
+#[derive(Serialize)]
+pub struct CountryOption {
+    code: &'static str,
+    name_zh: &'static str,
+    name_en: &'static str,
+}
+
+#[tauri::command]
+pub fn countries(query: String) -> Vec<CountryOption> {
+    countries::search(&query)
+        .into_iter()
+        .map(|c| CountryOption {
+            code: c.alpha2,
+            name_zh: c.name_zh,
+            name_en: c.name_en,
+        })
+        .collect()
+}
+
+#[tauri::command]
+pub fn list_orders(state: State<'_, AppState>, query: ListQuery) -> Res<OrderPage> {
+    state.with_store(|s| orders::list(s, &query))
+}
+
+#[tauri::command]
+pub fn get_order(state: State<'_, AppState>, id: i64) -> Res<OrderDetail> {
+    state.with_store(|s| orders::get(s, id))
+}
+
+#[tauri::command]
+pub fn create_draft(state: State<'_, AppState>, form: OrderForm) -> Res<i64> {
+    state.with_store(|s| orders::create_draft(s, LOCAL_ACTOR, &form))
+}
+
+#[tauri::command]
+pub fn save_order(state: State<'_, AppState>, id: i64, form: OrderForm) -> Res<SaveOutcome> {
+    state.with_store(|s| orders::save(s, LOCAL_ACTOR, id, &form))
+}
+
+#[tauri::command]
+pub fn delete_draft(state: State<'_, AppState>, id: i64) -> Res<()> {
+    state.with_store(|s| orders::delete_draft(s, LOCAL_ACTOR, id))
+}
+
+#[tauri::command]
+pub fn confirm_order(state: State<'_, AppState>, id: i64) -> Res<()> {
+    state.with_store(|s| orders::confirm(s, LOCAL_ACTOR, id))
+}
+
+#[tauri::command]
+pub fn attach_customs_no(state: State<'_, AppState>, id: i64, customs_no: String) -> Res<String> {
+    state.with_store(|s| orders::attach_customs_no(s, LOCAL_ACTOR, id, &customs_no))
+}

@@ -1,0 +1,132 @@
+//! The Tauri shell of Xinbao Desk. Thin on purpose: each command is a few lines over the
+//! crates (`xinbao-store`, `xinbao-domain`), and every error crosses to the UI as a
+//! [`UiError`] with a stable code.
+
+mod commands;
+mod error;
+mod i18n;
+
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
+use tauri::Manager;
+use xinbao_store::{paths, Store};
+
+pub use error::UiError;
+
+/// Who the audit log names for changes made in the app before an account logged in.
+pub const LOCAL_ACTOR: &str = "local";
+
+/// What the app opened at start: the store, or why it could not (shown by the UI).
+pub struct AppState {
+    pub data_dir: PathBuf,
+    pub profile: String,
+    pub store: Result<Mutex<Store>, UiError>,
+}
+
+impl AppState {
+    pub fn open(data_dir: PathBuf, profile: String) -> AppState {
+        let store = Store::open_profile(&data_dir, &profile)
+            .map(Mutex::new)
+            .map_err(UiError::from);
+        if let Err(e) = &store {
+            log::error!(
+                "could not open the profile database: {} [{}]",
+                e.message,
+                e.code
+            );
+        }
+        AppState {
+            data_dir,
+            profile,
+            store,
+        }
+    }
+
+    /// Runs `f` with the open store.
+    pub fn with_store<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, xinbao_store::StoreError>,
+    ) -> Result<T, UiError> {
+        let store = self.store.as_ref().map_err(Clone::clone)?;
+        let mut guard = store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut guard).map_err(UiError::from)
+    }
+}
+
+/// When the process started, to report the cold-start time to a painted order list.
+pub static STARTED: OnceLock<Instant> = OnceLock::new();
+
+/// `--data-dir DIR` on the command line, else `$XINBAO_DATA_DIR`, else the OS app-data dir.
+fn data_dir_from_args() -> PathBuf {
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--data-dir" {
+            if let Some(dir) = args.next() {
+                return PathBuf::from(dir);
+            }
+        } else if let Some(dir) = arg.strip_prefix("--data-dir=") {
+            return PathBuf::from(dir);
+        }
+    }
+    paths::default_data_dir()
+}
+
+pub fn run() {
+    STARTED.get_or_init(Instant::now);
+    let data_dir = data_dir_from_args();
+    tauri::Builder::default()
+        // First: a second launch focuses the running window instead of opening the same
+        // database from two processes.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(
+            tauri_plugin_log::Builder::new()
+                .clear_targets()
+                .target(tauri_plugin_log::Target::new(
+                    tauri_plugin_log::TargetKind::LogDir { file_name: None },
+                ))
+                .target(tauri_plugin_log::Target::new(
+                    tauri_plugin_log::TargetKind::Stderr,
+                ))
+                .level(log::LevelFilter::Info)
+                .max_file_size(5_000_000)
+                .rotation_strategy(tauri_plugin_log::RotationStrategy::KeepSome(5))
+                .build(),
+        )
+        .setup(move |app| {
+            log::info!(
+                "Xinbao Desk {} starting, data dir {}",
+                app.package_info().version,
+                data_dir.display()
+            );
+            app.manage(AppState::open(
+                data_dir.clone(),
+                paths::DEFAULT_PROFILE.to_string(),
+            ));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::ui_ready,
+            commands::i18n_table,
+            commands::set_language,
+            commands::countries,
+            commands::list_orders,
+            commands::get_order,
+            commands::create_draft,
+            commands::save_order,
+            commands::delete_draft,
+            commands::confirm_order,
+            commands::attach_customs_no,
+        ])
+        .run(tauri::generate_context!())
+        .expect("error while running Xinbao Desk");
+}

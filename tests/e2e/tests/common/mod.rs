@@ -1,0 +1,171 @@
+#![allow(dead_code)]
+//! Starting the real app under tauri-driver, and small helpers to act like a clerk.
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// The app binary under test: `$XINBAO_APP_BIN`, else the workspace's debug build.
+pub fn app_binary() -> PathBuf {
+    std::env::var_os("XINBAO_APP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/debug/xinbao-desk"))
+}
+
+pub fn cli_binary() -> PathBuf {
+    app_binary().with_file_name("xinbao")
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(p) = std::env::var_os("TAURI_DRIVER") {
+        return PathBuf::from(p);
+    }
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"));
+    home.join("bin/tauri-driver")
+}
+
+/// One run of the app: tauri-driver (and through it WebKitWebDriver and the app) with the
+/// data directory given in the environment, and a WebDriver client.
+pub struct App {
+    pub client: Client,
+    driver: Child,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl App {
+    pub async fn start(data_dir: &Path) -> App {
+        let app = app_binary();
+        assert!(app.exists(), "build the app first: {} is missing", app.display());
+        let (port, native_port) = (free_port(), free_port());
+        let driver = Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("XINBAO_DATA_DIR", data_dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("tauri-driver (cargo install tauri-driver --locked)");
+        let url = format!("http://127.0.0.1:{port}");
+        let mut caps = serde_json::Map::new();
+        caps.insert("tauri:options".into(), json!({ "application": app }));
+        caps.insert("browserName".into(), json!("wry"));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = loop {
+            match ClientBuilder::native().capabilities(caps.clone()).connect(&url).await {
+                Ok(c) => break c,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("could not start a WebDriver session: {e}"),
+            }
+        };
+        let app = App { client, driver };
+        app.wait_css("body[data-ready='true']").await;
+        app
+    }
+
+    /// Quits the app (the session's end closes its window and process).
+    pub async fn quit(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+
+    pub async fn wait_css(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("waiting for {css}: {e}"))
+    }
+
+    pub async fn find_all(&self, css: &str) -> Vec<Element> {
+        self.client.find_all(Locator::Css(css)).await.unwrap()
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.wait_css(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    pub async fn type_into(&self, el: &Element, text: &str) {
+        el.clear().await.unwrap();
+        el.send_keys(text).await.unwrap();
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) {
+        let el = self.wait_css(css).await;
+        self.type_into(&el, text).await;
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.wait_css(css).await.text().await.unwrap()
+    }
+
+    pub async fn value(&self, el: &Element) -> String {
+        el.prop("value").await.unwrap().unwrap_or_default()
+    }
+
+    /// Waits until `css` shows exactly `expected`.
+    pub async fn wait_text(&self, css: &str, expected: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let got = match self.client.find(Locator::Css(css)).await {
+                Ok(el) => el.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if got == expected {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!("{css} shows {got:?}, expected {expected:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until `count` elements match `css`.
+    pub async fn wait_count(&self, css: &str, count: usize) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let n = self.find_all(css).await.len();
+            if n == count {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!("{css}: {n} elements, expected {count}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Saves a PNG of the window once the next frame is painted.
+    pub async fn screenshot(&self, name: &str) {
+        let _ = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                vec![],
+            )
+            .await;
+        let png = self.client.screenshot().await.unwrap();
+        let dir = std::env::var_os("XINBAO_SCREENSHOT_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo_root().join("target/screenshots"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+}

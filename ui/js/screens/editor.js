@@ -1,0 +1,267 @@
+// The order editor (新增 / 暂存): buyer information and the transaction list.
+import { call } from '../api.js';
+import { h, clear } from '../dom.js';
+import { t, errorText } from '../i18n.js';
+import { cents, countryList, countryName, localTime } from '../format.js';
+import { confirmDialog, stateBadge, toast } from '../ui.js';
+
+const BUYER_FIELDS = [
+  { name: 'buyer_name', label: 'editor.buyer_name', maxlength: 100 },
+  { name: 'passport_no', label: 'editor.passport_no', maxlength: 40 },
+  { name: 'country', label: 'editor.country', list: 'country-options', placeholder: 'editor.country_hint' },
+  { name: 'total_amount', label: 'editor.total_amount', inputmode: 'decimal', className: 'num' },
+];
+
+const LINE_FIELDS = [
+  { name: 'procurement_no', label: 'editor.procurement_no', size: 10 },
+  { name: 'merchant_name', label: 'editor.merchant_name', size: 10 },
+  { name: 'mobile', label: 'editor.mobile', size: 11, inputmode: 'tel' },
+  { name: 'order_month', label: 'editor.order_month', size: 7, placeholder: 'editor.order_month_hint' },
+  { name: 'product_name', label: 'editor.product_name', size: 12 },
+  { name: 'quantity', label: 'editor.quantity', size: 6, inputmode: 'numeric', className: 'num' },
+  { name: 'packages', label: 'editor.packages', size: 6, inputmode: 'numeric', className: 'num' },
+  { name: 'amount', label: 'editor.amount', size: 10, inputmode: 'decimal', className: 'num' },
+  { name: 'note', label: 'editor.note', size: 10 },
+];
+
+/** Text of a stored line for the form: what the clerk would type. */
+function lineToForm(l) {
+  return {
+    id: l.id,
+    procurement_no: l.procurement_no || '',
+    merchant_name: l.merchant_name || '',
+    mobile: l.mobile || '',
+    order_month: l.order_month || '',
+    product_name: l.product_name || '',
+    quantity: l.quantity == null ? '' : String(l.quantity),
+    packages: l.packages == null ? '' : String(l.packages),
+    amount: l.amount_cents == null ? '' : cents(l.amount_cents),
+    note: l.note || '',
+  };
+}
+
+function emptyLine() {
+  return Object.fromEntries([['id', null], ...LINE_FIELDS.map((f) => [f.name, ''])]);
+}
+
+// The editor on screen, for the Ctrl+S shortcut (one listener for the app's lifetime).
+let active = null;
+document.addEventListener('keydown', (e) => {
+  if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') {
+    e.preventDefault();
+    if (active && active.root && document.body.contains(active.root) && !active.allFrozen) active.save();
+  }
+});
+
+export async function render(view, id) {
+  let detail = null;
+  if (id !== null) {
+    try {
+      detail = await call('get_order', { id });
+    } catch (err) {
+      clear(view).append(h('p.error-banner', { role: 'alert' }, errorText(err)));
+      return;
+    }
+  }
+  const editor = new Editor(view, detail);
+  editor.draw();
+}
+
+class Editor {
+  constructor(view, detail) {
+    this.view = view;
+    this.detail = detail;
+    this.load(detail);
+    if (!detail) this.lines = [emptyLine()];
+    this.status = '';
+    active = this;
+  }
+
+  /** Shows the stored order as saved: normalised values, fresh line ids. */
+  load(detail) {
+    this.detail = detail;
+    this.state = detail ? detail.state : 'draft';
+    this.buyer = {
+      buyer_name: detail?.buyer_name || '',
+      passport_no: detail?.passport_no || '',
+      country: detail?.country ? countryName(detail.country) : '',
+      total_amount: detail?.total_cents == null ? '' : cents(detail.total_cents),
+    };
+    this.lines = detail ? detail.lines.map(lineToForm) : [];
+  }
+
+  get buyerFrozen() { return this.state !== 'draft'; }
+
+  get allFrozen() { return this.state === 'declared'; }
+
+  draw() {
+    const d = this.detail;
+    const title = d ? t('editor.title_edit', { id: d.id }) : t('editor.title_new');
+    const banner = this.allFrozen
+      ? h('p.info-banner', { 'data-testid': 'frozen-banner' }, t('editor.frozen_all'))
+      : this.buyerFrozen ? h('p.info-banner', { 'data-testid': 'frozen-banner' }, t('editor.frozen_buyer')) : null;
+
+    const buyer = h('fieldset.card', {},
+      h('legend', {}, t('editor.buyer')),
+      h('div.form-grid', {}, ...BUYER_FIELDS.map((f) => this.buyerField(f)),
+        d?.customs_no ? h('label.field', {}, h('span.label', {}, t('editor.customs_no')), h('output.mono', {}, d.customs_no)) : null),
+      h('datalist#country-options', {}, ...countryList().map((c) => h('option', { value: countryName(c.code) }, c.code))));
+
+    this.linesBody = h('tbody', {});
+    this.drawLines();
+    const lines = h('fieldset.card', {},
+      h('legend', {}, t('editor.lines')),
+      h('div.table-scroll', {},
+        h('table.grid.lines', { 'data-testid': 'lines-table' },
+          h('thead', {}, h('tr', {},
+            h('th', { scope: 'col' }, t('editor.line_no')),
+            ...LINE_FIELDS.map((f) => h('th', { scope: 'col' }, t(f.label))),
+            h('th', { scope: 'col' }, ''))),
+          this.linesBody)),
+      h('div.lines-footer', {},
+        this.allFrozen ? null : h('button.btn', {
+          type: 'button',
+          'data-testid': 'add-line',
+          'aria-label': t('editor.add_line_label'),
+          title: t('editor.add_line_label'),
+          on: { click: () => this.addLine() },
+        }, t('editor.add_line')),
+        d ? h('span.muted', {}, t('editor.lines_sum', { sum: cents(d.lines.reduce((s, l) => s + (l.amount_cents || 0), 0)) })) : null));
+
+    this.statusEl = h('span.status', { 'data-testid': 'save-status', role: 'status' }, this.status);
+    const actions = h('div.actions-bar', {},
+      h('a.btn', { href: '#/orders', 'data-testid': 'back-to-list' }, t('editor.back')),
+      d && this.state === 'draft' ? h('button.btn.btn-danger', { type: 'button', 'data-testid': 'delete-draft', on: { click: () => this.remove() } }, t('editor.delete')) : null,
+      this.statusEl,
+      this.allFrozen ? null : h('button.btn.btn-primary', {
+        type: 'button', 'data-testid': 'save-draft', title: t('editor.save_hint'), on: { click: () => this.save() },
+      }, t('editor.save')));
+
+    this.root = h('div.editor', {},
+      h('div.toolbar', {}, h('h1', { 'data-testid': 'editor-title' }, title), d ? stateBadge(d.state) : null),
+      banner, buyer, lines, actions);
+    clear(this.view).append(this.root);
+  }
+
+  buyerField(f) {
+    const input = h(`input${f.className ? `.${f.className}` : ''}#${f.name}`, {
+      name: f.name,
+      value: this.buyer[f.name],
+      maxlength: f.maxlength,
+      list: f.list,
+      inputmode: f.inputmode,
+      placeholder: f.placeholder ? t(f.placeholder) : undefined,
+      readonly: this.buyerFrozen,
+      'aria-describedby': `err-${f.name}`,
+      'data-testid': `buyer-${f.name}`,
+      on: { input: (e) => { this.buyer[f.name] = e.target.value; } },
+    });
+    return h('label.field', {},
+      h('span.label', {}, t(f.label)),
+      input,
+      h(`small.field-error#err-${f.name}`, { 'aria-live': 'polite' }));
+  }
+
+  drawLines() {
+    clear(this.linesBody);
+    if (this.lines.length === 0) {
+      this.linesBody.append(h('tr', {}, h('td.empty', { colspan: LINE_FIELDS.length + 2 }, t('editor.no_lines'))));
+    }
+    this.lines.forEach((line, index) => {
+      const cells = LINE_FIELDS.map((f) => h('td', {},
+        h(`input${f.className ? `.${f.className}` : ''}`, {
+          name: `lines[${index}].${f.name}`,
+          value: line[f.name],
+          size: f.size,
+          inputmode: f.inputmode,
+          placeholder: f.placeholder ? t(f.placeholder) : undefined,
+          readonly: this.allFrozen,
+          'aria-label': `${t(f.label)} ${index + 1}`,
+          'data-testid': `line-${f.name}`,
+          on: { input: (e) => { line[f.name] = e.target.value; } },
+        }),
+        h('small.field-error', { dataset: { field: `lines[${index}].${f.name}` } })));
+      const remove = this.allFrozen ? h('td', {}) : h('td', {}, h('button.btn.btn-small', {
+        type: 'button',
+        'data-testid': 'remove-line',
+        'aria-label': t('editor.remove_line_label', { n: index + 1 }),
+        title: t('editor.remove_line_label', { n: index + 1 }),
+        on: { click: () => this.removeLine(index) },
+      }, t('editor.remove_line')));
+      this.linesBody.append(h('tr', { 'data-testid': 'line-row' }, h('td.num', {}, index + 1), ...cells, remove));
+    });
+  }
+
+  addLine() {
+    this.lines.push(emptyLine());
+    this.drawLines();
+    const rows = this.linesBody.querySelectorAll('tr');
+    rows[rows.length - 1].querySelector('input')?.focus();
+  }
+
+  removeLine(index) {
+    this.lines.splice(index, 1);
+    this.drawLines();
+  }
+
+  form() {
+    return { ...this.buyer, lines: this.lines.map((l) => ({ ...l })) };
+  }
+
+  clearErrors() {
+    for (const el of this.view.querySelectorAll('.field-error')) el.textContent = '';
+    for (const el of this.view.querySelectorAll('.invalid')) el.classList.remove('invalid');
+  }
+
+  showErrors(err) {
+    for (const fe of err.fields || []) {
+      const holder = this.view.querySelector(`#err-${CSS.escape(fe.field)}`)
+        || this.view.querySelector(`.field-error[data-field="${CSS.escape(fe.field)}"]`);
+      if (!holder) continue;
+      holder.textContent = errorText(fe);
+      holder.previousElementSibling?.classList.add('invalid');
+    }
+    const first = this.view.querySelector('.invalid');
+    if (first) first.focus();
+  }
+
+  setStatus(text, isError = false) {
+    this.status = text;
+    this.statusEl.textContent = text;
+    this.statusEl.classList.toggle('status-error', isError);
+  }
+
+  async save() {
+    if (this.saving) return;
+    this.saving = true;
+    this.clearErrors();
+    try {
+      let id = this.detail?.id;
+      if (id == null) {
+        id = await call('create_draft', { form: this.form() });
+      } else {
+        await call('save_order', { id, form: this.form() });
+      }
+      this.load(await call('get_order', { id }));
+      if (location.hash !== `#/orders/${id}`) history.replaceState(null, '', `#/orders/${id}`);
+      this.status = t('editor.saved', { time: localTime(this.detail.updated_at) });
+      this.draw();
+    } catch (err) {
+      this.setStatus(err.code === 'invalid' ? t('editor.save_failed') : errorText(err), true);
+      this.showErrors(err);
+    } finally {
+      this.saving = false;
+    }
+  }
+
+  async remove() {
+    if (!(await confirmDialog('dialog.delete_title', 'dialog.delete_body'))) return;
+    try {
+      await call('delete_draft', { id: this.detail.id });
+      toast(t('toast.deleted'));
+      location.hash = '#/orders';
+    } catch (err) {
+      this.setStatus(errorText(err), true);
+    }
+  }
+}

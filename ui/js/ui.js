@@ -1,0 +1,40 @@
+// Small shared pieces of the shell: toast and the confirmation dialog.
+import { t } from './i18n.js';
+
+let toastTimer;
+
+export function toast(text) {
+  const el = document.getElementById('toast');
+  el.textContent = text;
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { el.hidden = true; }, 3000);
+}
+
+/** Asks before an irreversible step; resolves true only on an explicit OK. */
+export function confirmDialog(titleKey, bodyKey) {
+  const dialog = document.getElementById('confirm-dialog');
+  document.getElementById('confirm-title').textContent = t(titleKey);
+  document.getElementById('confirm-body').textContent = t(bodyKey);
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
+    dialog.returnValue = 'cancel';
+    dialog.showModal();
+  });
+}
+
+export function stateBadge(state) {
+  const span = document.createElement('span');
+  span.className = `badge badge-state-${state}`;
+  span.dataset.testid = 'state-badge';
+  span.textContent = t(`state.${state}`);
+  return span;
+}
+
+export function syncBadge(sync) {
+  const span = document.createElement('span');
+  span.className = `badge badge-sync-${sync}`;
+  span.dataset.testid = 'sync-badge';
+  span.textContent = t(`sync.${sync}`);
+  return span;
+}
