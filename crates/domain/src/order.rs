@@ -168,6 +168,34 @@ pub struct OrderLineDraft {
 }
 
 impl OrderLineDraft {
+    /// The fields a complete line still lacks (names as in [`LineForm`]). A line must be
+    /// complete to be confirmed, and stays complete once its order is confirmed.
+    pub fn missing_fields(&self) -> Vec<&'static str> {
+        [
+            ("merchant_name", self.merchant_name.is_none()),
+            ("mobile", self.mobile.is_none()),
+            ("order_month", self.order_month.is_none()),
+            ("product_name", self.product_name.is_none()),
+            ("quantity", self.quantity.is_none()),
+            ("packages", self.packages.is_none()),
+            ("amount", self.amount_cents.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(name, missing)| missing.then_some(name))
+        .collect()
+    }
+
+    /// One `required` error per missing field of the line at `index`.
+    pub fn completeness_errors(&self, index: usize) -> Vec<FieldError> {
+        self.missing_fields()
+            .into_iter()
+            .map(|name| {
+                Invalid::new(Code::Required, format!("line {} needs {name}", index + 1))
+                    .at(format!("lines[{index}].{name}"))
+            })
+            .collect()
+    }
+
     /// A row the clerk left entirely empty (ignored rather than stored).
     pub fn is_blank(&self) -> bool {
         self.procurement_no.is_none()
@@ -346,23 +374,7 @@ pub fn confirm_problems(order: &OrderDraft, links: &[LinkRef<'_>]) -> Vec<FieldE
     }
     for (i, line) in order.lines.iter().enumerate() {
         let f = |name: &str| format!("lines[{i}].{name}");
-        let required = [
-            ("merchant_name", line.merchant_name.is_none()),
-            ("mobile", line.mobile.is_none()),
-            ("order_month", line.order_month.is_none()),
-            ("product_name", line.product_name.is_none()),
-            ("quantity", line.quantity.is_none()),
-            ("packages", line.packages.is_none()),
-            ("amount", line.amount_cents.is_none()),
-        ];
-        for (name, is_missing) in required {
-            if is_missing {
-                p.push(
-                    Invalid::new(Code::Required, format!("line {} needs {name}", i + 1))
-                        .at(f(name)),
-                );
-            }
-        }
+        p.extend(line.completeness_errors(i));
         let linked: Vec<&MerchantOrderRef> = links
             .iter()
             .filter(|l| std::ptr::eq(l.line, line))

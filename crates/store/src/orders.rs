@@ -119,6 +119,14 @@ pub(crate) fn load_links(
     Ok(map)
 }
 
+/// The ids of the merchant orders linked to one line.
+fn link_ids(links: &HashMap<i64, Vec<MerchantOrderRef>>, line_id: i64) -> Vec<String> {
+    links
+        .get(&line_id)
+        .map(|v| v.iter().map(|m| m.id.clone()).collect())
+        .unwrap_or_default()
+}
+
 /// The order as the audit log shows it: personal numbers masked.
 fn order_audit_json(state: OrderState, d: &OrderDraft, customs_no: Option<&str>) -> Value {
     json!({
@@ -183,30 +191,6 @@ fn same_line_content(a: &OrderLineDraft, b: &OrderLineDraft) -> bool {
         ..l.clone()
     };
     strip(a) == strip(b)
-}
-
-/// Fields a line of a confirmed order must keep filled (the platform holds it complete).
-fn line_completeness(index: usize, l: &OrderLineDraft) -> Vec<FieldError> {
-    let checks = [
-        ("merchant_name", l.merchant_name.is_none()),
-        ("mobile", l.mobile.is_none()),
-        ("order_month", l.order_month.is_none()),
-        ("product_name", l.product_name.is_none()),
-        ("quantity", l.quantity.is_none()),
-        ("packages", l.packages.is_none()),
-        ("amount", l.amount_cents.is_none()),
-    ];
-    checks
-        .into_iter()
-        .filter(|(_, missing)| *missing)
-        .map(|(name, _)| {
-            xinbao_domain::Invalid::new(
-                xinbao_domain::Code::Required,
-                format!("line {} of a confirmed order needs {name}", index + 1),
-            )
-            .at(format!("lines[{index}].{name}"))
-        })
-        .collect()
 }
 
 fn insert_line(
@@ -330,7 +314,7 @@ pub fn save(
             .lines
             .iter()
             .enumerate()
-            .flat_map(|(i, l)| line_completeness(i, l))
+            .flat_map(|(i, l)| l.completeness_errors(i))
             .collect();
         if !problems.is_empty() {
             return Err(StoreError::Invalid(problems));
@@ -373,12 +357,6 @@ pub fn save(
         load_links(&tx, order_id)?
     } else {
         HashMap::new()
-    };
-    let link_ids = |line_id: i64| -> Vec<String> {
-        links
-            .get(&line_id)
-            .map(|v| v.iter().map(|m| m.id.clone()).collect())
-            .unwrap_or_default()
     };
 
     for stored in stored_lines
@@ -462,7 +440,7 @@ pub fn save(
                 kind::LINE_UPSERT,
                 &json!({
                     "order_uuid": order.uuid,
-                    "line": line_wire_json(&uuid, pos, line, &link_ids(line_id)),
+                    "line": line_wire_json(&uuid, pos, line, &link_ids(&links, line_id)),
                 }),
             )?;
         }
@@ -554,11 +532,12 @@ pub fn confirm(store: &mut Store, actor: &str, order_id: i64) -> Result<()> {
     let wire_lines: Vec<Value> = lines
         .iter()
         .map(|l| {
-            let ids: Vec<String> = links
-                .get(&l.line.id.unwrap_or_default())
-                .map(|v| v.iter().map(|m| m.id.clone()).collect())
-                .unwrap_or_default();
-            line_wire_json(&l.uuid, l.position, &l.line, &ids)
+            line_wire_json(
+                &l.uuid,
+                l.position,
+                &l.line,
+                &link_ids(&links, l.line.id.unwrap_or_default()),
+            )
         })
         .collect();
     outbox::enqueue(
@@ -778,10 +757,7 @@ pub fn get(store: &Store, order_id: i64) -> Result<OrderDetail> {
                 id,
                 uuid: l.uuid,
                 position: l.position,
-                merchant_order_ids: links
-                    .get(&id)
-                    .map(|v| v.iter().map(|m| m.id.clone()).collect())
-                    .unwrap_or_default(),
+                merchant_order_ids: link_ids(&links, id),
                 line: l.line,
             }
         })

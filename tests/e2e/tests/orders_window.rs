@@ -9,7 +9,9 @@ async fn fill_line(app: &App, row: usize, values: &[(&str, &str)]) {
     let rows = app.find_all("[data-testid='line-row']").await;
     for (field, value) in values {
         let input = rows[row]
-            .find(fantoccini::Locator::Css(&format!("[data-testid='line-{field}']")))
+            .find(fantoccini::Locator::Css(&format!(
+                "[data-testid='line-{field}']"
+            )))
             .await
             .unwrap();
         app.type_into(&input, value).await;
@@ -25,44 +27,92 @@ async fn a_draft_with_two_lines_survives_quitting_and_restarting() {
     app.wait_text("#nav-orders", "信保订单登记").await;
     app.wait_css("[data-testid='orders-empty']").await;
     app.click("[data-testid='new-order']").await;
-    app.wait_text("[data-testid='editor-title']", "新增信保订单").await;
+    app.wait_text("[data-testid='editor-title']", "新增信保订单")
+        .await;
     app.fill("#buyer_name", "Ivan Petrov").await;
     app.fill("#passport_no", "e1234 5678").await;
     app.fill("#country", "俄罗斯").await;
     app.fill("#total_amount", "1,500.00").await;
-    fill_line(&app, 0, &[
-        ("merchant_name", "张三"), ("mobile", "13800138000"), ("order_month", "2026/3"),
-        ("product_name", "袜子"), ("quantity", "100"), ("packages", "2"), ("amount", "1000"),
-    ]).await;
+    fill_line(
+        &app,
+        0,
+        &[
+            ("merchant_name", "张三"),
+            ("mobile", "13800138000"),
+            ("order_month", "2026/3"),
+            ("product_name", "袜子"),
+            ("quantity", "100"),
+            ("packages", "2"),
+            ("amount", "1000"),
+        ],
+    )
+    .await;
     app.click("[data-testid='add-line']").await;
     app.wait_count("[data-testid='line-row']", 2).await;
-    fill_line(&app, 1, &[
-        ("merchant_name", "李四"), ("mobile", "139 0013 9000"), ("order_month", "2026年4月"),
-        ("product_name", "手套"), ("quantity", "50"), ("packages", "1"), ("amount", "500.00"),
-    ]).await;
+    fill_line(
+        &app,
+        1,
+        &[
+            ("merchant_name", "李四"),
+            ("mobile", "139 0013 9000"),
+            ("order_month", "2026年4月"),
+            ("product_name", "手套"),
+            ("quantity", "50"),
+            ("packages", "1"),
+            ("amount", "500.00"),
+        ],
+    )
+    .await;
     app.click("[data-testid='save-draft']").await;
-    app.wait_css("h1[data-testid='editor-title']:not(:empty)").await;
+    app.wait_css("h1[data-testid='editor-title']:not(:empty)")
+        .await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while !app.text("[data-testid='save-status']").await.starts_with("已暂存") {
-        assert!(std::time::Instant::now() < deadline, "the draft was not saved");
+    while !app
+        .text("[data-testid='save-status']")
+        .await
+        .starts_with("已暂存")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the draft was not saved"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     // The editor now shows what was stored: normalised, not as typed.
-    assert_eq!(app.value(&app.wait_css("#passport_no").await).await, "E12345678");
-    assert_eq!(app.value(&app.find_all("[data-testid='line-mobile']").await[1]).await, "13900139000");
+    assert_eq!(
+        app.value(&app.wait_css("#passport_no").await).await,
+        "E12345678"
+    );
+    assert_eq!(
+        app.value(&app.find_all("[data-testid='line-mobile']").await[1])
+            .await,
+        "13900139000"
+    );
     app.screenshot("order-editor").await;
     app.click("[data-testid='back-to-list']").await;
     app.wait_count("[data-testid='order-row']", 1).await;
-    app.wait_text("[data-testid='order-buyer']", "Ivan Petrov").await;
+    app.wait_text("[data-testid='order-buyer']", "Ivan Petrov")
+        .await;
     app.screenshot("order-list").await;
     app.quit().await;
 
     // What the window saved is in the database file, as the CLI reads it.
     let out = Command::new(common::cli_binary())
-        .args(["--data-dir", data.path().to_str().unwrap(), "orders", "show", "1", "--json"])
+        .args([
+            "--data-dir",
+            data.path().to_str().unwrap(),
+            "orders",
+            "show",
+            "1",
+            "--json",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let order: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(order["passport_no"], "E12345678");
     assert_eq!(order["country"], "RU");
@@ -72,15 +122,25 @@ async fn a_draft_with_two_lines_survives_quitting_and_restarting() {
 
     let app = App::start(data.path()).await;
     app.wait_count("[data-testid='order-row']", 1).await;
-    app.wait_text("[data-testid='order-buyer']", "Ivan Petrov").await;
+    app.wait_text("[data-testid='order-buyer']", "Ivan Petrov")
+        .await;
     app.wait_text("[data-testid='state-badge']", "草稿").await;
     app.wait_text("[data-testid='sync-badge']", "本地").await;
     app.click("[data-testid='order-row'] button").await;
     app.wait_count("[data-testid='line-row']", 2).await;
-    assert_eq!(app.value(&app.wait_css("#buyer_name").await).await, "Ivan Petrov");
-    assert_eq!(app.value(&app.wait_css("#passport_no").await).await, "E12345678");
+    assert_eq!(
+        app.value(&app.wait_css("#buyer_name").await).await,
+        "Ivan Petrov"
+    );
+    assert_eq!(
+        app.value(&app.wait_css("#passport_no").await).await,
+        "E12345678"
+    );
     assert_eq!(app.value(&app.wait_css("#country").await).await, "俄罗斯");
-    assert_eq!(app.value(&app.wait_css("#total_amount").await).await, "1,500.00");
+    assert_eq!(
+        app.value(&app.wait_css("#total_amount").await).await,
+        "1,500.00"
+    );
     let names = app.find_all("[data-testid='line-merchant_name']").await;
     let months = app.find_all("[data-testid='line-order_month']").await;
     assert_eq!(app.value(&names[0]).await, "张三");
@@ -98,10 +158,20 @@ async fn invalid_fields_are_explained_beside_the_field_and_nothing_is_saved() {
     app.fill("#passport_no", "E1").await;
     fill_line(&app, 0, &[("mobile", "12345"), ("amount", "1.234")]).await;
     app.click("[data-testid='save-draft']").await;
-    app.wait_text("#err-passport_no", "护照号应为5–20位字母或数字").await;
-    app.wait_text(".field-error[data-field='lines[0].mobile']", "手机号应为11位，以13–19开头").await;
-    app.wait_text(".field-error[data-field='lines[0].amount']", "金额最多两位小数").await;
-    app.wait_text("[data-testid='save-status']", "未能暂存：请检查标红的字段").await;
+    app.wait_text("#err-passport_no", "护照号应为5–20位字母或数字")
+        .await;
+    app.wait_text(
+        ".field-error[data-field='lines[0].mobile']",
+        "手机号应为11位，以13–19开头",
+    )
+    .await;
+    app.wait_text(
+        ".field-error[data-field='lines[0].amount']",
+        "金额最多两位小数",
+    )
+    .await;
+    app.wait_text("[data-testid='save-status']", "未能暂存：请检查标红的字段")
+        .await;
     app.screenshot("order-editor-errors").await;
     app.click("[data-testid='back-to-list']").await;
     app.wait_css("[data-testid='orders-empty']").await;
@@ -115,7 +185,8 @@ async fn english_is_one_click_away_and_remembered() {
     app.wait_text("#lang-switch", "English").await;
     app.click("#lang-switch").await;
     app.wait_text("#nav-orders", "Export orders").await;
-    app.wait_text("[data-testid='new-order']", "New order").await;
+    app.wait_text("[data-testid='new-order']", "New order")
+        .await;
     app.quit().await;
     let app = App::start(data.path()).await;
     app.wait_text("#nav-orders", "Export orders").await;

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds the release installers for Linux (.deb and .rpm). The .msi and .dmg are configured
+# in tauri.conf.json and build on Windows and macOS with the same command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh --test
+bash scripts/tools.sh --package
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+TAURI_APP_PATH=src-tauri node_modules/.bin/tauri build --bundles deb,rpm --ci
+ls -l "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb "$CARGO_TARGET_DIR"/release/bundle/rpm/*.rpm

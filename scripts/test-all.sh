@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every test: the crates' tests on real SQLite files, the CLI binary, and the real app
+# in a real window (Xvfb) driven through tauri-driver + WebKitWebDriver.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh --test
+bash scripts/tools.sh --test
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+cargo fmt --all -- --check
+cargo fmt --manifest-path tests/e2e/Cargo.toml -- --check
+cargo build --workspace --locked
+cargo test --workspace --locked
+
+# Real-window tests: their own D-Bus session (single-instance, accessibility) and display.
+export XINBAO_SCREENSHOT_DIR="$CARGO_TARGET_DIR/screenshots"
+dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
+  cargo test --manifest-path tests/e2e/Cargo.toml --locked -- --test-threads=1
+echo "Screenshots of the real window: $XINBAO_SCREENSHOT_DIR"
