@@ -16,5 +16,5 @@ if [ "${1:-}" = "--package" ] && ! command -v npm >/dev/null; then
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm
 fi
 if [ "${1:-}" = "--package" ] && [ ! -x node_modules/.bin/tauri ]; then
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund
 fi
