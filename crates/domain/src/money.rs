@@ -16,6 +16,13 @@ pub struct Cents(pub i64);
 pub const MAX_CENTS: i64 = 100_000_000_000 * 100;
 
 impl Cents {
+    /// `1234.50`: no thousands separators, as typed into a form or a spreadsheet cell.
+    pub fn plain(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+
     pub fn checked_add(self, other: Cents) -> Option<Cents> {
         self.0.checked_add(other.0).map(Cents)
     }
@@ -251,5 +258,7 @@ mod tests {
         assert_eq!(Cents(5).to_string(), "0.05");
         assert_eq!(Cents(100_000_000).to_string(), "1,000,000.00");
         assert_eq!(Cents(-150).to_string(), "-1.50");
+        assert_eq!(Cents(123_450).plain(), "1234.50");
+        assert_eq!(Cents(-5).plain(), "-0.05");
     }
 }

@@ -140,6 +140,58 @@ pub struct LineForm {
     pub note: String,
 }
 
+/// The fields of a line, in the order of the template's columns.
+pub const LINE_FIELDS: [&str; 9] = [
+    "procurement_no",
+    "merchant_name",
+    "mobile",
+    "order_month",
+    "product_name",
+    "quantity",
+    "packages",
+    "amount",
+    "note",
+];
+
+impl LineForm {
+    /// A line from its nine texts, in [`LINE_FIELDS`] order.
+    pub fn from_fields(texts: [String; 9]) -> LineForm {
+        let [procurement_no, merchant_name, mobile, order_month, product_name, quantity, packages, amount, note] =
+            texts;
+        LineForm {
+            id: None,
+            procurement_no,
+            merchant_name,
+            mobile,
+            order_month,
+            product_name,
+            quantity,
+            packages,
+            amount,
+            note,
+        }
+    }
+}
+
+impl OrderLineDraft {
+    /// The line's values as a clerk would type them, in [`LINE_FIELDS`] order.
+    pub fn to_texts(&self) -> [String; 9] {
+        let s = |v: &Option<String>| v.clone().unwrap_or_default();
+        let n = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+        [
+            s(&self.procurement_no),
+            s(&self.merchant_name),
+            s(&self.mobile),
+            s(&self.order_month),
+            s(&self.product_name),
+            n(self.quantity),
+            n(self.packages),
+            self.amount_cents.map(Cents::plain).unwrap_or_default(),
+            s(&self.note),
+        ]
+    }
+}
+
 /// A draft's content after parsing: a draft may be incomplete (暂存 any time), so every
 /// field is optional, but whatever is filled in is valid and normalised.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -271,8 +323,27 @@ impl OrderForm {
 }
 
 impl LineForm {
+    /// Validates a line that must be complete (an imported row, a line of a confirmed
+    /// order). Errors name the bare field (`mobile`, `amount`, …); a field that is invalid
+    /// is reported once, not also as missing.
+    pub fn parse_complete(&self) -> (OrderLineDraft, Vec<FieldError>) {
+        let mut errors = Vec::new();
+        let line = self.parse_with(&mut errors, |name| name.to_string());
+        for missing in line.missing_fields() {
+            if !errors.iter().any(|e| e.field == missing) {
+                errors.push(
+                    Invalid::new(Code::Required, format!("{missing} is required")).at(missing),
+                );
+            }
+        }
+        (line, errors)
+    }
+
     fn parse(&self, index: usize, e: &mut Vec<FieldError>) -> OrderLineDraft {
-        let f = |name: &str| format!("lines[{index}].{name}");
+        self.parse_with(e, |name| format!("lines[{index}].{name}"))
+    }
+
+    fn parse_with(&self, e: &mut Vec<FieldError>, f: impl Fn(&str) -> String) -> OrderLineDraft {
         OrderLineDraft {
             id: self.id,
             procurement_no: opt(e, f("procurement_no"), &self.procurement_no, |s| {

@@ -138,6 +138,12 @@ pub fn mobile(input: &str) -> Result<String, Invalid> {
         .filter(|c| *c != '-')
         .collect();
     required(&s)?;
+    if looks_scientific(&s) {
+        return Err(Invalid::new(
+            Code::MobileScientific,
+            format!("'{s}' is a number in scientific notation: the spreadsheet lost the mobile number's last digits; format the column as text and type the number again"),
+        ));
+    }
     let s = s
         .strip_prefix("+86")
         .or_else(|| s.strip_prefix("0086"))
@@ -162,6 +168,20 @@ pub fn mobile(input: &str) -> Result<String, Invalid> {
             "a mainland mobile number has 11 digits and starts with 13 to 19",
         ))
     }
+}
+
+/// `1.38E+10`, `1.3800138E10`: what a spreadsheet shows for a long number it rounded.
+fn looks_scientific(s: &str) -> bool {
+    let Some((mantissa, exp)) = s.split_once(['e', 'E']) else {
+        return false;
+    };
+    let exp = exp.strip_prefix('+').unwrap_or(exp);
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((a, b)) => digits(a) && digits(b),
+        None => digits(mantissa),
+    };
+    mantissa_ok && digits(exp)
 }
 
 /// 报关单号: 18 digits = customs code (4) + year (4) + import/export flag (1) + sequence (9).

@@ -137,11 +137,18 @@ fn mobile_vectors() {
         "1380013800",
         "138001380000",
         "23800138000",
-        "1.38E+10",
+        "1.38E",
+        "E+10",
         "１３８😀",
     ] {
         assert_eq!(code(validate::mobile(bad)), Code::MobileFormat, "{bad}");
     }
+    // What a spreadsheet shows for a number it rounded: the digits are gone, say so.
+    assert_eq!(code(validate::mobile("1.38E+10")), Code::MobileScientific);
+    assert_eq!(
+        code(validate::mobile("1.3800138e10")),
+        Code::MobileScientific
+    );
 }
 
 #[test]

@@ -33,6 +33,12 @@ pub enum StoreError {
     CustomsNoTaken { customs_no: String, order: i64 },
     #[error("the database refused the change ({code}): {message}")]
     Refused { code: String, message: String },
+    #[error("import {0} does not exist")]
+    ImportNotFound(i64),
+    #[error("row {row} of import {batch} does not exist")]
+    ImportRowNotFound { batch: i64, row: i64 },
+    #[error("import {0} was already accepted or rejected")]
+    ImportDecided(i64),
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
     #[error("could not update the database schema: {0}")]
@@ -67,6 +73,9 @@ impl StoreError {
             StoreError::ConfirmBlocked(_) => "confirm.blocked",
             StoreError::CustomsNoTaken { .. } => "customs.taken",
             StoreError::Refused { code, .. } => code,
+            StoreError::ImportNotFound(_) => "import.not_found",
+            StoreError::ImportRowNotFound { .. } => "import.row_not_found",
+            StoreError::ImportDecided(_) => "import.decided",
             StoreError::Sqlite(_) => "store.sqlite",
             StoreError::Migration(_) => "store.migration",
             StoreError::Io { .. } => "store.io",
@@ -85,6 +94,9 @@ impl StoreError {
         "invalid",
         "confirm.blocked",
         "customs.taken",
+        "import.not_found",
+        "import.row_not_found",
+        "import.decided",
         "store.sqlite",
         "store.migration",
         "store.io",

@@ -7,6 +7,7 @@
 
 pub mod audit;
 mod error;
+pub mod imports;
 pub mod links;
 mod migrate;
 pub mod orders;

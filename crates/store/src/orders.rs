@@ -193,7 +193,7 @@ fn same_line_content(a: &OrderLineDraft, b: &OrderLineDraft) -> bool {
     strip(a) == strip(b)
 }
 
-fn insert_line(
+pub(crate) fn insert_line(
     tx: &Transaction<'_>,
     at: &str,
     order_id: i64,
@@ -740,7 +740,16 @@ pub struct OrderDetail {
     pub lines: Vec<LineDetail>,
 }
 
+/// One order's own fields, without its lines (cheap for an order of a million lines).
+pub fn get_header(store: &Store, order_id: i64) -> Result<OrderDetail> {
+    detail(store, order_id, false)
+}
+
 pub fn get(store: &Store, order_id: i64) -> Result<OrderDetail> {
+    detail(store, order_id, true)
+}
+
+fn detail(store: &Store, order_id: i64, with_lines: bool) -> Result<OrderDetail> {
     let conn = &store.conn;
     let order = load_order(conn, order_id)?;
     let (created_at, updated_at, declared_at): (String, String, Option<String>) = conn.query_row(
@@ -748,8 +757,17 @@ pub fn get(store: &Store, order_id: i64) -> Result<OrderDetail> {
         [order_id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
-    let links = load_links(conn, order_id)?;
-    let lines = load_lines(conn, order_id)?
+    let links = if with_lines {
+        load_links(conn, order_id)?
+    } else {
+        HashMap::new()
+    };
+    let stored = if with_lines {
+        load_lines(conn, order_id)?
+    } else {
+        Vec::new()
+    };
+    let lines = stored
         .into_iter()
         .map(|l| {
             let id = l.line.id.unwrap_or_default();
@@ -777,4 +795,36 @@ pub fn get(store: &Store, order_id: i64) -> Result<OrderDetail> {
         declared_at,
         lines,
     })
+}
+
+/// Every line of an order in position order, one at a time (an export of a million lines
+/// never holds them all). `f` gets the line and its linked merchant order ids.
+pub fn for_each_line(
+    store: &Store,
+    order_id: i64,
+    mut f: impl FnMut(&OrderLineDraft) -> Result<()>,
+) -> Result<()> {
+    load_order(&store.conn, order_id)?;
+    let mut stmt = store.conn.prepare(
+        "SELECT id, procurement_no, merchant_name, mobile, order_month, product_name, quantity, packages,
+                amount_cents, note
+         FROM order_lines WHERE order_id = ?1 ORDER BY position, id",
+    )?;
+    let mut rows = stmt.query([order_id])?;
+    while let Some(r) = rows.next()? {
+        let line = OrderLineDraft {
+            id: Some(r.get(0)?),
+            procurement_no: r.get(1)?,
+            merchant_name: r.get(2)?,
+            mobile: r.get(3)?,
+            order_month: r.get(4)?,
+            product_name: r.get(5)?,
+            quantity: r.get(6)?,
+            packages: r.get(7)?,
+            amount_cents: r.get::<_, Option<i64>>(8)?.map(Cents),
+            note: r.get(9)?,
+        };
+        f(&line)?;
+    }
+    Ok(())
 }

@@ -1,0 +1,92 @@
+use std::path::PathBuf;
+use xinbao_store::StoreError;
+
+/// Why a file could not be imported at all (row problems are not errors: they are staged).
+/// Every variant names the file; nothing reaches the store when one of these is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{path}: the file is empty")]
+    EmptyFile { path: PathBuf },
+    #[error("{path}: not a spreadsheet (xlsx, xlsm, xls, ods or csv)")]
+    NotASpreadsheet { path: PathBuf },
+    #[error("{path}: the workbook is encrypted or password-protected; save it without a password and import again")]
+    Encrypted { path: PathBuf },
+    #[error("{path}: the file is damaged or truncated ({detail})")]
+    Damaged { path: PathBuf, detail: String },
+    #[error("{path}: the file would inflate to {inflated} bytes (limit {limit}); it is refused as a zip bomb")]
+    ZipBomb {
+        path: PathBuf,
+        inflated: u64,
+        limit: u64,
+    },
+    #[error("{path}: no sheet named '{sheet}' (sheets: {available})")]
+    SheetNotFound {
+        path: PathBuf,
+        sheet: String,
+        available: String,
+    },
+    #[error("{path}: sheet '{sheet}' is empty")]
+    EmptySheet { path: PathBuf, sheet: String },
+    #[error("{path}: no header row found in the first {scanned} rows of sheet '{sheet}'; expected headers such as 商户名, 手机号, 下单月份")]
+    NoHeader {
+        path: PathBuf,
+        sheet: String,
+        scanned: u32,
+    },
+    #[error("{path}: sheet '{sheet}' lacks the required column(s) {missing}")]
+    MissingColumns {
+        path: PathBuf,
+        sheet: String,
+        missing: String,
+    },
+    #[error("{path}: more than {max} rows; split the file or raise the limit")]
+    TooManyRows { path: PathBuf, max: u64 },
+    #[error("the import was cancelled; nothing was kept")]
+    Cancelled,
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{path}: {detail}")]
+    Write { path: PathBuf, detail: String },
+}
+
+impl ImportError {
+    pub fn code(&self) -> &str {
+        match self {
+            ImportError::EmptyFile { .. } => "import.empty_file",
+            ImportError::NotASpreadsheet { .. } => "import.not_spreadsheet",
+            ImportError::Encrypted { .. } => "import.encrypted",
+            ImportError::Damaged { .. } => "import.damaged",
+            ImportError::ZipBomb { .. } => "import.zip_bomb",
+            ImportError::SheetNotFound { .. } => "import.sheet_not_found",
+            ImportError::EmptySheet { .. } => "import.empty_sheet",
+            ImportError::NoHeader { .. } => "import.no_header",
+            ImportError::MissingColumns { .. } => "import.missing_columns",
+            ImportError::TooManyRows { .. } => "import.too_many_rows",
+            ImportError::Cancelled => "import.cancelled",
+            ImportError::Io { .. } => "import.io",
+            ImportError::Store(e) => e.code(),
+            ImportError::Write { .. } => "export.write",
+        }
+    }
+
+    pub const CODES: &'static [&'static str] = &[
+        "import.empty_file",
+        "import.not_spreadsheet",
+        "import.encrypted",
+        "import.damaged",
+        "import.zip_bomb",
+        "import.sheet_not_found",
+        "import.empty_sheet",
+        "import.no_header",
+        "import.missing_columns",
+        "import.too_many_rows",
+        "import.cancelled",
+        "import.io",
+        "export.write",
+    ];
+}

@@ -1,0 +1,518 @@
+//! An import from file to staging area: find the sheet, the header row and the columns,
+//! then stream the rows, normalise and validate each, and stage them in one transaction.
+//! Reading runs on its own thread; normalising, validating and writing on the caller's.
+
+use crate::cells::field_text;
+use crate::columns::{self, COLUMNS};
+use crate::sniff::{self, Format, Limits};
+use crate::source::{self, RawCell, RawRow, SheetInfo};
+use crate::ImportError;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Instant;
+use xinbao_domain::normalize;
+use xinbao_store::imports::{self, BatchMeta, BatchSummary, ColumnMap};
+use xinbao_store::Store;
+
+/// Rows looked at for the header.
+const HEADER_SCAN_ROWS: u32 = 30;
+/// Rows handed from the reader thread to the writer at a time.
+const BATCH_ROWS: usize = 4096;
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// The sheet to read; by default the first sheet with a recognisable header.
+    pub sheet: Option<String>,
+    /// The header row as the spreadsheet numbers it; by default found.
+    pub header_row: Option<u32>,
+    /// Header text → field, as the clerk confirmed (remembered ones included).
+    pub mapping: BTreeMap<String, String>,
+    /// Most data rows accepted in one file.
+    pub max_rows: u64,
+    pub limits: Limits,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            sheet: None,
+            header_row: None,
+            mapping: BTreeMap::new(),
+            max_rows: 1_048_576,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// How a column of the file was understood.
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnInfo {
+    pub index: usize,
+    pub header: String,
+    pub field: Option<String>,
+    /// `name`, `alias` or `mapping`; none for an ignored column.
+    pub matched_by: Option<String>,
+}
+
+/// What the file holds, learnt from its first rows: for the sheet, header and mapping steps.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileInfo {
+    pub format: Format,
+    pub sheets: Vec<String>,
+    pub sheet: Option<String>,
+    pub header_row: u32,
+    pub columns: Vec<ColumnInfo>,
+    /// Required fields no column provides.
+    pub missing: Vec<String>,
+    /// Headers of columns that are not read.
+    pub ignored: Vec<String>,
+    pub template_version: Option<u32>,
+    pub template_outdated: bool,
+    pub estimated_rows: Option<u64>,
+    #[serde(skip)]
+    is_1904: bool,
+}
+
+impl FileInfo {
+    fn field_columns(&self) -> [Option<usize>; 9] {
+        let mut out = [None; 9];
+        for (i, c) in COLUMNS.iter().enumerate() {
+            out[i] = self
+                .columns
+                .iter()
+                .find(|col| col.field.as_deref() == Some(c.field))
+                .map(|col| col.index);
+        }
+        out
+    }
+
+    fn column_map(&self) -> ColumnMap {
+        ColumnMap {
+            fields: self
+                .columns
+                .iter()
+                .filter_map(|c| c.field.clone().map(|f| (f, c.header.clone())))
+                .collect(),
+            ignored: self.ignored.clone(),
+        }
+    }
+}
+
+/// Progress of a running import.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Progress {
+    pub rows_done: u64,
+    pub estimated_total: Option<u64>,
+}
+
+fn resolve_columns(
+    header: &RawRow,
+    mapping: &BTreeMap<String, String>,
+) -> (Vec<ColumnInfo>, Vec<String>, Option<u32>) {
+    let mapping: HashMap<String, &str> = mapping
+        .iter()
+        .map(|(h, f)| (columns::header_key(h), f.as_str()))
+        .collect();
+    let mut cols: Vec<ColumnInfo> = Vec::new();
+    let mut ignored = Vec::new();
+    let mut version = None;
+    for (index, cell) in header.cells.iter().enumerate() {
+        let text = normalize::text(&cell.header_text()).into_owned();
+        if text.is_empty() {
+            continue;
+        }
+        if let Some(v) = columns::template_version(&text) {
+            version = Some(v);
+            continue;
+        }
+        let found = match mapping
+            .get(&columns::header_key(&text))
+            .and_then(|f| columns::column(f))
+        {
+            Some(c) => Some((c.field, "mapping")),
+            None => columns::field_for_header(&text).map(|c| {
+                let how = if columns::header_key(c.header) == columns::header_key(&text) {
+                    "name"
+                } else {
+                    "alias"
+                };
+                (c.field, how)
+            }),
+        };
+        match found {
+            Some((field, how)) if !cols.iter().any(|c| c.field.as_deref() == Some(field)) => cols
+                .push(ColumnInfo {
+                    index,
+                    header: text,
+                    field: Some(field.to_string()),
+                    matched_by: Some(how.to_string()),
+                }),
+            _ => {
+                ignored.push(text.clone());
+                cols.push(ColumnInfo {
+                    index,
+                    header: text,
+                    field: None,
+                    matched_by: None,
+                });
+            }
+        }
+    }
+    (cols, ignored, version)
+}
+
+fn header_score(row: &RawRow, mapping: &BTreeMap<String, String>) -> usize {
+    resolve_columns(row, mapping)
+        .0
+        .iter()
+        .filter(|c| c.field.is_some())
+        .count()
+}
+
+/// Finds the header in one sheet; `Ok(None)` when the sheet has none.
+fn inspect_sheet(
+    path: &Path,
+    format: Format,
+    sheet: Option<&str>,
+    options: &ImportOptions,
+) -> Result<Option<FileInfo>, ImportError> {
+    let mut info = SheetInfo::default();
+    let mut header: Option<RawRow> = None;
+    let mut seen = 0u32;
+    let mut any_cell = false;
+    source::read(path, format, sheet, &mut |i| info = i.clone(), &mut |row| {
+        let non_empty = row.cells.iter().any(|c| !c.is_empty());
+        any_cell |= non_empty;
+        if !non_empty {
+            return Ok(true);
+        }
+        seen += 1;
+        let chosen = match options.header_row {
+            Some(h) => row.row_no == h,
+            None => header_score(&row, &options.mapping) >= 3,
+        };
+        if chosen {
+            header = Some(row);
+            return Ok(false);
+        }
+        Ok(options.header_row.is_some_and(|h| row.row_no < h) || seen < HEADER_SCAN_ROWS)
+    })?;
+    let sheet_name = info.sheet.clone().unwrap_or_default();
+    if !any_cell {
+        return Err(ImportError::EmptySheet {
+            path: path.into(),
+            sheet: sheet_name,
+        });
+    }
+    let Some(header) = header else {
+        return Ok(None);
+    };
+    let (columns, ignored, template_version) = resolve_columns(&header, &options.mapping);
+    let missing = COLUMNS
+        .iter()
+        .filter(|c| {
+            c.required
+                && !columns
+                    .iter()
+                    .any(|col| col.field.as_deref() == Some(c.field))
+        })
+        .map(|c| c.field.to_string())
+        .collect();
+    Ok(Some(FileInfo {
+        format,
+        sheets: info.sheets,
+        sheet: info.sheet,
+        header_row: header.row_no,
+        columns,
+        missing,
+        ignored,
+        template_version,
+        template_outdated: template_version.is_some_and(|v| v < columns::TEMPLATE_VERSION),
+        estimated_rows: info
+            .estimated_rows
+            .map(|n| n.saturating_sub(u64::from(header.row_no))),
+        is_1904: info.is_1904,
+    }))
+}
+
+/// Looks at the file: its format, sheets, header row and how each column maps to a field.
+/// Reads only the first rows. Hostile files are refused here, before anything is stored.
+pub fn inspect(path: &Path, options: &ImportOptions) -> Result<FileInfo, ImportError> {
+    let format = sniff::detect(path, options.limits)?;
+    let scanned = HEADER_SCAN_ROWS;
+    if let Some(sheet) = options.sheet.as_deref() {
+        return inspect_sheet(path, format, Some(sheet), options)?.ok_or_else(|| {
+            ImportError::NoHeader {
+                path: path.into(),
+                sheet: sheet.to_string(),
+                scanned,
+            }
+        });
+    }
+    let sheets = source::sheet_names(path, format)?;
+    if sheets.is_empty() {
+        return inspect_sheet(path, format, None, options)?.ok_or_else(|| ImportError::NoHeader {
+            path: path.into(),
+            sheet: String::new(),
+            scanned,
+        });
+    }
+    // The first sheet with a header; an empty or header-less sheet is passed over.
+    let mut first_error = None;
+    for sheet in &sheets {
+        match inspect_sheet(path, format, Some(sheet), options) {
+            Ok(Some(info)) => return Ok(info),
+            Ok(None) => {
+                first_error = first_error.or(Some(ImportError::NoHeader {
+                    path: path.into(),
+                    sheet: sheet.clone(),
+                    scanned,
+                }))
+            }
+            Err(ImportError::EmptySheet { .. }) => {
+                first_error = first_error.or(Some(ImportError::EmptySheet {
+                    path: path.into(),
+                    sheet: sheet.clone(),
+                }))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(first_error.unwrap_or(ImportError::EmptySheet {
+        path: path.into(),
+        sheet: String::new(),
+    }))
+}
+
+/// The outcome of [`stage`].
+#[derive(Debug, Clone, Serialize)]
+pub struct StageOutcome {
+    pub summary: BatchSummary,
+    pub info: FileInfo,
+    /// The same file content was imported into this order before.
+    pub previous_import: Option<BatchSummary>,
+    /// Rows below the data that are notes, not rows; and the template's example row.
+    pub rows_skipped: u64,
+    pub seconds: f64,
+}
+
+fn file_hash(path: &Path) -> Result<String, ImportError> {
+    let mut file = std::fs::File::open(path).map_err(|e| ImportError::Io {
+        path: path.into(),
+        source: e,
+    })?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).map_err(|e| ImportError::Io {
+        path: path.into(),
+        source: e,
+    })?;
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// The template's example row, which is skipped rather than imported.
+fn is_example(texts: &[String; 9]) -> bool {
+    texts
+        .iter()
+        .zip(crate::template::EXAMPLE.iter())
+        .all(|(a, b)| normalize::text(a) == normalize::text(b))
+}
+
+/// Reads the file into the staging area of `order_id`. On any error, cancel included,
+/// nothing is kept. `progress` is called every few thousand rows.
+pub fn stage(
+    store: &mut Store,
+    path: &Path,
+    order_id: i64,
+    options: &ImportOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+    cancel: &AtomicBool,
+) -> Result<StageOutcome, ImportError> {
+    let started = Instant::now();
+    let info = inspect(path, options)?;
+    if !info.missing.is_empty() {
+        let missing = info
+            .missing
+            .iter()
+            .filter_map(|f| columns::column(f))
+            .map(|c| c.header)
+            .collect::<Vec<_>>()
+            .join("、");
+        return Err(ImportError::MissingColumns {
+            path: path.into(),
+            sheet: info.sheet.clone().unwrap_or_default(),
+            missing,
+        });
+    }
+    let field_columns = info.field_columns();
+    let header_row = info.header_row;
+    let (tx, rx) = mpsc::sync_channel::<Vec<RawRow>>(4);
+    let format = info.format;
+    let sheet = info.sheet.clone();
+
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || -> Result<(), ImportError> {
+            let mut batch = Vec::with_capacity(BATCH_ROWS);
+            source::read(path, format, sheet.as_deref(), &mut |_| {}, &mut |row| {
+                if row.row_no <= header_row {
+                    return Ok(true);
+                }
+                batch.push(row);
+                if batch.len() == BATCH_ROWS {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+                    // The writer hung up (error or cancel): stop reading.
+                    return Ok(tx.send(full).is_ok());
+                }
+                Ok(true)
+            })?;
+            if !batch.is_empty() {
+                let _ = tx.send(batch);
+            }
+            Ok(())
+        });
+
+        // `move`: the receiver goes with the closure, so an early return hangs up on the reader.
+        let consumed = (move || -> Result<StageOutcome, ImportError> {
+            let file_hash = file_hash(path)?;
+            let previous_import = imports::previous_import(store, order_id, &file_hash)?;
+            let meta = BatchMeta {
+                order_id,
+                file_name: path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                file_hash,
+                format: info.format.as_str().to_string(),
+                sheet: info.sheet.clone(),
+                header_row: Some(i64::from(info.header_row)),
+                columns: info.column_map(),
+            };
+            let mut writer = imports::begin(store, meta)?;
+            let mut seen: HashMap<u64, i64> = HashMap::new();
+            let mut sparse: Vec<(u32, [String; 9], Vec<xinbao_domain::FieldError>)> = Vec::new();
+            let mut skipped = 0u64;
+            for batch in rx.iter() {
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(ImportError::Cancelled);
+                }
+                for row in batch {
+                    let mut texts: [String; 9] = Default::default();
+                    let mut pre = Vec::new();
+                    for (i, col) in field_columns.iter().enumerate() {
+                        let Some(col) = col else { continue };
+                        let cell = row.cells.get(*col).unwrap_or(&RawCell::Empty);
+                        match field_text(COLUMNS[i].field, cell, info.is_1904) {
+                            Ok(t) => texts[i] = t,
+                            Err(e) => {
+                                texts[i] = cell.header_text();
+                                pre.push(e);
+                            }
+                        }
+                    }
+                    let filled = texts.iter().filter(|t| !t.trim().is_empty()).count();
+                    if filled == 0 && pre.is_empty() {
+                        continue; // a blank row
+                    }
+                    if is_example(&texts) {
+                        skipped += 1;
+                        continue;
+                    }
+                    // A row with one filled cell may be a note below the data; it is a row
+                    // only if data follows it.
+                    if filled < 2 && pre.is_empty() {
+                        sparse.push((row.row_no, texts, pre));
+                        continue;
+                    }
+                    for (row_no, t, p) in sparse.drain(..) {
+                        push(&mut writer, &mut seen, row_no, t, p, options.max_rows, path)?;
+                    }
+                    push(
+                        &mut writer,
+                        &mut seen,
+                        row.row_no,
+                        texts,
+                        pre,
+                        options.max_rows,
+                        path,
+                    )?;
+                }
+                progress(Progress {
+                    rows_done: writer.rows_read() as u64,
+                    estimated_total: info.estimated_rows,
+                });
+            }
+            skipped += sparse.len() as u64;
+            if writer.rows_read() == 0 {
+                return Err(ImportError::EmptySheet {
+                    path: path.into(),
+                    sheet: info.sheet.clone().unwrap_or_default(),
+                });
+            }
+            let summary = writer.finish()?;
+            progress(Progress {
+                rows_done: summary.rows_read as u64,
+                estimated_total: Some(summary.rows_read as u64),
+            });
+            Ok(StageOutcome {
+                summary,
+                info,
+                previous_import,
+                rows_skipped: skipped,
+                seconds: 0.0,
+            })
+        })();
+        // On error the receiver is dropped here, so the reader stops at its next batch.
+        let read = reader.join().unwrap_or_else(|_| {
+            Err(ImportError::Damaged {
+                path: path.into(),
+                detail: "the reader stopped unexpectedly".into(),
+            })
+        });
+        let mut outcome = match (consumed, read) {
+            (Err(e), _) => return Err(e),
+            (Ok(_), Err(e)) => return Err(e),
+            (Ok(o), Ok(())) => o,
+        };
+        outcome.seconds = started.elapsed().as_secs_f64();
+        Ok(outcome)
+    })
+}
+
+fn push(
+    writer: &mut imports::StagingWriter<'_>,
+    seen: &mut HashMap<u64, i64>,
+    row_no: u32,
+    texts: [String; 9],
+    pre: Vec<xinbao_domain::FieldError>,
+    max_rows: u64,
+    path: &Path,
+) -> Result<(), ImportError> {
+    if writer.rows_read() as u64 >= max_rows {
+        return Err(ImportError::TooManyRows {
+            path: path.into(),
+            max: max_rows,
+        });
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for t in &texts {
+        normalize::compact(t).hash(&mut h);
+    }
+    let key = h.finish();
+    let duplicate_of = match seen.get(&key) {
+        Some(first) => Some(*first),
+        None => {
+            seen.insert(key, i64::from(row_no));
+            None
+        }
+    };
+    writer.push(i64::from(row_no), texts, pre, duplicate_of)?;
+    Ok(())
+}

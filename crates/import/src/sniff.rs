@@ -1,0 +1,152 @@
+//! What a file really is, by its content (never its name), and the checks that refuse a
+//! hostile one before a spreadsheet library opens it.
+
+use crate::ImportError;
+use std::io::Read;
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Xlsx,
+    Xls,
+    Ods,
+    Csv,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Xlsx => "xlsx",
+            Format::Xls => "xls",
+            Format::Ods => "ods",
+            Format::Csv => "csv",
+        }
+    }
+}
+
+/// Limits that keep a hostile file from exhausting the machine.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most bytes all parts of a zip container may inflate to.
+    pub max_inflated_bytes: u64,
+    /// Most a single part may inflate relative to its compressed size (beyond 1 MiB).
+    pub max_ratio: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        // A 1,048,576-row sheet of nine columns inflates to about 400 MB; XML compresses
+        // about 10:1. Zip bombs inflate thousands of times.
+        Limits {
+            max_inflated_bytes: 2 << 30,
+            max_ratio: 200,
+        }
+    }
+}
+
+const CFB_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+pub fn detect(path: &Path, limits: Limits) -> Result<Format, ImportError> {
+    let io = |e| ImportError::Io {
+        path: path.into(),
+        source: e,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut head = [0u8; 8];
+    let n = read_up_to(&mut file, &mut head).map_err(io)?;
+    if n == 0 {
+        return Err(ImportError::EmptyFile { path: path.into() });
+    }
+    if head[..n].starts_with(b"PK\x03\x04") || head[..n].starts_with(b"PK\x05\x06") {
+        return check_zip(path, limits);
+    }
+    if n == 8 && head == CFB_MAGIC {
+        // An encrypted xlsx is an OLE2 container holding "EncryptedPackage"; a plain .xls
+        // holds "Workbook". The directory names are UTF-16LE.
+        let bytes = std::fs::read(path).map_err(io)?;
+        let utf16 = |s: &str| {
+            s.encode_utf16()
+                .flat_map(|u| u.to_le_bytes())
+                .collect::<Vec<u8>>()
+        };
+        let has = |name: &str| {
+            bytes
+                .windows(name.len() * 2)
+                .any(|w| w == utf16(name).as_slice())
+        };
+        if has("EncryptedPackage") || has("EncryptionInfo") {
+            return Err(ImportError::Encrypted { path: path.into() });
+        }
+        return Ok(Format::Xls);
+    }
+    // Otherwise text: a CSV in some encoding. A NUL byte early on means binary.
+    let mut sample = vec![0u8; 8192];
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let n = read_up_to(&mut f, &mut sample).map_err(io)?;
+    let sample = &sample[..n];
+    let utf16_bom = sample.starts_with(&[0xFF, 0xFE]) || sample.starts_with(&[0xFE, 0xFF]);
+    if !utf16_bom && sample.contains(&0) {
+        return Err(ImportError::NotASpreadsheet { path: path.into() });
+    }
+    Ok(Format::Csv)
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..])? {
+            0 => break,
+            k => filled += k,
+        }
+    }
+    Ok(filled)
+}
+
+fn check_zip(path: &Path, limits: Limits) -> Result<Format, ImportError> {
+    let file = std::fs::File::open(path).map_err(|e| ImportError::Io {
+        path: path.into(),
+        source: e,
+    })?;
+    let damaged = |detail: String| ImportError::Damaged {
+        path: path.into(),
+        detail,
+    };
+    let mut zip =
+        zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| damaged(e.to_string()))?;
+    let mut total: u64 = 0;
+    let mut format = None;
+    for i in 0..zip.len() {
+        let entry = zip.by_index_raw(i).map_err(|e| damaged(e.to_string()))?;
+        let size = entry.size();
+        total = total.saturating_add(size);
+        let ratio_bomb =
+            size > (1 << 20) && size / entry.compressed_size().max(1) > limits.max_ratio;
+        if total > limits.max_inflated_bytes || ratio_bomb {
+            return Err(ImportError::ZipBomb {
+                path: path.into(),
+                inflated: if ratio_bomb { size } else { total },
+                limit: limits.max_inflated_bytes,
+            });
+        }
+        match entry.name().as_deref().unwrap_or("") {
+            "xl/workbook.xml" | "xl/workbook.bin" => format = Some(Format::Xlsx),
+            "content.xml" if format.is_none() => format = Some(Format::Ods),
+            _ => {}
+        }
+    }
+    format.ok_or_else(|| ImportError::NotASpreadsheet { path: path.into() })
+}
+
+/// The largest worksheet part of an xlsx, inflated, from the zip's directory (cheap).
+pub fn largest_worksheet_bytes(path: &Path) -> Option<u64> {
+    let file = std::fs::File::open(path).ok()?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).ok()?;
+    (0..zip.len())
+        .filter_map(|i| {
+            let entry = zip.by_index_raw(i).ok()?;
+            let name = entry.name().ok()?.into_owned();
+            name.starts_with("xl/worksheets/").then(|| entry.size())
+        })
+        .max()
+}

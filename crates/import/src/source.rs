@@ -1,0 +1,399 @@
+//! Reading rows of cells from each format. Every reader hands rows, in order, to a sink
+//! that may stop it; xlsx is streamed cell by cell, never loaded whole.
+
+use crate::sniff::Format;
+use crate::ImportError;
+use calamine::{DataRef, Reader};
+use std::io::BufReader;
+use std::path::Path;
+
+/// A cell as the file holds it, before any field's rules apply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawCell {
+    Empty,
+    Text(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    /// A date cell as its serial number.
+    Date(f64),
+    /// A date written as ISO 8601 text by the file format (ods).
+    DateIso(String),
+    /// A formula error such as `#N/A`.
+    Error(String),
+}
+
+impl RawCell {
+    pub fn is_empty(&self) -> bool {
+        match self {
+            RawCell::Empty => true,
+            RawCell::Text(s) => s.trim().is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The text a header cell shows.
+    pub fn header_text(&self) -> String {
+        match self {
+            RawCell::Text(s) | RawCell::DateIso(s) | RawCell::Error(s) => s.clone(),
+            RawCell::Int(i) => i.to_string(),
+            RawCell::Float(f) => f.to_string(),
+            RawCell::Bool(b) => b.to_string(),
+            RawCell::Date(d) => d.to_string(),
+            RawCell::Empty => String::new(),
+        }
+    }
+}
+
+/// One row: the number the spreadsheet shows (1-based) and its cells by column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawRow {
+    pub row_no: u32,
+    pub cells: Vec<RawCell>,
+}
+
+/// What a reader knows before rows flow.
+#[derive(Debug, Clone, Default)]
+pub struct SheetInfo {
+    pub sheet: Option<String>,
+    pub sheets: Vec<String>,
+    /// The last row the sheet claims to use, for progress.
+    pub estimated_rows: Option<u64>,
+    pub is_1904: bool,
+}
+
+/// Whether the reader should go on.
+pub type Keep = bool;
+
+fn from_data_ref(d: DataRef<'_>) -> RawCell {
+    match d {
+        DataRef::Empty => RawCell::Empty,
+        DataRef::String(s) => RawCell::Text(s),
+        DataRef::SharedString(s) => RawCell::Text(s.to_string()),
+        DataRef::Int(i) => RawCell::Int(i),
+        DataRef::Float(f) => RawCell::Float(f),
+        DataRef::Bool(b) => RawCell::Bool(b),
+        DataRef::DateTime(dt) => RawCell::Date(dt.as_f64()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => RawCell::DateIso(s),
+        DataRef::Error(e) => RawCell::Error(e.to_string()),
+    }
+}
+
+fn from_data(d: &calamine::Data) -> RawCell {
+    use calamine::Data;
+    match d {
+        Data::Empty => RawCell::Empty,
+        Data::String(s) => RawCell::Text(s.clone()),
+        Data::Int(i) => RawCell::Int(*i),
+        Data::Float(f) => RawCell::Float(*f),
+        Data::Bool(b) => RawCell::Bool(*b),
+        Data::DateTime(dt) => RawCell::Date(dt.as_f64()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => RawCell::DateIso(s.clone()),
+        Data::Error(e) => RawCell::Error(e.to_string()),
+    }
+}
+
+fn damaged(path: &Path, e: impl std::fmt::Display) -> ImportError {
+    let detail = e.to_string();
+    if detail.to_lowercase().contains("password") {
+        return ImportError::Encrypted { path: path.into() };
+    }
+    ImportError::Damaged {
+        path: path.into(),
+        detail,
+    }
+}
+
+/// Chooses the sheet: the one asked for, else the first.
+fn pick_sheet(path: &Path, names: &[String], wanted: Option<&str>) -> Result<String, ImportError> {
+    match wanted {
+        Some(w) => names
+            .iter()
+            .find(|n| n.as_str() == w)
+            .cloned()
+            .ok_or_else(|| ImportError::SheetNotFound {
+                path: path.into(),
+                sheet: w.to_string(),
+                available: names.join(", "),
+            }),
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| ImportError::EmptySheet {
+                path: path.into(),
+                sheet: String::new(),
+            }),
+    }
+}
+
+/// Sheet names of a workbook (a CSV has none).
+pub fn sheet_names(path: &Path, format: Format) -> Result<Vec<String>, ImportError> {
+    let open_err = |e: calamine::Error| damaged(path, e);
+    Ok(match format {
+        Format::Csv => Vec::new(),
+        _ => calamine::open_workbook_auto(path)
+            .map_err(open_err)?
+            .sheet_names()
+            .to_vec(),
+    })
+}
+
+/// Reads `sheet` (or the first) of the file row by row into `sink`, which returns whether
+/// to go on. `on_info` learns the sheet before the first row.
+pub fn read(
+    path: &Path,
+    format: Format,
+    sheet: Option<&str>,
+    on_info: &mut dyn FnMut(&SheetInfo),
+    sink: &mut dyn FnMut(RawRow) -> Result<Keep, ImportError>,
+) -> Result<(), ImportError> {
+    match format {
+        Format::Xlsx => read_xlsx(path, sheet, on_info, sink),
+        Format::Xls | Format::Ods => read_range(path, sheet, on_info, sink),
+        Format::Csv => read_csv(path, on_info, sink),
+    }
+}
+
+/// A merged range's value: written into every cell of the range.
+struct Merge {
+    first_row: u32,
+    last_row: u32,
+    first_col: u32,
+    last_col: u32,
+    value: Option<RawCell>,
+}
+
+impl From<calamine::Dimensions> for Merge {
+    fn from(d: calamine::Dimensions) -> Merge {
+        Merge {
+            first_row: d.start.0,
+            last_row: d.end.0,
+            first_col: d.start.1,
+            last_col: d.end.1,
+            value: None,
+        }
+    }
+}
+
+/// Sheets whose XML inflates to more than this are not scanned for merged ranges.
+const MERGE_SCAN_LIMIT: u64 = 128 << 20;
+
+fn apply_merges(merges: &mut [Merge], row_no0: u32, cells: &mut [RawCell]) {
+    for m in merges
+        .iter_mut()
+        .filter(|m| (m.first_row..=m.last_row).contains(&row_no0))
+    {
+        for col in m.first_col..=m.last_col {
+            let Some(cell) = cells.get_mut(col as usize) else {
+                break;
+            };
+            if row_no0 == m.first_row && col == m.first_col {
+                m.value = Some(cell.clone());
+            } else if cell.is_empty() {
+                if let Some(v) = &m.value {
+                    *cell = v.clone();
+                }
+            }
+        }
+    }
+}
+
+fn read_xlsx(
+    path: &Path,
+    sheet: Option<&str>,
+    on_info: &mut dyn FnMut(&SheetInfo),
+    sink: &mut dyn FnMut(RawRow) -> Result<Keep, ImportError>,
+) -> Result<(), ImportError> {
+    let mut book: calamine::Xlsx<BufReader<std::fs::File>> =
+        calamine::open_workbook(path).map_err(|e: calamine::XlsxError| damaged(path, e))?;
+    let names = book.sheet_names().to_vec();
+    let name = pick_sheet(path, &names, sheet)?;
+    let is_1904 = book.has_1904_epoch();
+    // Merged ranges are stored after the cells, so finding them costs a pass over the
+    // sheet. Hand-made lists, where merges occur, are small; a machine export of a million
+    // rows is not read twice.
+    let mut merges: Vec<Merge> =
+        if crate::sniff::largest_worksheet_bytes(path).is_some_and(|n| n <= MERGE_SCAN_LIMIT) {
+            book.merge_cells_by_sheet_name(&name)
+                .unwrap_or_default()
+                .into_iter()
+                .map(Merge::from)
+                .collect()
+        } else {
+            Vec::new()
+        };
+    let mut reader = book
+        .worksheet_cells_reader(&name)
+        .map_err(|e| damaged(path, e))?;
+    let dims = reader.dimensions();
+    on_info(&SheetInfo {
+        sheet: Some(name.clone()),
+        sheets: names.clone(),
+        estimated_rows: Some(u64::from(dims.end.0) + 1),
+        is_1904,
+    });
+    let mut current: Option<RawRow> = None;
+    let mut flush = |row: RawRow, merges: &mut Vec<Merge>| -> Result<Keep, ImportError> {
+        let mut row = row;
+        if !merges.is_empty() {
+            apply_merges(merges, row.row_no - 1, &mut row.cells);
+        }
+        sink(row)
+    };
+    loop {
+        let cell = match reader.next_cell() {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(e) => return Err(damaged(path, e)),
+        };
+        let (r, c) = cell.get_position();
+        let value = from_data_ref(cell.get_value().clone());
+        if current.as_ref().is_some_and(|row| row.row_no != r + 1) {
+            let done = current.take().expect("checked");
+            if !flush(done, &mut merges)? {
+                return Ok(());
+            }
+        }
+        let row = current.get_or_insert_with(|| RawRow {
+            row_no: r + 1,
+            cells: Vec::new(),
+        });
+        let c = c as usize;
+        if c > 16_384 {
+            continue;
+        }
+        if row.cells.len() <= c {
+            row.cells.resize(c + 1, RawCell::Empty);
+        }
+        row.cells[c] = value;
+    }
+    if let Some(row) = current {
+        flush(row, &mut merges)?;
+    }
+    Ok(())
+}
+
+fn read_range(
+    path: &Path,
+    sheet: Option<&str>,
+    on_info: &mut dyn FnMut(&SheetInfo),
+    sink: &mut dyn FnMut(RawRow) -> Result<Keep, ImportError>,
+) -> Result<(), ImportError> {
+    let mut book = calamine::open_workbook_auto(path).map_err(|e| damaged(path, e))?;
+    let names = book.sheet_names().to_vec();
+    let name = pick_sheet(path, &names, sheet)?;
+    // .xls knows its merged ranges; .ods leaves covered cells empty (not filled here).
+    let mut merges: Vec<Merge> = match &book {
+        calamine::Sheets::Xls(x) => x
+            .merge_cells_by_sheet_name(&name)
+            .unwrap_or_default()
+            .into_iter()
+            .map(Merge::from)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let range = book.worksheet_range(&name).map_err(|e| damaged(path, e))?;
+    let (start_row, start_col) = range.start().unwrap_or((0, 0));
+    on_info(&SheetInfo {
+        sheet: Some(name),
+        sheets: names,
+        estimated_rows: range.end().map(|(r, _)| u64::from(r) + 1),
+        is_1904: false,
+    });
+    for (i, cells) in range.rows().enumerate() {
+        let row_no0 = start_row + i as u32;
+        let mut out = vec![RawCell::Empty; start_col as usize];
+        out.extend(cells.iter().map(from_data));
+        if !merges.is_empty() {
+            apply_merges(&mut merges, row_no0, &mut out);
+        }
+        if !sink(RawRow {
+            row_no: row_no0 + 1,
+            cells: out,
+        })? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// CSV in UTF-8 (with or without BOM), UTF-16 with BOM, or GBK/GB18030 (what Chinese Excel
+/// writes): UTF-8 when the first 64 KiB are valid UTF-8, GB18030 otherwise.
+fn read_csv(
+    path: &Path,
+    on_info: &mut dyn FnMut(&SheetInfo),
+    sink: &mut dyn FnMut(RawRow) -> Result<Keep, ImportError>,
+) -> Result<(), ImportError> {
+    let io = |e| ImportError::Io {
+        path: path.into(),
+        source: e,
+    };
+    let mut sample = Vec::with_capacity(65_536);
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open(path).map_err(io)?, 65_536),
+        &mut sample,
+    )
+    .map_err(io)?;
+    let encoding = match std::str::from_utf8(&sample) {
+        Ok(_) => encoding_rs::UTF_8,
+        // Cut in the middle of a character at the sample's end: still UTF-8.
+        Err(e) if e.error_len().is_none() => encoding_rs::UTF_8,
+        Err(_) => encoding_rs::GB18030,
+    };
+    let delimiter = sniff_delimiter(&sample);
+    let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
+        .encoding(Some(encoding))
+        .bom_override(true)
+        .build(std::fs::File::open(path).map_err(io)?);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(std::io::BufReader::with_capacity(1 << 16, decoded));
+    on_info(&SheetInfo {
+        sheet: None,
+        sheets: Vec::new(),
+        estimated_rows: None,
+        is_1904: false,
+    });
+    let mut record = csv::StringRecord::new();
+    let mut row_no = 0u32;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                return Err(ImportError::Damaged {
+                    path: path.into(),
+                    detail: e.to_string(),
+                })
+            }
+        }
+        row_no += 1;
+        let cells = record
+            .iter()
+            .map(|s| {
+                let s = s.trim_start_matches('\u{FEFF}');
+                if s.is_empty() {
+                    RawCell::Empty
+                } else {
+                    RawCell::Text(s.to_string())
+                }
+            })
+            .collect();
+        if !sink(RawRow { row_no, cells })? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Comma, semicolon or tab: whichever the first line uses most.
+fn sniff_delimiter(sample: &[u8]) -> u8 {
+    let first_line = sample.split(|b| *b == b'\n').next().unwrap_or(sample);
+    [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|d| first_line.iter().filter(|b| *b == d).count())
+        .filter(|d| first_line.contains(d))
+        .unwrap_or(b',')
+}

@@ -1,0 +1,675 @@
+//! Imports of real spreadsheet files into the staging area and from there into an order.
+
+mod common;
+use common::*;
+use std::sync::atomic::AtomicBool;
+use xinbao_import::{ImportError, ImportOptions};
+use xinbao_store::{audit, imports, orders};
+
+/// (row, field, code) of every staged problem, in sheet order.
+fn problems(env: &Env, batch: i64) -> Vec<(i64, String, String)> {
+    imports::rows(&env.store, batch, true, 0, 1000)
+        .unwrap()
+        .into_iter()
+        .flat_map(|r| {
+            r.errors
+                .into_iter()
+                .map(move |e| (r.row_no, e.field, e.code))
+        })
+        .collect()
+}
+
+fn texts(env: &Env, batch: i64, row_no: i64) -> [String; 9] {
+    imports::rows(&env.store, batch, false, 0, 1000)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.row_no == row_no)
+        .unwrap()
+        .texts
+}
+
+#[test]
+fn title_rows_aliases_and_extra_columns() {
+    let mut env = Env::new();
+    let file = env.path("list.xlsx");
+    let rows = vec![
+        vec![C::S("义乌某某贸易有限公司 交易清单")],
+        vec![C::S("制表日期：2026-03-31")],
+        vec![],
+        vec![
+            C::S("商户名称"),
+            C::S("手机号码"),
+            C::S("月份"),
+            C::S("商品名称"),
+            C::S("颜色"),
+            C::S("数量"),
+            C::S("件数"),
+            C::S("金额"),
+        ],
+        vec![
+            C::S("张三"),
+            C::S("13800138000"),
+            C::S("2026-03"),
+            C::S("袜子"),
+            C::S("红"),
+            C::N(100.0),
+            C::N(2.0),
+            C::N(1000.0),
+        ],
+        vec![
+            C::S("李四"),
+            C::S("13900139000"),
+            C::S("2026-04"),
+            C::S("手套"),
+            C::S("蓝"),
+            C::N(50.0),
+            C::N(1.0),
+            C::N(500.5),
+        ],
+    ];
+    write_xlsx(&file, &[("Sheet1", rows)], &[]);
+    let out = env.stage(&file).unwrap();
+    assert_eq!(out.info.header_row, 4);
+    assert_eq!(out.info.ignored, ["颜色"]);
+    let by: Vec<(String, Option<String>)> = out
+        .info
+        .columns
+        .iter()
+        .map(|c| (c.header.clone(), c.matched_by.clone()))
+        .collect();
+    assert_eq!(by[0], ("商户名称".to_string(), Some("alias".to_string())));
+    assert_eq!(
+        (
+            out.summary.rows_read,
+            out.summary.rows_valid,
+            out.summary.rows_invalid
+        ),
+        (2, 2, 0)
+    );
+    assert_eq!(
+        env.count("SELECT count(*) FROM order_lines"),
+        0,
+        "staging does not touch the order"
+    );
+
+    let accepted = imports::accept(&mut env.store, "test", out.summary.id).unwrap();
+    assert_eq!(accepted.lines_added, Some(2));
+    let order = orders::get(&env.store, env.order).unwrap();
+    assert_eq!(order.lines.len(), 2);
+    assert_eq!(order.lines[1].line.amount_cents.unwrap().0, 50_050);
+    assert_eq!(order.lines[1].line.order_month.as_deref(), Some("2026-04"));
+    let history = audit::for_order(&env.store, env.order).unwrap();
+    assert_eq!(
+        history.iter().filter(|h| h.action == "import").count(),
+        2,
+        "an audit row per imported line"
+    );
+    assert_eq!(
+        env.count("SELECT count(*) FROM import_rows"),
+        0,
+        "staging emptied after accept"
+    );
+    assert_eq!(
+        imports::accept(&mut env.store, "test", out.summary.id)
+            .unwrap_err()
+            .code(),
+        "import.decided"
+    );
+}
+
+#[test]
+fn cells_as_clerks_really_have_them() {
+    let mut env = Env::new();
+    let file = env.path("messy.xlsx");
+    let rows = vec![
+        header_row(),
+        // 2: month as 2026/3, numbers as text with separators and full width, mobile as a number
+        vec![
+            C::E,
+            C::S("张三"),
+            C::N(13800138000.0),
+            C::S("2026/3"),
+            C::S("袜子"),
+            C::S("1,000"),
+            C::S("２"),
+            C::S("$1,234.50"),
+            C::E,
+        ],
+        // 3: a date cell, a serial number, a formula with a cached value
+        vec![
+            C::S("P001"),
+            C::S("李四"),
+            C::S("13900139000"),
+            C::D(46096.0),
+            C::S("手套"),
+            C::N(5.0),
+            C::N(1.0),
+            C::F("=2*50", "100"),
+            C::E,
+        ],
+        // 4: 2026年4月 and 202604
+        vec![
+            C::E,
+            C::S(" 王 五 "),
+            C::S("137 0013 7000"),
+            C::S("2026年4月"),
+            C::S("帽子"),
+            C::N(1.0),
+            C::N(1.0),
+            C::S("１２.５"),
+            C::E,
+        ],
+        vec![
+            C::E,
+            C::S("赵六"),
+            C::S("13600136000"),
+            C::N(202604.0),
+            C::S("围巾"),
+            C::N(1.0),
+            C::N(1.0),
+            C::N(7.0),
+            C::E,
+        ],
+        // 6: a blank row is skipped
+        vec![],
+        // 7: mobile lost to scientific notation, a fraction in a count, three decimals, a bad month
+        vec![
+            C::E,
+            C::S("钱七"),
+            C::S("1.38E+10"),
+            C::S("2026-13"),
+            C::S("鞋"),
+            C::N(1.5),
+            C::N(1.0),
+            C::N(1.005),
+            C::E,
+        ],
+        // 8: merged with row 9 in the merchant column (value applies to both)
+        vec![
+            C::E,
+            C::S("孙八"),
+            C::S("13500135000"),
+            C::S("2026-05"),
+            C::S("包"),
+            C::N(3.0),
+            C::N(1.0),
+            C::N(30.0),
+            C::E,
+        ],
+        vec![
+            C::E,
+            C::E,
+            C::S("13500135000"),
+            C::S("2026-06"),
+            C::S("包"),
+            C::N(4.0),
+            C::N(1.0),
+            C::N(40.0),
+            C::E,
+        ],
+        // 10: a formula error
+        vec![
+            C::E,
+            C::S("周九"),
+            C::S("13400134000"),
+            C::S("2026-05"),
+            C::F("=1/0", "#DIV/0!"),
+            C::N(1.0),
+            C::N(1.0),
+            C::N(1.0),
+            C::E,
+        ],
+        vec![],
+        // 12, 13: notes below the data are not rows
+        vec![C::S("合计：以上共 9 行")],
+        vec![C::S("制表人：小王")],
+    ];
+    write_xlsx(&file, &[("交易清单", rows)], &[(7, 1, 8, 1)]);
+    let out = env.stage(&file).unwrap();
+    let b = out.summary.id;
+    assert_eq!(out.rows_skipped, 2, "two note rows below the data");
+    assert_eq!(out.summary.rows_read, 8, "rows 2-5 and 7-10");
+    assert_eq!(
+        texts(&env, b, 2)[1..8],
+        [
+            "张三",
+            "13800138000",
+            "2026-03",
+            "袜子",
+            "1000",
+            "2",
+            "1234.50"
+        ]
+        .map(String::from)
+    );
+    assert_eq!(texts(&env, b, 3)[3], "2026-03", "a date cell is a month");
+    assert_eq!(texts(&env, b, 3)[7], "100.00", "a formula's cached value");
+    assert_eq!(texts(&env, b, 3)[0], "P001");
+    assert_eq!(
+        texts(&env, b, 4)[1..4],
+        ["王 五", "13700137000", "2026-04"].map(String::from)
+    );
+    assert_eq!(texts(&env, b, 4)[7], "12.50");
+    assert_eq!(texts(&env, b, 5)[3], "2026-04");
+    assert_eq!(
+        texts(&env, b, 9)[1],
+        "孙八",
+        "a merged range's value applies to every row of it"
+    );
+    assert_eq!(
+        problems(&env, b),
+        [
+            (7, "mobile".into(), "mobile.scientific".into()),
+            (7, "order_month".into(), "month.range".into()),
+            (7, "quantity".into(), "int.format".into()),
+            (7, "amount".into(), "money.decimals".into()),
+            (10, "product_name".into(), "cell.error".into()),
+        ]
+    );
+    let row7 = imports::rows(&env.store, b, true, 0, 10).unwrap().remove(0);
+    assert_eq!(row7.errors[0].header, "手机号");
+    assert!(
+        row7.errors[0].message_zh.contains("科学计数法"),
+        "{}",
+        row7.errors[0].message_zh
+    );
+    assert!(row7.errors[0].message_en.contains("scientific notation"));
+    assert_eq!(out.summary.rows_invalid, 2);
+}
+
+#[test]
+fn a_1904_workbook_reads_its_dates_in_its_own_system() {
+    let mut env = Env::new();
+    let file = env.path("mac.xlsx");
+    let mut r = row("张三", "13800138000", 10.0);
+    r[3] = C::D(44634.0); // 2026-03-15 in the 1904 system, 2022-03-14 in the 1900 one
+    write_xlsx(&file, &[("Sheet1", vec![header_row(), r])], &[]);
+    patch_zip(&file, "xl/workbook.xml", |xml| {
+        xml.replacen("<workbookPr", "<workbookPr date1904=\"1\"", 1)
+    });
+    let out = env.stage(&file).unwrap();
+    assert_eq!(texts(&env, out.summary.id, 2)[3], "2026-03");
+}
+
+#[test]
+fn missing_required_columns_are_named_before_any_row_is_read() {
+    let mut env = Env::new();
+    let file = env.path("partial.xlsx");
+    let rows = vec![
+        vec![C::S("商户名"), C::S("品名"), C::S("数量"), C::S("备注")],
+        vec![C::S("张三"), C::S("袜子"), C::N(1.0), C::E],
+    ];
+    write_xlsx(&file, &[("Sheet1", rows)], &[]);
+    let err = env.stage(&file).unwrap_err();
+    assert_eq!(err.code(), "import.missing_columns");
+    let msg = err.to_string();
+    for name in ["手机号", "下单月份", "总件数", "总金额(美元)"] {
+        assert!(msg.contains(name), "{msg}");
+    }
+    assert!(
+        msg.contains("partial.xlsx"),
+        "the message names the file: {msg}"
+    );
+    env.assert_untouched();
+}
+
+#[test]
+fn a_confirmed_mapping_maps_unknown_headers() {
+    let mut env = Env::new();
+    let file = env.path("odd.xlsx");
+    let mut header = header_row();
+    header[1] = C::S("档口老板");
+    write_xlsx(
+        &file,
+        &[("Sheet1", vec![header, row("张三", "13800138000", 10.0)])],
+        &[],
+    );
+    assert_eq!(
+        env.stage(&file).unwrap_err().code(),
+        "import.missing_columns"
+    );
+    let mut options = ImportOptions::default();
+    options
+        .mapping
+        .insert("档口老板".into(), "merchant_name".into());
+    imports::remember_mapping(&env.store, &options.mapping).unwrap();
+    let remembered = imports::remembered_mapping(&env.store).unwrap();
+    let out = env
+        .stage_with(
+            &file,
+            &ImportOptions {
+                mapping: remembered,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(out.summary.rows_valid, 1);
+    assert_eq!(out.info.columns[1].matched_by.as_deref(), Some("mapping"));
+}
+
+#[test]
+fn the_sheet_with_the_list_is_found_or_chosen() {
+    let mut env = Env::new();
+    let file = env.path("two-sheets.xlsx");
+    write_xlsx(
+        &file,
+        &[
+            (
+                "封面",
+                vec![vec![C::S("2026年3月 交易清单")], vec![C::S("请见第二页")]],
+            ),
+            ("明细", vec![header_row(), row("张三", "13800138000", 10.0)]),
+            (
+                "备用",
+                vec![
+                    header_row(),
+                    row("李四", "13900139000", 10.0),
+                    row("王五", "13700137000", 10.0),
+                ],
+            ),
+        ],
+        &[],
+    );
+    let info = xinbao_import::inspect(&file, &ImportOptions::default()).unwrap();
+    assert_eq!(info.sheets, ["封面", "明细", "备用"]);
+    assert_eq!(info.sheet.as_deref(), Some("明细"));
+    let out = env
+        .stage_with(
+            &file,
+            &ImportOptions {
+                sheet: Some("备用".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(out.summary.rows_read, 2);
+    let err = env
+        .stage_with(
+            &file,
+            &ImportOptions {
+                sheet: Some("nope".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "import.sheet_not_found");
+    assert!(err.to_string().contains("封面, 明细, 备用"));
+}
+
+#[test]
+fn fix_a_cell_then_accept_only_valid_rows_or_reject_all() {
+    let mut env = Env::new();
+    let file = env.path("fix.xlsx");
+    let mut bad = row("李四", "139001390", 5.0);
+    bad[4] = C::E;
+    write_xlsx(
+        &file,
+        &[(
+            "Sheet1",
+            vec![
+                header_row(),
+                row("张三", "13800138000", 10.0),
+                bad,
+                row("王五", "13700137000", 1.0),
+            ],
+        )],
+        &[],
+    );
+    let out = env.stage(&file).unwrap();
+    let b = out.summary.id;
+    assert_eq!(
+        problems(&env, b),
+        [
+            (3, "mobile".into(), "mobile.format".into()),
+            (3, "product_name".into(), "required".into())
+        ]
+    );
+    let fixed = imports::fix_cell(&mut env.store, b, 3, "mobile", "13900139000").unwrap();
+    assert_eq!(
+        fixed.errors.len(),
+        1,
+        "the mobile is fixed, the product still missing"
+    );
+    let fixed = imports::fix_cell(&mut env.store, b, 3, "product_name", "手套").unwrap();
+    assert!(fixed.errors.is_empty());
+    assert_eq!(imports::summary(&env.store, b).unwrap().rows_invalid, 0);
+    imports::fix_cell(&mut env.store, b, 4, "amount", "1.001").unwrap();
+    let accepted = imports::accept(&mut env.store, "test", b).unwrap();
+    assert_eq!(
+        accepted.lines_added,
+        Some(2),
+        "the row made invalid stays out"
+    );
+    let lines = orders::get(&env.store, env.order).unwrap().lines;
+    assert_eq!(lines[1].line.product_name.as_deref(), Some("手套"));
+
+    // Reject: nothing reaches the order.
+    let again = env.stage(&file).unwrap();
+    assert!(
+        again.previous_import.is_some(),
+        "the same content was imported into this order before"
+    );
+    imports::reject(&mut env.store, again.summary.id).unwrap();
+    assert_eq!(orders::get(&env.store, env.order).unwrap().lines.len(), 2);
+}
+
+#[test]
+fn duplicate_rows_in_a_file_are_flagged() {
+    let mut env = Env::new();
+    let file = env.path("dups.xlsx");
+    write_xlsx(
+        &file,
+        &[(
+            "S",
+            vec![
+                header_row(),
+                row("张三", "13800138000", 10.0),
+                row("李四", "13900139000", 10.0),
+                row("张三", "13800138000", 10.0),
+            ],
+        )],
+        &[],
+    );
+    let out = env.stage(&file).unwrap();
+    assert_eq!(out.summary.rows_duplicate, 1);
+    let rows = imports::rows(&env.store, out.summary.id, false, 0, 10).unwrap();
+    assert_eq!(rows[2].duplicate_of, Some(2));
+}
+
+#[test]
+fn error_rows_export_then_reimport_after_fixing() {
+    let mut env = Env::new();
+    let file = env.path("with-errors.xlsx");
+    write_xlsx(
+        &file,
+        &[(
+            "S",
+            vec![
+                header_row(),
+                row("张三", "13800138000", 10.0),
+                row("李四", "1390013", 5.0),
+            ],
+        )],
+        &[],
+    );
+    let out = env.stage(&file).unwrap();
+    let errors = env.path("errors.xlsx");
+    assert_eq!(
+        xinbao_import::export::error_rows(&env.store, out.summary.id, &errors).unwrap(),
+        1
+    );
+    // The clerk fixes the mobile in Excel; the two added columns are ignored on import.
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&errors).unwrap();
+    use calamine::Reader;
+    let range = book.worksheet_range("交易清单").unwrap();
+    assert_eq!(
+        range.get_value((0, 10)).unwrap().to_string(),
+        "错误说明 Problems"
+    );
+    assert!(range
+        .get_value((1, 10))
+        .unwrap()
+        .to_string()
+        .contains("手机号"));
+    let cells: Vec<C> = (0..11u32)
+        .map(|c| match range.get_value((1, c)).unwrap().to_string() {
+            s if c == 2 => {
+                let _ = s;
+                C::S("13900139000")
+            }
+            s if s.is_empty() => C::E,
+            s => C::St(s),
+        })
+        .collect();
+    let mut header = header_row();
+    header.extend([C::S("原行号"), C::S("错误说明 Problems")]);
+    let fixed = env.path("fixed.xlsx");
+    write_xlsx(&fixed, &[("交易清单", vec![header, cells])], &[]);
+    let again = env.stage(&fixed).unwrap();
+    assert_eq!(
+        (again.summary.rows_valid, again.summary.rows_invalid),
+        (1, 0)
+    );
+    assert_eq!(again.info.ignored, ["原行号", "错误说明 Problems"]);
+}
+
+#[test]
+fn an_exported_order_imports_back_unchanged() {
+    let mut env = Env::new();
+    let file = env.path("in.xlsx");
+    write_xlsx(
+        &file,
+        &[(
+            "S",
+            vec![
+                header_row(),
+                row("张三", "13800138000", 10.25),
+                row("李四", "13900139000", 5.0),
+            ],
+        )],
+        &[],
+    );
+    let b = env.stage(&file).unwrap().summary.id;
+    imports::accept(&mut env.store, "test", b).unwrap();
+    let out = env.path("order.xlsx");
+    assert_eq!(
+        xinbao_import::export::order(&env.store, env.order, &out).unwrap(),
+        2
+    );
+    let list = env.path("orders.xlsx");
+    assert_eq!(xinbao_import::export::orders(&env.store, &list).unwrap(), 1);
+    let before = orders::get(&env.store, env.order).unwrap().lines;
+    let b2 = env.stage(&out).unwrap();
+    assert_eq!((b2.summary.rows_valid, b2.summary.rows_invalid), (2, 0));
+    imports::accept(&mut env.store, "test", b2.summary.id).unwrap();
+    let after = orders::get(&env.store, env.order).unwrap().lines;
+    for (a, b) in before.iter().zip(after[2..].iter()) {
+        assert_eq!(a.line.to_texts(), b.line.to_texts());
+    }
+}
+
+#[test]
+fn csv_in_gbk_and_utf8_with_bom() {
+    let mut env = Env::new();
+    let text = "商户名,手机号,下单月份,品名,数量,总件数,总金额(美元)\r\n张三,13800138000,2026-03,袜子,100,2,\"1,000.00\"\r\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(text);
+    let gbk_file = env.path("gbk.csv");
+    std::fs::write(&gbk_file, &gbk).unwrap();
+    let out = env.stage(&gbk_file).unwrap();
+    assert_eq!(out.info.format.as_str(), "csv");
+    assert_eq!(texts(&env, out.summary.id, 2)[1], "张三");
+    assert_eq!(texts(&env, out.summary.id, 2)[7], "1000.00");
+    let bom_file = env.path("bom.csv");
+    std::fs::write(
+        &bom_file,
+        [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat(),
+    )
+    .unwrap();
+    let out = env.stage(&bom_file).unwrap();
+    assert_eq!(out.summary.rows_valid, 1);
+    assert_eq!(
+        out.info.columns[0].matched_by.as_deref(),
+        Some("name"),
+        "the BOM is not part of the first header"
+    );
+}
+
+#[test]
+fn too_many_rows_is_refused_without_a_trace() {
+    let mut env = Env::new();
+    let file = env.path("big.xlsx");
+    let mut rows = vec![header_row()];
+    rows.extend((0..10).map(|_| row("张三", "13800138000", 1.0)));
+    write_xlsx(&file, &[("S", rows)], &[]);
+    let err = env
+        .stage_with(
+            &file,
+            &ImportOptions {
+                max_rows: 5,
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "import.too_many_rows");
+    env.assert_untouched();
+}
+
+#[test]
+fn a_cancelled_import_keeps_nothing() {
+    let mut env = Env::new();
+    let file = env.path("cancel.xlsx");
+    write_xlsx(
+        &file,
+        &[("S", vec![header_row(), row("张三", "13800138000", 1.0)])],
+        &[],
+    );
+    let err = xinbao_import::stage(
+        &mut env.store,
+        &file,
+        env.order,
+        &ImportOptions::default(),
+        &|_| {},
+        &AtomicBool::new(true),
+    )
+    .unwrap_err();
+    assert!(matches!(err, ImportError::Cancelled));
+    env.assert_untouched();
+}
+
+#[test]
+fn a_declared_order_takes_no_import() {
+    let mut env = Env::new();
+    env.store
+        .connection()
+        .execute_batch(&format!(
+            "UPDATE export_orders SET passport_no='E12345678', country='RU', total_cents=100, state='confirmed', confirmed_at='x' WHERE id={0};
+             UPDATE export_orders SET state='declared', customs_no='292920260000012345' WHERE id={0};",
+            env.order
+        ))
+        .unwrap();
+    let file = env.path("late.xlsx");
+    write_xlsx(
+        &file,
+        &[("S", vec![header_row(), row("张三", "13800138000", 1.0)])],
+        &[],
+    );
+    assert_eq!(
+        env.stage(&file).unwrap_err().code(),
+        "order.declared_frozen"
+    );
+    assert_eq!(env.count("SELECT count(*) FROM import_batches"), 0);
+}
+
+#[test]
+fn long_cells_are_row_errors_not_crashes() {
+    let mut env = Env::new();
+    let file = env.path("long.xlsx");
+    let mut r = row("张三", "13800138000", 1.0);
+    r[4] = C::St("长".repeat(32_000));
+    write_xlsx(&file, &[("S", vec![header_row(), r])], &[]);
+    let out = env.stage(&file).unwrap();
+    assert_eq!(
+        problems(&env, out.summary.id),
+        [(2, "product_name".into(), "too_long".into())]
+    );
+}
