@@ -5,9 +5,11 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
 use xinbao_domain::{Cents, OrderState};
+use xinbao_import::{ImportError, ImportOptions};
 use xinbao_store::orders::{self, ListQuery};
-use xinbao_store::{paths, Store, StoreError};
+use xinbao_store::{imports, paths, Store, StoreError};
 
 #[derive(Parser)]
 #[command(
@@ -33,6 +35,48 @@ enum Command {
         #[command(subcommand)]
         command: OrdersCommand,
     },
+    /// Write the import template (模板) to OUT.xlsx.
+    Template { out: PathBuf },
+    /// Import a spreadsheet's lines into an order (staged; --accept adds the valid rows).
+    Import {
+        file: PathBuf,
+        /// The order to add the lines to.
+        #[arg(
+            long,
+            conflicts_with = "new_order",
+            required_unless_present = "new_order"
+        )]
+        order: Option<i64>,
+        /// Create a new draft for the lines.
+        #[arg(long)]
+        new_order: bool,
+        /// Accept the valid rows into the order right away.
+        #[arg(long)]
+        accept: bool,
+        /// The sheet to read (default: the first with a header row).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Refuse files with more data rows than this.
+        #[arg(long, default_value_t = 1_048_576)]
+        max_rows: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export to .xlsx.
+    Export {
+        #[command(subcommand)]
+        what: ExportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// The order list.
+    Orders { out: PathBuf },
+    /// One order's lines, with the template's headers (re-imports cleanly).
+    Order { id: i64, out: PathBuf },
+    /// The rows of an import that have problems, with an error column.
+    Errors { import_id: i64, out: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -76,7 +120,7 @@ fn main() -> ExitCode {
         Command::Orders {
             command: OrdersCommand::List { json: true, .. }
                 | OrdersCommand::Show { json: true, .. }
-        }
+        } | Command::Import { json: true, .. }
     );
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -95,10 +139,202 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<(), StoreError> {
+/// Any failure of a command: the store's or the importer's, each with its stable code.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
+}
+
+impl CliError {
+    fn code(&self) -> &str {
+        match self {
+            CliError::Store(e) => e.code(),
+            CliError::Import(e) => e.code(),
+        }
+    }
+
+    fn field_errors(&self) -> &[xinbao_domain::FieldError] {
+        match self {
+            CliError::Store(e) => e.field_errors(),
+            CliError::Import(ImportError::Store(e)) => e.field_errors(),
+            CliError::Import(_) => &[],
+        }
+    }
+}
+
+/// What `import --json` prints.
+#[derive(Serialize)]
+struct ImportReport {
+    import_id: i64,
+    order_id: i64,
+    rows_read: i64,
+    rows_valid: i64,
+    rows_invalid: i64,
+    rows_duplicate: i64,
+    rows_skipped: u64,
+    ignored_columns: Vec<String>,
+    already_imported: bool,
+    errors: Vec<ReportError>,
+    accepted: bool,
+    lines_added: Option<i64>,
+    seconds: f64,
+}
+
+#[derive(Serialize)]
+struct ReportError {
+    row: i64,
+    column: String,
+    field: String,
+    code: String,
+    message: String,
+    message_en: String,
+}
+
+fn import(
+    store: &mut Store,
+    file: &std::path::Path,
+    order: Option<i64>,
+    accept: bool,
+    options: ImportOptions,
+) -> Result<ImportReport, CliError> {
+    // Hostile or unreadable files are refused before a new draft is created for them.
+    xinbao_import::inspect(file, &options)?;
+    let (order_id, created) = match order {
+        Some(id) => (id, false),
+        None => (
+            orders::create_draft(store, CLI_ACTOR, &xinbao_domain::OrderForm::default())?,
+            true,
+        ),
+    };
+    let staged = xinbao_import::stage(
+        store,
+        file,
+        order_id,
+        &options,
+        &|_| {},
+        &AtomicBool::new(false),
+    );
+    let staged = match staged {
+        Ok(s) => s,
+        Err(e) => {
+            if created {
+                orders::delete_draft(store, CLI_ACTOR, order_id)?;
+            }
+            return Err(e.into());
+        }
+    };
+    let mut errors = Vec::new();
+    imports::for_each_invalid_row(store, staged.summary.id, |row| {
+        for e in row.errors {
+            if errors.len() < 100 {
+                errors.push(ReportError {
+                    row: row.row_no,
+                    column: e.header,
+                    field: e.field,
+                    code: e.code,
+                    message: e.message_zh,
+                    message_en: e.message_en,
+                });
+            }
+        }
+        Ok(())
+    })?;
+    let summary = if accept {
+        imports::accept(store, CLI_ACTOR, staged.summary.id)?
+    } else {
+        staged.summary
+    };
+    Ok(ImportReport {
+        import_id: summary.id,
+        order_id,
+        rows_read: summary.rows_read,
+        rows_valid: summary.rows_valid,
+        rows_invalid: summary.rows_invalid,
+        rows_duplicate: summary.rows_duplicate,
+        rows_skipped: staged.rows_skipped,
+        ignored_columns: staged.info.ignored,
+        already_imported: staged.previous_import.is_some(),
+        errors,
+        accepted: summary.state == "accepted",
+        lines_added: summary.lines_added,
+        seconds: staged.seconds,
+    })
+}
+
+/// Who the audit log names for changes made from the command line.
+const CLI_ACTOR: &str = "cli";
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    if let Command::Template { out } = &cli.command {
+        xinbao_import::template::write(out)?;
+        println!("{}", out.display());
+        return Ok(());
+    }
     let data_dir = cli.data_dir.unwrap_or_else(paths::default_data_dir);
-    let store = Store::open_profile(&data_dir, &cli.profile)?;
+    let mut store = Store::open_profile(&data_dir, &cli.profile)?;
     match cli.command {
+        Command::Template { .. } => unreachable!("handled above"),
+        Command::Import {
+            file,
+            order,
+            new_order: _,
+            accept,
+            sheet,
+            max_rows,
+            json,
+        } => {
+            let mapping = imports::remembered_mapping(&store)?;
+            let options = ImportOptions {
+                sheet,
+                max_rows,
+                mapping,
+                ..Default::default()
+            };
+            let report = import(&mut store, &file, order, accept, options)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).expect("serialisable")
+                );
+            } else {
+                println!(
+                    "import {} into order {}: {} rows read, {} valid, {} with problems, {} duplicates ({:.2} s)",
+                    report.import_id, report.order_id, report.rows_read, report.rows_valid, report.rows_invalid,
+                    report.rows_duplicate, report.seconds
+                );
+                if report.already_imported {
+                    println!("note: the same file was imported into this order before");
+                }
+                for e in &report.errors {
+                    println!(
+                        "  row {} {}: {} [{}]",
+                        e.row, e.column, e.message_en, e.code
+                    );
+                }
+                match report.lines_added {
+                    Some(n) => println!("accepted: {n} lines added to order {}", report.order_id),
+                    None => println!("staged; accept it in the app or with --accept"),
+                }
+            }
+        }
+        Command::Export { what } => {
+            let (n, out) = match what {
+                ExportCommand::Orders { out } => {
+                    (xinbao_import::export::orders(&store, &out)?, out)
+                }
+                ExportCommand::Order { id, out } => {
+                    (xinbao_import::export::order(&store, id, &out)?, out)
+                }
+                ExportCommand::Errors { import_id, out } => (
+                    xinbao_import::export::error_rows(&store, import_id, &out)?,
+                    out,
+                ),
+            };
+            println!("{n} rows written to {}", out.display());
+        }
         Command::Orders { command } => match command {
             OrdersCommand::List {
                 json,
