@@ -11,6 +11,9 @@ use xinbao_import::{ImportError, ImportOptions};
 use xinbao_store::orders::{self, ListQuery};
 use xinbao_store::{imports, paths, Store, StoreError};
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "xinbao",

@@ -38,6 +38,12 @@ pub fn text(input: &str) -> Cow<'_, str> {
     }
 }
 
+/// The characters [`compact`] would keep, without building a string: for emptiness tests
+/// and hashing on hot paths.
+pub fn compact_chars(input: &str) -> impl Iterator<Item = char> + '_ {
+    input.chars().filter_map(fold_char).filter(|c| *c != ' ')
+}
+
 /// Like [`text`] but removes every space: for codes and numbers ("E 1234 567" → "E1234567").
 pub fn compact(input: &str) -> String {
     input

@@ -154,6 +154,21 @@ pub const LINE_FIELDS: [&str; 9] = [
 ];
 
 impl LineForm {
+    /// The nine texts, in [`LINE_FIELDS`] order.
+    pub fn to_fields(&self) -> [&str; 9] {
+        [
+            &self.procurement_no,
+            &self.merchant_name,
+            &self.mobile,
+            &self.order_month,
+            &self.product_name,
+            &self.quantity,
+            &self.packages,
+            &self.amount,
+            &self.note,
+        ]
+    }
+
     /// A line from its nine texts, in [`LINE_FIELDS`] order.
     pub fn from_fields(texts: [String; 9]) -> LineForm {
         let [procurement_no, merchant_name, mobile, order_month, product_name, quantity, packages, amount, note] =
@@ -269,7 +284,7 @@ fn opt<T>(
     raw: &str,
     f: impl FnOnce(&str) -> Result<T, Invalid>,
 ) -> Option<T> {
-    if normalize::compact(raw).is_empty() {
+    if normalize::compact_chars(raw).next().is_none() {
         return None;
     }
     match f(raw) {

@@ -5,7 +5,7 @@
 use crate::cells::field_text;
 use crate::columns::{self, COLUMNS};
 use crate::sniff::{self, Format, Limits};
-use crate::source::{self, RawCell, RawRow, SheetInfo};
+use crate::source::{RawCell, RawRow, SheetInfo, Workbook};
 use crate::ImportError;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -176,6 +176,7 @@ fn header_score(row: &RawRow, mapping: &BTreeMap<String, String>) -> usize {
 
 /// Finds the header in one sheet; `Ok(None)` when the sheet has none.
 fn inspect_sheet(
+    book: &mut Workbook,
     path: &Path,
     format: Format,
     sheet: Option<&str>,
@@ -185,7 +186,7 @@ fn inspect_sheet(
     let mut header: Option<RawRow> = None;
     let mut seen = 0u32;
     let mut any_cell = false;
-    source::read(path, format, sheet, &mut |i| info = i.clone(), &mut |row| {
+    book.read(path, sheet, false, &mut |i| info = i.clone(), &mut |row| {
         let non_empty = row.cells.iter().any(|c| !c.is_empty());
         any_cell |= non_empty;
         if !non_empty {
@@ -244,9 +245,19 @@ fn inspect_sheet(
 /// Reads only the first rows. Hostile files are refused here, before anything is stored.
 pub fn inspect(path: &Path, options: &ImportOptions) -> Result<FileInfo, ImportError> {
     let format = sniff::detect(path, options.limits)?;
+    let mut book = Workbook::open(path, format)?;
+    inspect_open(&mut book, path, format, options)
+}
+
+fn inspect_open(
+    book: &mut Workbook,
+    path: &Path,
+    format: Format,
+    options: &ImportOptions,
+) -> Result<FileInfo, ImportError> {
     let scanned = HEADER_SCAN_ROWS;
     if let Some(sheet) = options.sheet.as_deref() {
-        return inspect_sheet(path, format, Some(sheet), options)?.ok_or_else(|| {
+        return inspect_sheet(book, path, format, Some(sheet), options)?.ok_or_else(|| {
             ImportError::NoHeader {
                 path: path.into(),
                 sheet: sheet.to_string(),
@@ -254,18 +265,20 @@ pub fn inspect(path: &Path, options: &ImportOptions) -> Result<FileInfo, ImportE
             }
         });
     }
-    let sheets = source::sheet_names(path, format)?;
+    let sheets = book.sheet_names();
     if sheets.is_empty() {
-        return inspect_sheet(path, format, None, options)?.ok_or_else(|| ImportError::NoHeader {
-            path: path.into(),
-            sheet: String::new(),
-            scanned,
+        return inspect_sheet(book, path, format, None, options)?.ok_or_else(|| {
+            ImportError::NoHeader {
+                path: path.into(),
+                sheet: String::new(),
+                scanned,
+            }
         });
     }
     // The first sheet with a header; an empty or header-less sheet is passed over.
     let mut first_error = None;
     for sheet in &sheets {
-        match inspect_sheet(path, format, Some(sheet), options) {
+        match inspect_sheet(book, path, format, Some(sheet), options) {
             Ok(Some(info)) => return Ok(info),
             Ok(None) => {
                 first_error = first_error.or(Some(ImportError::NoHeader {
@@ -287,6 +300,12 @@ pub fn inspect(path: &Path, options: &ImportOptions) -> Result<FileInfo, ImportE
         path: path.into(),
         sheet: String::new(),
     }))
+}
+
+/// What the reader thread hands the writer: first what it found out, then the rows.
+enum Msg {
+    Info(Box<FileInfo>),
+    Rows(Vec<RawRow>),
 }
 
 /// The outcome of [`stage`].
@@ -320,10 +339,11 @@ fn file_hash(path: &Path) -> Result<String, ImportError> {
 
 /// The template's example row, which is skipped rather than imported.
 fn is_example(texts: &[String; 9]) -> bool {
-    texts
-        .iter()
-        .zip(crate::template::EXAMPLE.iter())
-        .all(|(a, b)| normalize::text(a) == normalize::text(b))
+    texts[2] == crate::template::EXAMPLE[2]
+        && texts
+            .iter()
+            .zip(crate::template::EXAMPLE.iter())
+            .all(|(a, b)| normalize::text(a) == normalize::text(b))
 }
 
 /// Reads the file into the staging area of `order_id`. On any error, cancel included,
@@ -337,31 +357,28 @@ pub fn stage(
     cancel: &AtomicBool,
 ) -> Result<StageOutcome, ImportError> {
     let started = Instant::now();
-    let info = inspect(path, options)?;
-    if !info.missing.is_empty() {
-        let missing = info
-            .missing
-            .iter()
-            .filter_map(|f| columns::column(f))
-            .map(|c| c.header)
-            .collect::<Vec<_>>()
-            .join("、");
-        return Err(ImportError::MissingColumns {
-            path: path.into(),
-            sheet: info.sheet.clone().unwrap_or_default(),
-            missing,
-        });
-    }
-    let field_columns = info.field_columns();
-    let header_row = info.header_row;
-    let (tx, rx) = mpsc::sync_channel::<Vec<RawRow>>(4);
-    let format = info.format;
-    let sheet = info.sheet.clone();
+    // XINBAO_IMPORT_TRACE=1 prints when each phase ends (for the benchmark's analysis).
+    let trace = std::env::var_os("XINBAO_IMPORT_TRACE").is_some();
+    let mark = |what: &str| {
+        if trace {
+            eprintln!("{:>8.3} s  {what}", started.elapsed().as_secs_f64());
+        }
+    };
+    let format = sniff::detect(path, options.limits)?;
+    let (tx, rx) = mpsc::sync_channel::<Msg>(4);
 
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || -> Result<(), ImportError> {
+            // One open for the whole import: the header scan and the rows.
+            let mut book = Workbook::open(path, format)?;
+            let info = inspect_open(&mut book, path, format, options)?;
+            mark("inspected");
+            let (header_row, sheet) = (info.header_row, info.sheet.clone());
+            if tx.send(Msg::Info(Box::new(info))).is_err() {
+                return Ok(());
+            }
             let mut batch = Vec::with_capacity(BATCH_ROWS);
-            source::read(path, format, sheet.as_deref(), &mut |_| {}, &mut |row| {
+            book.read(path, sheet.as_deref(), true, &mut |_| {}, &mut |row| {
                 if row.row_no <= header_row {
                     return Ok(true);
                 }
@@ -369,19 +386,40 @@ pub fn stage(
                 if batch.len() == BATCH_ROWS {
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
                     // The writer hung up (error or cancel): stop reading.
-                    return Ok(tx.send(full).is_ok());
+                    return Ok(tx.send(Msg::Rows(full)).is_ok());
                 }
                 Ok(true)
             })?;
             if !batch.is_empty() {
-                let _ = tx.send(batch);
+                let _ = tx.send(Msg::Rows(batch));
             }
+            mark("reader done");
             Ok(())
         });
 
         // `move`: the receiver goes with the closure, so an early return hangs up on the reader.
         let consumed = (move || -> Result<StageOutcome, ImportError> {
             let file_hash = file_hash(path)?;
+            // The reader's first word is what it found; without it, the reader failed.
+            let Ok(Msg::Info(info)) = rx.recv() else {
+                return Err(ImportError::Cancelled);
+            };
+            let info = *info;
+            if !info.missing.is_empty() {
+                let missing = info
+                    .missing
+                    .iter()
+                    .filter_map(|f| columns::column(f))
+                    .map(|c| c.header)
+                    .collect::<Vec<_>>()
+                    .join("、");
+                return Err(ImportError::MissingColumns {
+                    path: path.into(),
+                    sheet: info.sheet.clone().unwrap_or_default(),
+                    missing,
+                });
+            }
+            let field_columns = info.field_columns();
             let previous_import = imports::previous_import(store, order_id, &file_hash)?;
             let meta = BatchMeta {
                 order_id,
@@ -396,19 +434,34 @@ pub fn stage(
                 columns: info.column_map(),
             };
             let mut writer = imports::begin(store, meta)?;
-            let mut seen: HashMap<u64, i64> = HashMap::new();
+            mark("hashed, staging begun");
+            let mut seen: HashMap<u64, u32> = HashMap::new();
             let mut sparse: Vec<(u32, [String; 9], Vec<xinbao_domain::FieldError>)> = Vec::new();
             let mut skipped = 0u64;
-            for batch in rx.iter() {
+            for msg in rx.iter() {
                 if cancel.load(Ordering::Relaxed) {
                     return Err(ImportError::Cancelled);
                 }
-                for row in batch {
+                let Msg::Rows(batch) = msg else { continue };
+                for mut row in batch {
                     let mut texts: [String; 9] = Default::default();
                     let mut pre = Vec::new();
                     for (i, col) in field_columns.iter().enumerate() {
                         let Some(col) = col else { continue };
-                        let cell = row.cells.get(*col).unwrap_or(&RawCell::Empty);
+                        let cell = row
+                            .cells
+                            .get_mut(*col)
+                            .map(std::mem::take)
+                            .unwrap_or_default();
+                        // Text moves into the field as it is: no copy on the hot path.
+                        let cell = match cell {
+                            RawCell::Text(t) => {
+                                texts[i] = t;
+                                continue;
+                            }
+                            other => other,
+                        };
+                        let cell = &cell;
                         match field_text(COLUMNS[i].field, cell, info.is_1904) {
                             Ok(t) => texts[i] = t,
                             Err(e) => {
@@ -456,7 +509,9 @@ pub fn stage(
                     sheet: info.sheet.clone().unwrap_or_default(),
                 });
             }
+            mark("all rows written");
             let summary = writer.finish()?;
+            mark("committed");
             progress(Progress {
                 rows_done: summary.rows_read as u64,
                 estimated_total: Some(summary.rows_read as u64),
@@ -477,8 +532,9 @@ pub fn stage(
             })
         });
         let mut outcome = match (consumed, read) {
-            (Err(e), _) => return Err(e),
-            (Ok(_), Err(e)) => return Err(e),
+            // The reader's error explains a writer that got no rows.
+            (Err(_), Err(e)) | (Ok(_), Err(e)) => return Err(e),
+            (Err(e), Ok(())) => return Err(e),
             (Ok(o), Ok(())) => o,
         };
         outcome.seconds = started.elapsed().as_secs_f64();
@@ -488,7 +544,7 @@ pub fn stage(
 
 fn push(
     writer: &mut imports::StagingWriter<'_>,
-    seen: &mut HashMap<u64, i64>,
+    seen: &mut HashMap<u64, u32>,
     row_no: u32,
     texts: [String; 9],
     pre: Vec<xinbao_domain::FieldError>,
@@ -503,13 +559,14 @@ fn push(
     }
     let mut h = std::collections::hash_map::DefaultHasher::new();
     for t in &texts {
-        normalize::compact(t).hash(&mut h);
+        normalize::compact_chars(t).for_each(|c| c.hash(&mut h));
+        0xFFu8.hash(&mut h);
     }
     let key = h.finish();
     let duplicate_of = match seen.get(&key) {
-        Some(first) => Some(*first),
+        Some(first) => Some(i64::from(*first)),
         None => {
-            seen.insert(key, i64::from(row_no));
+            seen.insert(key, row_no);
             None
         }
     };

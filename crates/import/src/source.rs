@@ -8,8 +8,9 @@ use std::io::BufReader;
 use std::path::Path;
 
 /// A cell as the file holds it, before any field's rules apply.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub enum RawCell {
+    #[default]
     Empty,
     Text(String),
     Int(i64),
@@ -126,31 +127,52 @@ fn pick_sheet(path: &Path, names: &[String], wanted: Option<&str>) -> Result<Str
     }
 }
 
-/// Sheet names of a workbook (a CSV has none).
-pub fn sheet_names(path: &Path, format: Format) -> Result<Vec<String>, ImportError> {
-    let open_err = |e: calamine::Error| damaged(path, e);
-    Ok(match format {
-        Format::Csv => Vec::new(),
-        _ => calamine::open_workbook_auto(path)
-            .map_err(open_err)?
-            .sheet_names()
-            .to_vec(),
-    })
+/// An open file. Opening an xlsx parses its whole shared-string table, so an import opens
+/// it once and reads every sheet it looks at from the same handle.
+pub enum Workbook {
+    Xlsx(calamine::Xlsx<BufReader<std::fs::File>>),
+    Other(calamine::Sheets<BufReader<std::fs::File>>),
+    Csv,
 }
 
-/// Reads `sheet` (or the first) of the file row by row into `sink`, which returns whether
-/// to go on. `on_info` learns the sheet before the first row.
-pub fn read(
-    path: &Path,
-    format: Format,
-    sheet: Option<&str>,
-    on_info: &mut dyn FnMut(&SheetInfo),
-    sink: &mut dyn FnMut(RawRow) -> Result<Keep, ImportError>,
-) -> Result<(), ImportError> {
-    match format {
-        Format::Xlsx => read_xlsx(path, sheet, on_info, sink),
-        Format::Xls | Format::Ods => read_range(path, sheet, on_info, sink),
-        Format::Csv => read_csv(path, on_info, sink),
+impl Workbook {
+    pub fn open(path: &Path, format: Format) -> Result<Workbook, ImportError> {
+        Ok(match format {
+            Format::Xlsx => Workbook::Xlsx(
+                calamine::open_workbook(path).map_err(|e: calamine::XlsxError| damaged(path, e))?,
+            ),
+            Format::Xls | Format::Ods => {
+                Workbook::Other(calamine::open_workbook_auto(path).map_err(|e| damaged(path, e))?)
+            }
+            Format::Csv => Workbook::Csv,
+        })
+    }
+
+    /// Sheet names (a CSV has none).
+    pub fn sheet_names(&self) -> Vec<String> {
+        match self {
+            Workbook::Xlsx(b) => b.sheet_names(),
+            Workbook::Other(b) => b.sheet_names(),
+            Workbook::Csv => Vec::new(),
+        }
+    }
+
+    /// Reads `sheet` (or the first) row by row into `sink`, which returns whether to go
+    /// on. `on_info` learns the sheet before the first row. With `merges`, values of merged
+    /// ranges are written into every cell of the range.
+    pub fn read(
+        &mut self,
+        path: &Path,
+        sheet: Option<&str>,
+        merges: bool,
+        on_info: &mut dyn FnMut(&SheetInfo),
+        sink: &mut dyn FnMut(RawRow) -> Result<Keep, ImportError>,
+    ) -> Result<(), ImportError> {
+        match self {
+            Workbook::Xlsx(book) => read_xlsx(book, path, sheet, merges, on_info, sink),
+            Workbook::Other(book) => read_range(book, path, sheet, merges, on_info, sink),
+            Workbook::Csv => read_csv(path, on_info, sink),
+        }
     }
 }
 
@@ -199,29 +221,30 @@ fn apply_merges(merges: &mut [Merge], row_no0: u32, cells: &mut [RawCell]) {
 }
 
 fn read_xlsx(
+    book: &mut calamine::Xlsx<BufReader<std::fs::File>>,
     path: &Path,
     sheet: Option<&str>,
+    merges_wanted: bool,
     on_info: &mut dyn FnMut(&SheetInfo),
     sink: &mut dyn FnMut(RawRow) -> Result<Keep, ImportError>,
 ) -> Result<(), ImportError> {
-    let mut book: calamine::Xlsx<BufReader<std::fs::File>> =
-        calamine::open_workbook(path).map_err(|e: calamine::XlsxError| damaged(path, e))?;
     let names = book.sheet_names().to_vec();
     let name = pick_sheet(path, &names, sheet)?;
     let is_1904 = book.has_1904_epoch();
     // Merged ranges are stored after the cells, so finding them costs a pass over the
     // sheet. Hand-made lists, where merges occur, are small; a machine export of a million
     // rows is not read twice.
-    let mut merges: Vec<Merge> =
-        if crate::sniff::largest_worksheet_bytes(path).is_some_and(|n| n <= MERGE_SCAN_LIMIT) {
-            book.merge_cells_by_sheet_name(&name)
-                .unwrap_or_default()
-                .into_iter()
-                .map(Merge::from)
-                .collect()
-        } else {
-            Vec::new()
-        };
+    let mut merges: Vec<Merge> = if merges_wanted
+        && crate::sniff::largest_worksheet_bytes(path).is_some_and(|n| n <= MERGE_SCAN_LIMIT)
+    {
+        book.merge_cells_by_sheet_name(&name)
+            .unwrap_or_default()
+            .into_iter()
+            .map(Merge::from)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut reader = book
         .worksheet_cells_reader(&name)
         .map_err(|e| damaged(path, e))?;
@@ -274,17 +297,18 @@ fn read_xlsx(
 }
 
 fn read_range(
+    book: &mut calamine::Sheets<BufReader<std::fs::File>>,
     path: &Path,
     sheet: Option<&str>,
+    merges_wanted: bool,
     on_info: &mut dyn FnMut(&SheetInfo),
     sink: &mut dyn FnMut(RawRow) -> Result<Keep, ImportError>,
 ) -> Result<(), ImportError> {
-    let mut book = calamine::open_workbook_auto(path).map_err(|e| damaged(path, e))?;
     let names = book.sheet_names().to_vec();
     let name = pick_sheet(path, &names, sheet)?;
     // .xls knows its merged ranges; .ods leaves covered cells empty (not filled here).
-    let mut merges: Vec<Merge> = match &book {
-        calamine::Sheets::Xls(x) => x
+    let mut merges: Vec<Merge> = match &*book {
+        calamine::Sheets::Xls(x) if merges_wanted => x
             .merge_cells_by_sheet_name(&name)
             .unwrap_or_default()
             .into_iter()

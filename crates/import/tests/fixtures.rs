@@ -8,34 +8,70 @@ use std::path::PathBuf;
 use xinbao_store::imports;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn staged(env: &Env, batch: i64) -> Vec<(i64, [String; 9], Vec<(String, String)>)> {
     imports::rows(&env.store, batch, false, 0, 100)
         .unwrap()
         .into_iter()
-        .map(|r| (r.row_no, r.texts, r.errors.into_iter().map(|e| (e.field, e.code)).collect()))
+        .map(|r| {
+            (
+                r.row_no,
+                r.texts,
+                r.errors.into_iter().map(|e| (e.field, e.code)).collect(),
+            )
+        })
         .collect()
 }
 
 fn check_libreoffice(name: &str, merged_filled: bool) {
     let mut env = Env::new();
     let out = env.stage(&fixture(name)).unwrap();
-    assert_eq!(out.info.sheet.as_deref(), Some("交易清单"), "{name}: the cover sheet is passed over");
+    assert_eq!(
+        out.info.sheet.as_deref(),
+        Some("交易清单"),
+        "{name}: the cover sheet is passed over"
+    );
     assert_eq!(out.info.header_row, 3, "{name}");
     assert_eq!(out.info.ignored, ["颜色"], "{name}");
     assert_eq!(out.rows_skipped, 1, "{name}: the note below the data");
     let rows = staged(&env, out.summary.id);
-    assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), [4, 5, 6, 7], "{name}");
-    assert_eq!(rows[0].1[1..8], ["张三", "13800138000", "2026-03", "袜子", "1000", "2", "1234.50"].map(String::from), "{name}");
+    assert_eq!(
+        rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        [4, 5, 6, 7],
+        "{name}"
+    );
+    assert_eq!(
+        rows[0].1[1..8],
+        [
+            "张三",
+            "13800138000",
+            "2026-03",
+            "袜子",
+            "1000",
+            "2",
+            "1234.50"
+        ]
+        .map(String::from),
+        "{name}"
+    );
     assert_eq!(rows[1].1[3], "2026-04", "{name}: a date cell");
     assert_eq!(rows[1].1[7], "500.00", "{name}: an amount as text");
     if merged_filled {
-        assert_eq!(rows[1].1[1], "张三", "{name}: the merged cell's value applies to its second row");
+        assert_eq!(
+            rows[1].1[1], "张三",
+            "{name}: the merged cell's value applies to its second row"
+        );
         assert!(rows[1].2.is_empty(), "{name}: {:?}", rows[1].2);
     }
-    assert_eq!(rows[2].1[1..4], ["李四", "13900139000", "2026-04"].map(String::from), "{name}: a mobile stored as a number");
+    assert_eq!(
+        rows[2].1[1..4],
+        ["李四", "13900139000", "2026-04"].map(String::from),
+        "{name}: a mobile stored as a number"
+    );
     assert_eq!(rows[2].1[7], "99.99");
     let problems: Vec<(String, String)> = rows[3].2.clone();
     assert_eq!(
@@ -71,8 +107,23 @@ fn gbk_csv_written_by_iconv() {
     let mut env = Env::new();
     let out = env.stage(&fixture("gbk.csv")).unwrap();
     let rows = staged(&env, out.summary.id);
-    assert_eq!(rows[0].1[1..8], ["张三", "13800138000", "2026-03", "袜子", "1000", "2", "1234.50"].map(String::from));
+    assert_eq!(
+        rows[0].1[1..8],
+        [
+            "张三",
+            "13800138000",
+            "2026-03",
+            "袜子",
+            "1000",
+            "2",
+            "1234.50"
+        ]
+        .map(String::from)
+    );
     assert_eq!(rows[1].1[2], "13900139000", "full-width digits");
     assert_eq!(rows[1].1[8], "全角数字");
-    assert_eq!(rows[2].2, [("mobile".to_string(), "mobile.scientific".to_string())]);
+    assert_eq!(
+        rows[2].2,
+        [("mobile".to_string(), "mobile.scientific".to_string())]
+    );
 }

@@ -87,7 +87,11 @@ fn to_cell_errors(columns: &ColumnMap, errors: &[FieldError]) -> Vec<CellError> 
 /// Validates one row's nine texts as a complete line; `pre` are problems found while
 /// reading the cells (a formula error, a fraction in a count), which win over the text's.
 pub fn validate_row(texts: [String; 9], pre: Vec<FieldError>) -> (OrderLineDraft, Vec<FieldError>) {
-    let (mut line, errors) = LineForm::from_fields(texts).parse_complete();
+    validate_form(&LineForm::from_fields(texts), pre)
+}
+
+fn validate_form(form: &LineForm, pre: Vec<FieldError>) -> (OrderLineDraft, Vec<FieldError>) {
+    let (mut line, errors) = form.parse_complete();
     let mut all = pre;
     for e in errors {
         if !all.iter().any(|p| p.field == e.field) {
@@ -175,7 +179,8 @@ impl StagingWriter<'_> {
         pre: Vec<FieldError>,
         duplicate_of: Option<i64>,
     ) -> Result<()> {
-        let (line, errors) = validate_row(texts.clone(), pre);
+        let form = LineForm::from_fields(texts);
+        let (line, errors) = validate_form(&form, pre);
         self.rows_read += 1;
         if !errors.is_empty() {
             self.rows_invalid += 1;
@@ -186,7 +191,7 @@ impl StagingWriter<'_> {
         let raw = if errors.is_empty() {
             None
         } else {
-            Some(serde_json::to_string(&texts).expect("serialisable"))
+            Some(serde_json::to_string(&form.to_fields()).expect("serialisable"))
         };
         self.tx
             .prepare_cached(
@@ -501,6 +506,17 @@ fn rows_in(conn: &rusqlite::Connection, batch_id: i64, row_no: i64) -> Result<St
 /// in ONE transaction with an audit row per line (and an outbox row per line when the order
 /// is confirmed). Rows with problems are left out. The staging rows are then dropped.
 pub fn accept(store: &mut Store, actor: &str, batch_id: i64) -> Result<BatchSummary> {
+    store
+        .conn
+        .pragma_update(None, "cache_size", crate::BULK_CACHE_KIB)?;
+    let result = accept_rows(store, actor, batch_id);
+    store
+        .conn
+        .pragma_update(None, "cache_size", crate::DEFAULT_CACHE_KIB)?;
+    result
+}
+
+fn accept_rows(store: &mut Store, actor: &str, batch_id: i64) -> Result<BatchSummary> {
     let tx = store.conn.transaction()?;
     let batch = summary_of(&tx, batch_id)?;
     if batch.state != "staged" {

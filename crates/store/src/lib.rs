@@ -23,6 +23,12 @@ use std::path::{Path, PathBuf};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// SQLite page cache of a connection, in KiB (negative: SQLite's unit for KiB).
+const DEFAULT_CACHE_KIB: i64 = -8_192;
+/// While a large import is accepted: its lines update random pages of the uuid and audit
+/// indexes, which a small cache turns into disk reads.
+const BULK_CACHE_KIB: i64 = -65_536;
+
 /// An open profile database.
 pub struct Store {
     conn: Connection,
@@ -47,6 +53,7 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
+        conn.pragma_update(None, "cache_size", DEFAULT_CACHE_KIB)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate::run(&mut conn, path)?;
         let mut store = Store {
