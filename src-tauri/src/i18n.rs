@@ -1,7 +1,9 @@
 //! The translation tables (crate `xinbao-i18n`, from `ui/i18n/`), served to the page through
 //! a command: the page has no file access.
 
-pub use xinbao_i18n::{table_source as table, DEFAULT_LANGUAGE, LANGUAGES};
+#[cfg(test)]
+use xinbao_i18n::LANGUAGES;
+pub use xinbao_i18n::{table_source as table, DEFAULT_LANGUAGE};
 
 #[cfg(test)]
 mod tests {
@@ -19,7 +21,9 @@ mod tests {
             .iter()
             .map(|c| c.as_str())
             .chain(xinbao_domain::StateError::ALL_CODES.iter().copied())
-            .chain(xinbao_store::StoreError::CODES.iter().copied());
+            .chain(xinbao_store::StoreError::CODES.iter().copied())
+            .chain(xinbao_import::ImportError::CODES.iter().copied())
+            .chain(["import.no_file", "ipc"]);
         for (lang, _) in LANGUAGES {
             let table = keys(lang);
             for code in codes.clone() {

@@ -4,6 +4,7 @@
 
 mod commands;
 mod error;
+mod files;
 mod i18n;
 
 use std::path::PathBuf;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub data_dir: PathBuf,
     pub profile: String,
     pub store: Result<Mutex<Store>, UiError>,
+    /// Files the clerk chose for import, by token.
+    pub picked: Mutex<std::collections::HashMap<u64, files::PickedFile>>,
 }
 
 impl AppState {
@@ -40,7 +43,20 @@ impl AppState {
             data_dir,
             profile,
             store,
+            picked: Mutex::default(),
         }
+    }
+
+    /// Runs an import or export step with the open store.
+    pub fn with_import<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, xinbao_import::ImportError>,
+    ) -> Result<T, UiError> {
+        let store = self.store.as_ref().map_err(Clone::clone)?;
+        let mut guard = store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut guard).map_err(UiError::from)
     }
 
     /// Runs `f` with the open store.
@@ -87,6 +103,7 @@ pub fn run() {
                 let _ = window.set_focus();
             }
         }))
+        .plugin(tauri_plugin_dialog::init())
         .plugin(
             tauri_plugin_log::Builder::new()
                 .clear_targets()
@@ -126,6 +143,19 @@ pub fn run() {
             commands::delete_draft,
             commands::confirm_order,
             commands::attach_customs_no,
+            files::import_pick_file,
+            files::import_inspect,
+            files::import_stage,
+            files::import_cancel,
+            files::import_summary,
+            files::import_rows,
+            files::import_fix_cell,
+            files::import_accept,
+            files::import_reject,
+            files::save_template,
+            files::export_error_rows,
+            files::export_order,
+            files::export_orders,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Xinbao Desk");

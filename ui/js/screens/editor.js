@@ -4,6 +4,7 @@ import { h, clear } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { cents, countryList, countryName, localTime } from '../format.js';
 import { confirmDialog, stateBadge, toast } from '../ui.js';
+import { runImport } from './import.js';
 
 const BUYER_FIELDS = [
   { name: 'buyer_name', label: 'editor.buyer_name', maxlength: 100 },
@@ -128,6 +129,11 @@ class Editor {
         }, t('editor.add_line')),
         d ? h('span.muted', {}, t('editor.lines_sum', { sum: cents(d.lines.reduce((s, l) => s + (l.amount_cents || 0), 0)) })) : null));
 
+    const files = h('div.file-actions', {},
+      this.allFrozen ? null : h('button.btn', { type: 'button', 'data-testid': 'import-open', on: { click: () => this.importLines() } }, t('editor.import')),
+      h('button.btn', { type: 'button', 'data-testid': 'template-save', on: { click: () => this.saveFile('save_template', {}) } }, t('editor.template')),
+      d ? h('button.btn', { type: 'button', 'data-testid': 'export-order', on: { click: () => this.saveFile('export_order', { id: d.id }) } }, t('editor.export')) : null);
+    lines.querySelector('.lines-footer').append(files);
     this.statusEl = h('span.status', { 'data-testid': 'save-status', role: 'status' }, this.status);
     const actions = h('div.actions-bar', {},
       h('a.btn', { href: '#/orders', 'data-testid': 'back-to-list' }, t('editor.back')),
@@ -251,6 +257,27 @@ class Editor {
       this.showErrors(err);
     } finally {
       this.saving = false;
+    }
+  }
+
+  /** 批量导入: a new order is saved first, so the lines have an order to go to. */
+  async importLines() {
+    if (this.detail?.id == null) {
+      await this.save();
+      if (this.detail?.id == null) return;
+    }
+    if (await runImport(this.detail.id)) {
+      this.load(await call('get_order', { id: this.detail.id }));
+      this.draw();
+    }
+  }
+
+  async saveFile(command, args) {
+    try {
+      const saved = await call(command, args);
+      if (saved) toast(t('files.saved', { name: saved.file_name }));
+    } catch (err) {
+      toast(errorText(err));
     }
   }
 

@@ -32,6 +32,20 @@ export async function render(view) {
     h('h1', {}, t('list.title')),
     h('div.toolbar-end', {},
       h('label.inline', {}, t('list.filter.state'), stateFilter),
+      h('button.btn', {
+        type: 'button',
+        'data-testid': 'export-orders',
+        on: {
+          click: async () => {
+            try {
+              const saved = await call('export_orders');
+              if (saved) toast(t('files.saved', { name: saved.file_name }));
+            } catch (err) {
+              toast(errorText(err));
+            }
+          },
+        },
+      }, t('list.export')),
       h('a.btn.btn-primary', { href: '#/orders/new', 'data-testid': 'new-order' }, t('nav.new_order'))));
 
   const body = page.orders.length === 0

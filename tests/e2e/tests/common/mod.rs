@@ -193,3 +193,43 @@ impl App {
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 }
+
+/// Answers a native GTK file dialog the way a person would: waits for the window with
+/// `title`, opens the location bar (Ctrl+L), types `path` and presses Enter.
+pub fn answer_file_dialog(title: &str, path: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let window = loop {
+        let out = Command::new("xdotool")
+            .args(["search", "--name", title])
+            .output()
+            .expect("xdotool");
+        let ids = String::from_utf8_lossy(&out.stdout);
+        if let Some(id) = ids.lines().last().filter(|l| !l.is_empty()) {
+            break id.to_string();
+        }
+        assert!(Instant::now() < deadline, "no dialog titled {title}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    let xdo = |args: &[&str]| {
+        let ok = Command::new("xdotool")
+            .args(args)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "xdotool {args:?}");
+    };
+    xdo(&["windowfocus", "--sync", &window]);
+    xdo(&["key", "--window", &window, "--clearmodifiers", "ctrl+l"]);
+    std::thread::sleep(Duration::from_millis(300));
+    xdo(&[
+        "type",
+        "--window",
+        &window,
+        "--delay",
+        "20",
+        path.to_str().unwrap(),
+    ]);
+    std::thread::sleep(Duration::from_millis(300));
+    xdo(&["key", "--window", &window, "Return"]);
+}

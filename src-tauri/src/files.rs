@@ -1,0 +1,327 @@
+//! Spreadsheets in and out of the app. The page never sees a path: native dialogs run here,
+//! a chosen file becomes a token, and Rust reads and writes the files.
+
+use crate::{AppState, UiError, LOCAL_ACTOR};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use tauri::{AppHandle, Emitter, Manager, State};
+use tauri_plugin_dialog::DialogExt;
+use xinbao_import::{FileInfo, ImportError, ImportOptions, StageOutcome};
+use xinbao_store::imports::{self, BatchSummary, StagedRow};
+
+/// A file the clerk chose, known to the page only by its token and name.
+pub struct PickedFile {
+    path: PathBuf,
+    cancel: Arc<AtomicBool>,
+}
+
+#[derive(Serialize)]
+pub struct Picked {
+    token: u64,
+    file_name: String,
+}
+
+impl From<ImportError> for UiError {
+    fn from(e: ImportError) -> Self {
+        match e {
+            ImportError::Store(s) => s.into(),
+            other => UiError {
+                code: other.code().to_string(),
+                message: other.to_string(),
+                field: None,
+                fields: Vec::new(),
+            },
+        }
+    }
+}
+
+fn words(state: &AppState, key: &str) -> String {
+    let lang = state
+        .with_store(|s| xinbao_store::settings::get(s, "language"))
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| xinbao_i18n::DEFAULT_LANGUAGE.to_string());
+    xinbao_i18n::text(&lang, key).unwrap_or(key).to_string()
+}
+
+const SPREADSHEETS: &[&str] = &["xlsx", "xlsm", "xls", "ods", "csv"];
+
+/// Asks the clerk for a spreadsheet to import.
+#[tauri::command]
+pub async fn import_pick_file(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Option<Picked>, UiError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    app.dialog()
+        .file()
+        .set_title(words(&state, "import.pick_title"))
+        .add_filter(words(&state, "import.filter_name"), SPREADSHEETS)
+        .pick_file(move |p| {
+            let _ = tx.send(p.and_then(|p| p.into_path().ok()));
+        });
+    let Some(path) = rx.recv().ok().flatten() else {
+        return Ok(None);
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut files = state.picked.lock().unwrap_or_else(|p| p.into_inner());
+    let token = files.keys().max().map_or(1, |k| k + 1);
+    files.insert(
+        token,
+        PickedFile {
+            path,
+            cancel: Arc::new(AtomicBool::new(false)),
+        },
+    );
+    Ok(Some(Picked { token, file_name }))
+}
+
+fn picked(state: &AppState, token: u64) -> Result<(PathBuf, Arc<AtomicBool>), UiError> {
+    let files = state.picked.lock().unwrap_or_else(|p| p.into_inner());
+    let f = files.get(&token).ok_or_else(|| UiError {
+        code: "import.no_file".into(),
+        message: format!("no chosen file {token}"),
+        field: None,
+        fields: Vec::new(),
+    })?;
+    Ok((f.path.clone(), f.cancel.clone()))
+}
+
+/// The clerk's choices for a file: sheet, header row, column mapping.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Choices {
+    sheet: Option<String>,
+    header_row: Option<u32>,
+    mapping: BTreeMap<String, String>,
+}
+
+fn options(state: &AppState, choices: Choices) -> Result<ImportOptions, UiError> {
+    let mut mapping = state.with_store(|s| imports::remembered_mapping(s))?;
+    mapping.extend(choices.mapping);
+    Ok(ImportOptions {
+        sheet: choices.sheet,
+        header_row: choices.header_row,
+        mapping,
+        ..Default::default()
+    })
+}
+
+#[tauri::command]
+pub async fn import_inspect(
+    state: State<'_, AppState>,
+    token: u64,
+    choices: Choices,
+) -> Result<FileInfo, UiError> {
+    let (path, _) = picked(&state, token)?;
+    let options = options(&state, choices)?;
+    tauri::async_runtime::spawn_blocking(move || xinbao_import::inspect(&path, &options))
+        .await
+        .map_err(|e| UiError {
+            code: "import.io".into(),
+            message: e.to_string(),
+            field: None,
+            fields: Vec::new(),
+        })?
+        .map_err(UiError::from)
+}
+
+/// Reads the file into the staging area of `order_id` on a worker thread, reporting
+/// `import-progress` events; the mapping the clerk confirmed is remembered.
+#[tauri::command]
+pub async fn import_stage(
+    app: AppHandle,
+    token: u64,
+    order_id: i64,
+    choices: Choices,
+) -> Result<StageOutcome, UiError> {
+    let state = app.state::<AppState>();
+    let (path, cancel) = picked(&state, token)?;
+    cancel.store(false, Ordering::Relaxed);
+    let confirmed = choices.mapping.clone();
+    let options = options(&state, choices)?;
+    let handle = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = handle.state::<AppState>();
+        let progress = |p: xinbao_import::Progress| {
+            let _ = handle.emit("import-progress", p);
+        };
+        let outcome = state.with_import(|store| {
+            xinbao_import::stage(store, &path, order_id, &options, &progress, &cancel)
+        })?;
+        if !confirmed.is_empty() {
+            state.with_store(|s| imports::remember_mapping(s, &confirmed))?;
+        }
+        Ok(outcome)
+    })
+    .await
+    .map_err(|e| UiError {
+        code: "import.io".into(),
+        message: e.to_string(),
+        field: None,
+        fields: Vec::new(),
+    })?
+}
+
+#[tauri::command]
+pub fn import_cancel(state: State<'_, AppState>, token: u64) -> Result<(), UiError> {
+    picked(&state, token)?.1.store(true, Ordering::Relaxed);
+    Ok(())
+}
+
+#[tauri::command]
+pub fn import_summary(state: State<'_, AppState>, batch_id: i64) -> Result<BatchSummary, UiError> {
+    state.with_store(|s| imports::summary(s, batch_id))
+}
+
+#[tauri::command]
+pub fn import_rows(
+    state: State<'_, AppState>,
+    batch_id: i64,
+    only_errors: bool,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<StagedRow>, UiError> {
+    state.with_store(|s| imports::rows(s, batch_id, only_errors, offset, limit))
+}
+
+#[tauri::command]
+pub fn import_fix_cell(
+    state: State<'_, AppState>,
+    batch_id: i64,
+    row_no: i64,
+    field: String,
+    text: String,
+) -> Result<StagedRow, UiError> {
+    state.with_store(|s| imports::fix_cell(s, batch_id, row_no, &field, &text))
+}
+
+#[tauri::command]
+pub async fn import_accept(app: AppHandle, batch_id: i64) -> Result<BatchSummary, UiError> {
+    let handle = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        handle
+            .state::<AppState>()
+            .with_store(|s| imports::accept(s, LOCAL_ACTOR, batch_id))
+    })
+    .await
+    .map_err(|e| UiError {
+        code: "import.io".into(),
+        message: e.to_string(),
+        field: None,
+        fields: Vec::new(),
+    })?
+}
+
+#[tauri::command]
+pub fn import_reject(state: State<'_, AppState>, batch_id: i64) -> Result<BatchSummary, UiError> {
+    state.with_store(|s| imports::reject(s, batch_id))
+}
+
+/// Asks where to save; `None` when the clerk cancels.
+fn ask_save_path(
+    app: &AppHandle,
+    state: &AppState,
+    title_key: &str,
+    file_name: &str,
+) -> Option<PathBuf> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    app.dialog()
+        .file()
+        .set_title(words(state, title_key))
+        .set_file_name(file_name)
+        .add_filter("Excel", &["xlsx"])
+        .save_file(move |p| {
+            let _ = tx.send(p.and_then(|p| p.into_path().ok()));
+        });
+    rx.recv().ok().flatten()
+}
+
+/// What a save wrote: the file name (never the full path) and how many rows.
+#[derive(Serialize)]
+pub struct Saved {
+    file_name: String,
+    rows: u64,
+}
+
+fn saved(path: &std::path::Path, rows: u64) -> Option<Saved> {
+    Some(Saved {
+        file_name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        rows,
+    })
+}
+
+#[tauri::command]
+pub async fn save_template(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Option<Saved>, UiError> {
+    let Some(path) = ask_save_path(
+        &app,
+        &state,
+        "files.save_template",
+        &words(&state, "files.template_file"),
+    ) else {
+        return Ok(None);
+    };
+    xinbao_import::template::write(&path)?;
+    Ok(saved(&path, 0))
+}
+
+#[tauri::command]
+pub async fn export_error_rows(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    batch_id: i64,
+) -> Result<Option<Saved>, UiError> {
+    let Some(path) = ask_save_path(
+        &app,
+        &state,
+        "files.save_errors",
+        &words(&state, "files.errors_file"),
+    ) else {
+        return Ok(None);
+    };
+    let rows = state.with_import(|s| xinbao_import::export::error_rows(s, batch_id, &path))?;
+    Ok(saved(&path, rows))
+}
+
+#[tauri::command]
+pub async fn export_order(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: i64,
+) -> Result<Option<Saved>, UiError> {
+    let name = format!("{}-{id}.xlsx", words(&state, "files.order_file"));
+    let Some(path) = ask_save_path(&app, &state, "files.save_export", &name) else {
+        return Ok(None);
+    };
+    let rows = state.with_import(|s| xinbao_import::export::order(s, id, &path))?;
+    Ok(saved(&path, rows))
+}
+
+#[tauri::command]
+pub async fn export_orders(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Option<Saved>, UiError> {
+    let Some(path) = ask_save_path(
+        &app,
+        &state,
+        "files.save_export",
+        &words(&state, "files.orders_file"),
+    ) else {
+        return Ok(None);
+    };
+    let rows = state.with_import(|s| xinbao_import::export::orders(s, &path))?;
+    Ok(saved(&path, rows))
+}

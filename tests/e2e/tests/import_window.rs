@@ -1,0 +1,95 @@
+//! The real app imports a spreadsheet through the native file dialog, the clerk fixes one
+//! bad cell in the preview, accepts, and finds the lines in the order.
+
+mod common;
+use common::App;
+use std::process::Command;
+
+fn list_with_one_bad_cell(path: &std::path::Path) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let rows: [[&str; 7]; 3] = [
+        [
+            "商户名",
+            "手机号",
+            "下单月份",
+            "品名",
+            "数量",
+            "总件数",
+            "总金额(美元)",
+        ],
+        ["张三", "13800138000", "2026-03", "袜子", "100", "2", "1000"],
+        ["李四", "1390013900", "2026-04", "手套", "50", "1", "500.50"],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *v).unwrap();
+        }
+    }
+    book.save(path).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_fix_one_cell_accept_and_find_the_lines() {
+    let data = tempfile::tempdir().unwrap();
+    let file = data.path().join("交易清单.xlsx");
+    list_with_one_bad_cell(&file);
+
+    let app = App::start(data.path()).await;
+    app.click("[data-testid='new-order']").await;
+    app.fill("#buyer_name", "Ivan Petrov").await;
+    app.click("[data-testid='save-draft']").await;
+    app.wait_css("[data-testid='delete-draft']").await;
+    app.click("[data-testid='import-open']").await;
+    let path = file.clone();
+    tokio::task::spawn_blocking(move || common::answer_file_dialog("选择要导入的表格", &path))
+        .await
+        .unwrap();
+
+    app.click("[data-testid='import-start']").await;
+    app.wait_text(
+        "[data-testid='import-summary']",
+        "共 2 行：有效 1，有错误 1，重复 0",
+    )
+    .await;
+    app.wait_text(
+        "[data-testid='import-row-problems']",
+        "手机号：手机号应为11位，以13–19开头",
+    )
+    .await;
+    app.screenshot("import-preview").await;
+    let mobile = app
+        .wait_css("[data-testid='import-row'] [data-testid='import-cell-mobile']")
+        .await;
+    app.type_into(&mobile, "13900139000\t").await;
+    app.wait_text(
+        "[data-testid='import-summary']",
+        "共 2 行：有效 2，有错误 0，重复 0",
+    )
+    .await;
+    app.wait_text("[data-testid='import-accept']", "接受 2 条有效行")
+        .await;
+    app.click("[data-testid='import-accept']").await;
+    app.wait_count("[data-testid='line-row']", 2).await;
+    let names = app.find_all("[data-testid='line-merchant_name']").await;
+    let mobiles = app.find_all("[data-testid='line-mobile']").await;
+    assert_eq!(app.value(&names[1]).await, "李四");
+    assert_eq!(app.value(&mobiles[1]).await, "13900139000");
+    app.screenshot("import-accepted").await;
+    app.quit().await;
+
+    let out = Command::new(common::cli_binary())
+        .args([
+            "--data-dir",
+            data.path().to_str().unwrap(),
+            "orders",
+            "show",
+            "1",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let order: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(order["lines"][1]["mobile"], "13900139000");
+    assert_eq!(order["lines"][1]["amount_cents"], 50_050);
+}
