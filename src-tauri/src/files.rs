@@ -47,6 +47,16 @@ fn words(state: &AppState, key: &str) -> String {
     xinbao_i18n::text(&lang, key).unwrap_or(key).to_string()
 }
 
+/// A worker thread that did not finish (it panicked or was cancelled by the runtime).
+fn worker_failed(e: tauri::Error) -> UiError {
+    UiError {
+        code: "import.io".into(),
+        message: e.to_string(),
+        field: None,
+        fields: Vec::new(),
+    }
+}
+
 const SPREADSHEETS: &[&str] = &["xlsx", "xlsm", "xls", "ods", "csv"];
 
 /// Asks the clerk for a spreadsheet to import.
@@ -123,12 +133,7 @@ pub async fn import_inspect(
     let options = options(&state, choices)?;
     tauri::async_runtime::spawn_blocking(move || xinbao_import::inspect(&path, &options))
         .await
-        .map_err(|e| UiError {
-            code: "import.io".into(),
-            message: e.to_string(),
-            field: None,
-            fields: Vec::new(),
-        })?
+        .map_err(worker_failed)?
         .map_err(UiError::from)
 }
 
@@ -152,7 +157,7 @@ pub async fn import_stage(
         let progress = |p: xinbao_import::Progress| {
             let _ = handle.emit("import-progress", p);
         };
-        let outcome = state.with_import(|store| {
+        let outcome = state.with_store(|store| {
             xinbao_import::stage(store, &path, order_id, &options, &progress, &cancel)
         })?;
         if !confirmed.is_empty() {
@@ -161,12 +166,7 @@ pub async fn import_stage(
         Ok(outcome)
     })
     .await
-    .map_err(|e| UiError {
-        code: "import.io".into(),
-        message: e.to_string(),
-        field: None,
-        fields: Vec::new(),
-    })?
+    .map_err(worker_failed)?
 }
 
 #[tauri::command]
@@ -211,12 +211,7 @@ pub async fn import_accept(app: AppHandle, batch_id: i64) -> Result<BatchSummary
             .with_store(|s| imports::accept(s, LOCAL_ACTOR, batch_id))
     })
     .await
-    .map_err(|e| UiError {
-        code: "import.io".into(),
-        message: e.to_string(),
-        field: None,
-        fields: Vec::new(),
-    })?
+    .map_err(worker_failed)?
 }
 
 #[tauri::command]
@@ -291,7 +286,7 @@ pub async fn export_error_rows(
     ) else {
         return Ok(None);
     };
-    let rows = state.with_import(|s| xinbao_import::export::error_rows(s, batch_id, &path))?;
+    let rows = state.with_store(|s| xinbao_import::export::error_rows(s, batch_id, &path))?;
     Ok(saved(&path, rows))
 }
 
@@ -305,7 +300,7 @@ pub async fn export_order(
     let Some(path) = ask_save_path(&app, &state, "files.save_export", &name) else {
         return Ok(None);
     };
-    let rows = state.with_import(|s| xinbao_import::export::order(s, id, &path))?;
+    let rows = state.with_store(|s| xinbao_import::export::order(s, id, &path))?;
     Ok(saved(&path, rows))
 }
 
@@ -322,6 +317,6 @@ pub async fn export_orders(
     ) else {
         return Ok(None);
     };
-    let rows = state.with_import(|s| xinbao_import::export::orders(s, &path))?;
+    let rows = state.with_store(|s| xinbao_import::export::orders(s, &path))?;
     Ok(saved(&path, rows))
 }

@@ -47,28 +47,17 @@ impl AppState {
         }
     }
 
-    /// Runs an import or export step with the open store.
-    pub fn with_import<T>(
+    /// Runs `f` with the open store; its error (the store's, the importer's) becomes a
+    /// [`UiError`].
+    pub fn with_store<T, E: Into<UiError>>(
         &self,
-        f: impl FnOnce(&mut Store) -> Result<T, xinbao_import::ImportError>,
+        f: impl FnOnce(&mut Store) -> Result<T, E>,
     ) -> Result<T, UiError> {
         let store = self.store.as_ref().map_err(Clone::clone)?;
         let mut guard = store
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        f(&mut guard).map_err(UiError::from)
-    }
-
-    /// Runs `f` with the open store.
-    pub fn with_store<T>(
-        &self,
-        f: impl FnOnce(&mut Store) -> Result<T, xinbao_store::StoreError>,
-    ) -> Result<T, UiError> {
-        let store = self.store.as_ref().map_err(Clone::clone)?;
-        let mut guard = store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        f(&mut guard).map_err(UiError::from)
+        f(&mut guard).map_err(Into::into)
     }
 }
 

@@ -51,6 +51,13 @@ fn amount_text(f: f64) -> Result<String, Invalid> {
         return Err(Invalid::new(Code::MoneyFormat, "the cell is not an amount"));
     }
     let cents = f * 100.0;
+    if cents.abs() > xinbao_domain::money::MAX_CENTS as f64 {
+        // Also keeps the conversion below from saturating at i64::MIN (found by fuzzing).
+        return Err(Invalid::new(
+            Code::MoneyTooLarge,
+            format!("{f} is larger than any amount"),
+        ));
+    }
     let rounded = cents.round();
     if (cents - rounded).abs() > 1e-6 * rounded.abs().max(1.0) {
         return Err(Invalid::new(
@@ -60,7 +67,11 @@ fn amount_text(f: f64) -> Result<String, Invalid> {
     }
     let c = rounded as i64;
     let sign = if c < 0 { "-" } else { "" };
-    Ok(format!("{sign}{}.{:02}", c.abs() / 100, c.abs() % 100))
+    Ok(format!(
+        "{sign}{}.{:02}",
+        c.unsigned_abs() / 100,
+        c.unsigned_abs() % 100
+    ))
 }
 
 /// The text of `cell` for `field`, or the problem the cell itself shows.

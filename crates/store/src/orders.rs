@@ -798,7 +798,7 @@ fn detail(store: &Store, order_id: i64, with_lines: bool) -> Result<OrderDetail>
 }
 
 /// Every line of an order in position order, one at a time (an export of a million lines
-/// never holds them all). `f` gets the line and its linked merchant order ids.
+/// never holds them all).
 pub fn for_each_line(
     store: &Store,
     order_id: i64,
