@@ -435,7 +435,10 @@ pub fn stage(
             };
             let mut writer = imports::begin(store, meta)?;
             mark("hashed, staging begun");
-            let mut seen: HashMap<u64, u32> = HashMap::new();
+            // (row content hash, row number): sorted once at the end to find duplicates. Sized up
+            // front, it costs 16 bytes a row where a hash map would cost 36 with its growth.
+            let mut seen: Vec<(u64, u32)> =
+                Vec::with_capacity(info.estimated_rows.unwrap_or(0).min(options.max_rows) as usize);
             let mut sparse: Vec<(u32, [String; 9], Vec<xinbao_domain::FieldError>)> = Vec::new();
             let mut skipped = 0u64;
             for msg in rx.iter() {
@@ -503,6 +506,14 @@ pub fn stage(
                 });
             }
             skipped += sparse.len() as u64;
+            seen.sort_unstable();
+            for pair in seen.windows(2) {
+                let ((h0, _), (h1, row)) = (pair[0], pair[1]);
+                if h0 == h1 {
+                    let first = seen.partition_point(|(h, _)| *h < h1);
+                    writer.mark_duplicate(i64::from(row), i64::from(seen[first].1))?;
+                }
+            }
             if writer.rows_read() == 0 {
                 return Err(ImportError::EmptySheet {
                     path: path.into(),
@@ -544,7 +555,7 @@ pub fn stage(
 
 fn push(
     writer: &mut imports::StagingWriter<'_>,
-    seen: &mut HashMap<u64, u32>,
+    seen: &mut Vec<(u64, u32)>,
     row_no: u32,
     texts: [String; 9],
     pre: Vec<xinbao_domain::FieldError>,
@@ -562,14 +573,7 @@ fn push(
         normalize::compact_chars(t).for_each(|c| c.hash(&mut h));
         0xFFu8.hash(&mut h);
     }
-    let key = h.finish();
-    let duplicate_of = match seen.get(&key) {
-        Some(first) => Some(i64::from(*first)),
-        None => {
-            seen.insert(key, row_no);
-            None
-        }
-    };
-    writer.push(i64::from(row_no), texts, pre, duplicate_of)?;
+    seen.push((h.finish(), row_no));
+    writer.push(i64::from(row_no), texts, pre, None)?;
     Ok(())
 }

@@ -239,6 +239,17 @@ impl StagingWriter<'_> {
         self.rows_read
     }
 
+    /// Marks a staged row as a duplicate of an earlier one (found after all rows are read).
+    pub fn mark_duplicate(&mut self, row_no: i64, first: i64) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE import_rows SET duplicate_of = ?3 WHERE batch_id = ?1 AND row_no = ?2",
+            )?
+            .execute(params![self.batch_id, row_no, first])?;
+        self.rows_duplicate += 1;
+        Ok(())
+    }
+
     /// Commits the staged import.
     pub fn finish(self) -> Result<BatchSummary> {
         self.tx.execute(

@@ -136,6 +136,19 @@ fn child(step: &str, file: &Path, extra: &[&str]) -> String {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     // Child steps: print "seconds count peak_mib [extra]".
+    if args.len() >= 3 && args[1] == "export-only" {
+        // Export alone, from the database the "export" step left behind.
+        let store = xinbao_store::Store::open(Path::new(&args[2])).unwrap();
+        let t = Instant::now();
+        let n = xinbao_import::export::order(&store, 1, Path::new(&args[3])).unwrap();
+        println!(
+            "{:.3} {} {:.1}",
+            t.elapsed().as_secs_f64(),
+            n,
+            peak_rss_mib()
+        );
+        return;
+    }
     if args.len() >= 3 && (args[1] == "read" || args[1] == "stage" || args[1] == "export") {
         let file = PathBuf::from(&args[2]);
         let t = Instant::now();
@@ -220,6 +233,11 @@ fn main() {
             println!(
                 "export of {} lines: {:.3} s, accept into the order {:.3} s, peak of the stage+accept+export process {:.1} MB",
                 c[1], c[0], c[3], c[2]
+            );
+            let e = parse(child("export-only", &db, &[export.to_str().unwrap()]));
+            println!(
+                "export alone (a fresh process): {:.3} s, {} lines, peak {:.1} MB",
+                e[0], e[1], e[2]
             );
         }
     }
