@@ -62,30 +62,34 @@ pub(crate) fn load_order(tx: &rusqlite::Connection, id: i64) -> Result<OrderRow>
     .ok_or(StoreError::OrderNotFound(id))
 }
 
+/// The lines of an order in position order; read by [`line_row`].
+const LINES_SQL: &str =
+    "SELECT id, uuid, position, procurement_no, merchant_name, mobile, order_month, product_name,
+        quantity, packages, amount_cents, note
+ FROM order_lines WHERE order_id = ?1 ORDER BY position, id";
+
+fn line_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LineRow> {
+    Ok(LineRow {
+        uuid: r.get(1)?,
+        position: r.get(2)?,
+        line: OrderLineDraft {
+            id: Some(r.get(0)?),
+            procurement_no: r.get(3)?,
+            merchant_name: r.get(4)?,
+            mobile: r.get(5)?,
+            order_month: r.get(6)?,
+            product_name: r.get(7)?,
+            quantity: r.get(8)?,
+            packages: r.get(9)?,
+            amount_cents: r.get::<_, Option<i64>>(10)?.map(Cents),
+            note: r.get(11)?,
+        },
+    })
+}
+
 pub(crate) fn load_lines(tx: &rusqlite::Connection, order_id: i64) -> Result<Vec<LineRow>> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT id, uuid, position, procurement_no, merchant_name, mobile, order_month, product_name,
-                quantity, packages, amount_cents, note
-         FROM order_lines WHERE order_id = ?1 ORDER BY position, id",
-    )?;
-    let rows = stmt.query_map([order_id], |r| {
-        Ok(LineRow {
-            uuid: r.get(1)?,
-            position: r.get(2)?,
-            line: OrderLineDraft {
-                id: Some(r.get(0)?),
-                procurement_no: r.get(3)?,
-                merchant_name: r.get(4)?,
-                mobile: r.get(5)?,
-                order_month: r.get(6)?,
-                product_name: r.get(7)?,
-                quantity: r.get(8)?,
-                packages: r.get(9)?,
-                amount_cents: r.get::<_, Option<i64>>(10)?.map(Cents),
-                note: r.get(11)?,
-            },
-        })
-    })?;
+    let mut stmt = tx.prepare_cached(LINES_SQL)?;
+    let rows = stmt.query_map([order_id], line_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -805,26 +809,10 @@ pub fn for_each_line(
     mut f: impl FnMut(&OrderLineDraft) -> Result<()>,
 ) -> Result<()> {
     load_order(&store.conn, order_id)?;
-    let mut stmt = store.conn.prepare(
-        "SELECT id, procurement_no, merchant_name, mobile, order_month, product_name, quantity, packages,
-                amount_cents, note
-         FROM order_lines WHERE order_id = ?1 ORDER BY position, id",
-    )?;
+    let mut stmt = store.conn.prepare(LINES_SQL)?;
     let mut rows = stmt.query([order_id])?;
     while let Some(r) = rows.next()? {
-        let line = OrderLineDraft {
-            id: Some(r.get(0)?),
-            procurement_no: r.get(1)?,
-            merchant_name: r.get(2)?,
-            mobile: r.get(3)?,
-            order_month: r.get(4)?,
-            product_name: r.get(5)?,
-            quantity: r.get(6)?,
-            packages: r.get(7)?,
-            amount_cents: r.get::<_, Option<i64>>(8)?.map(Cents),
-            note: r.get(9)?,
-        };
-        f(&line)?;
+        f(&line_row(r)?.line)?;
     }
     Ok(())
 }
