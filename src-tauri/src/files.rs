@@ -255,21 +255,30 @@ fn saved(path: &std::path::Path, rows: u64) -> Option<Saved> {
     })
 }
 
+/// Asks where to save, then writes there; `None` when the clerk cancels.
+fn save_as(
+    app: &AppHandle,
+    state: &AppState,
+    title_key: &str,
+    file_name: &str,
+    write: impl FnOnce(&mut xinbao_store::Store, &std::path::Path) -> Result<u64, ImportError>,
+) -> Result<Option<Saved>, UiError> {
+    let Some(path) = ask_save_path(app, state, title_key, file_name) else {
+        return Ok(None);
+    };
+    let rows = state.with_store(|s| write(s, &path))?;
+    Ok(saved(&path, rows))
+}
+
 #[tauri::command]
 pub async fn save_template(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> Result<Option<Saved>, UiError> {
-    let Some(path) = ask_save_path(
-        &app,
-        &state,
-        "files.save_template",
-        &words(&state, "files.template_file"),
-    ) else {
-        return Ok(None);
-    };
-    xinbao_import::template::write(&path)?;
-    Ok(saved(&path, 0))
+    let name = words(&state, "files.template_file");
+    save_as(&app, &state, "files.save_template", &name, |_, path| {
+        xinbao_import::template::write(path).map(|()| 0)
+    })
 }
 
 #[tauri::command]
@@ -278,16 +287,10 @@ pub async fn export_error_rows(
     state: State<'_, AppState>,
     batch_id: i64,
 ) -> Result<Option<Saved>, UiError> {
-    let Some(path) = ask_save_path(
-        &app,
-        &state,
-        "files.save_errors",
-        &words(&state, "files.errors_file"),
-    ) else {
-        return Ok(None);
-    };
-    let rows = state.with_store(|s| xinbao_import::export::error_rows(s, batch_id, &path))?;
-    Ok(saved(&path, rows))
+    let name = words(&state, "files.errors_file");
+    save_as(&app, &state, "files.save_errors", &name, |s, path| {
+        xinbao_import::export::error_rows(s, batch_id, path)
+    })
 }
 
 #[tauri::command]
@@ -297,11 +300,9 @@ pub async fn export_order(
     id: i64,
 ) -> Result<Option<Saved>, UiError> {
     let name = format!("{}-{id}.xlsx", words(&state, "files.order_file"));
-    let Some(path) = ask_save_path(&app, &state, "files.save_export", &name) else {
-        return Ok(None);
-    };
-    let rows = state.with_store(|s| xinbao_import::export::order(s, id, &path))?;
-    Ok(saved(&path, rows))
+    save_as(&app, &state, "files.save_export", &name, |s, path| {
+        xinbao_import::export::order(s, id, path)
+    })
 }
 
 #[tauri::command]
@@ -309,14 +310,8 @@ pub async fn export_orders(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> Result<Option<Saved>, UiError> {
-    let Some(path) = ask_save_path(
-        &app,
-        &state,
-        "files.save_export",
-        &words(&state, "files.orders_file"),
-    ) else {
-        return Ok(None);
-    };
-    let rows = state.with_store(|s| xinbao_import::export::orders(s, &path))?;
-    Ok(saved(&path, rows))
+    let name = words(&state, "files.orders_file");
+    save_as(&app, &state, "files.save_export", &name, |s, path| {
+        xinbao_import::export::orders(s, path)
+    })
 }

@@ -203,14 +203,17 @@ fn import(
     accept: bool,
     options: ImportOptions,
 ) -> Result<ImportReport, CliError> {
-    // Hostile or unreadable files are refused before a new draft is created for them.
-    xinbao_import::inspect(file, &options)?;
     let (order_id, created) = match order {
         Some(id) => (id, false),
-        None => (
-            orders::create_draft(store, CLI_ACTOR, &xinbao_domain::OrderForm::default())?,
-            true,
-        ),
+        None => {
+            // Hostile or unreadable files are refused before a new draft is made for them
+            // (with --order, stage refuses them itself, so the file is read once).
+            xinbao_import::inspect(file, &options)?;
+            (
+                orders::create_draft(store, CLI_ACTOR, &xinbao_domain::OrderForm::default())?,
+                true,
+            )
+        }
     };
     let staged = xinbao_import::stage(
         store,
@@ -243,7 +246,7 @@ fn import(
                 });
             }
         }
-        Ok(())
+        Ok::<(), StoreError>(())
     })?;
     let summary = if accept {
         imports::accept(store, CLI_ACTOR, staged.summary.id)?

@@ -10,7 +10,7 @@ use rust_xlsxwriter::{Color, Format, Workbook, Worksheet};
 use std::path::Path;
 use xinbao_domain::{countries, Cents};
 use xinbao_store::orders::{self, ListQuery};
-use xinbao_store::{imports, Store, StoreError};
+use xinbao_store::{imports, Store};
 
 fn werr(path: &Path) -> impl Fn(rust_xlsxwriter::XlsxError) -> ImportError + '_ {
     move |e| ImportError::Write {
@@ -158,12 +158,9 @@ pub fn order(store: &Store, order_id: i64, path: &Path) -> Result<u64, ImportErr
     write_line_header(sheet, path, &[])?;
     let mut row = 1u32;
     orders::for_each_line(store, order_id, |line| {
-        write_texts(sheet, path, row, &line.to_texts()).map_err(|err| StoreError::Refused {
-            code: "export.write".into(),
-            message: err.to_string(),
-        })?;
+        write_texts(sheet, path, row, &line.to_texts())?;
         row += 1;
-        Ok(())
+        Ok::<(), ImportError>(())
     })?;
     let lines = u64::from(row - 1);
     let order = orders::get_header(store, order_id)?;
@@ -211,29 +208,21 @@ pub fn error_rows(store: &Store, batch_id: i64, path: &Path) -> Result<u64, Impo
     let red = Format::new().set_font_color(Color::RGB(0xB00020));
     let mut row = 1u32;
     imports::for_each_invalid_row(store, batch_id, |r| {
-        let store_err = |err: ImportError| StoreError::Refused {
-            code: "export.write".into(),
-            message: err.to_string(),
-        };
-        write_texts(sheet, path, row, &r.texts).map_err(store_err)?;
+        write_texts(sheet, path, row, &r.texts)?;
         let problems = r
             .errors
             .iter()
             .map(|x| format!("{}：{}（{}）", x.header, x.message_zh, x.message_en))
             .collect::<Vec<_>>()
             .join("；");
-        let to_store = |err: rust_xlsxwriter::XlsxError| StoreError::Refused {
-            code: "export.write".into(),
-            message: err.to_string(),
-        };
         sheet
             .write_number(row, COLUMNS.len() as u16, r.row_no as f64)
-            .map_err(to_store)?;
+            .map_err(&e)?;
         sheet
             .write_string_with_format(row, COLUMNS.len() as u16 + 1, &problems, &red)
-            .map_err(to_store)?;
+            .map_err(&e)?;
         row += 1;
-        Ok(())
+        Ok::<(), ImportError>(())
     })?;
     book.save(path).map_err(&e)?;
     Ok(u64::from(row - 1))

@@ -617,11 +617,11 @@ pub fn reject(store: &mut Store, batch_id: i64) -> Result<BatchSummary> {
 
 /// Every row with problems, in sheet order, for the error export. Calls `f` per row so a
 /// large import is never held in memory.
-pub fn for_each_invalid_row(
+pub fn for_each_invalid_row<E: From<StoreError>>(
     store: &Store,
     batch_id: i64,
-    mut f: impl FnMut(StagedRow) -> Result<()>,
-) -> Result<()> {
+    mut f: impl FnMut(StagedRow) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
     let mut offset = 0;
     loop {
         let page = rows(store, batch_id, true, offset, 1000)?;

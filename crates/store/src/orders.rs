@@ -802,17 +802,17 @@ fn detail(store: &Store, order_id: i64, with_lines: bool) -> Result<OrderDetail>
 }
 
 /// Every line of an order in position order, one at a time (an export of a million lines
-/// never holds them all).
-pub fn for_each_line(
+/// never holds them all). `f` may fail with its caller's own error type.
+pub fn for_each_line<E: From<StoreError>>(
     store: &Store,
     order_id: i64,
-    mut f: impl FnMut(&OrderLineDraft) -> Result<()>,
-) -> Result<()> {
+    mut f: impl FnMut(&OrderLineDraft) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
     load_order(&store.conn, order_id)?;
-    let mut stmt = store.conn.prepare(LINES_SQL)?;
-    let mut rows = stmt.query([order_id])?;
-    while let Some(r) = rows.next()? {
-        f(&line_row(r)?.line)?;
+    let mut stmt = store.conn.prepare(LINES_SQL).map_err(StoreError::from)?;
+    let mut rows = stmt.query([order_id]).map_err(StoreError::from)?;
+    while let Some(r) = rows.next().map_err(StoreError::from)? {
+        f(&line_row(r).map_err(StoreError::from)?.line)?;
     }
     Ok(())
 }

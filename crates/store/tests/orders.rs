@@ -343,3 +343,30 @@ fn reopening_keeps_everything_and_the_device_id() {
     assert_eq!(store.device_id().unwrap(), device);
     assert_eq!(orders::get(&store, id).unwrap().lines.len(), 2);
 }
+
+#[test]
+fn link_candidates_are_the_lines_merchants_orders_its_month_first() {
+    let (_dir, mut store) = temp_store();
+    let (_, lines) = linked_order(&mut store);
+    let mut april = merchant_order("MO-4", "李四", "13900139000", 2_000);
+    april.order_month = "2026-04".into();
+    links::upsert_merchant_orders(
+        &mut store,
+        &[april, merchant_order("MO-5", "王五", "13700137000", 1)],
+    )
+    .unwrap();
+    let ids: Vec<String> = links::candidates_for_line(&store, lines[1])
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(
+        ids,
+        ["MO-2", "MO-3", "MO-4"],
+        "李四's orders, 2026-03 (the line's month) first, no other merchant's"
+    );
+    assert_eq!(
+        links::candidates_for_line(&store, 999).unwrap_err().code(),
+        "line.not_found"
+    );
+}
