@@ -11,6 +11,8 @@ use xinbao_import::{ImportError, ImportOptions};
 use xinbao_store::orders::{self, ListQuery};
 use xinbao_store::{imports, paths, Store, StoreError};
 
+mod platform;
+
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -70,6 +72,46 @@ enum Command {
         #[command(subcommand)]
         what: ExportCommand,
     },
+    /// Where the platform is: its URL and an extra CA file to trust.
+    Platform {
+        #[arg(long)]
+        url: String,
+        /// PEM file of a CA to trust (the reference platform prints its path).
+        #[arg(long)]
+        ca: Option<String>,
+    },
+    /// Fetch a login captcha: writes the image to OUT.png and prints the captcha id.
+    Captcha { out: PathBuf },
+    /// Log in to the platform; the password is read from stdin (never an argument).
+    Login {
+        /// USCC or procurement number (or the bound mobile with --mobile).
+        #[arg(long)]
+        account: String,
+        /// Log in with the bound mobile instead of the account.
+        #[arg(long)]
+        mobile: bool,
+        #[arg(long)]
+        captcha_id: String,
+        #[arg(long)]
+        captcha: String,
+    },
+    /// Check the password against this computer's offline verifier (read from stdin).
+    Unlock,
+    /// End the session; --forget also removes the offline unlock from this computer.
+    Logout {
+        #[arg(long)]
+        forget: bool,
+    },
+    /// Push queued operations and pull merchants, merchant orders and authorizations.
+    Sync {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pending operations, last sync, rejections.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -111,7 +153,7 @@ fn parse_state(s: &str) -> Result<OrderState, String> {
 /// An error as the CLI prints it with --json: the same stable code the app's UI gets.
 #[derive(Serialize)]
 struct JsonError<'a> {
-    code: &'a str,
+    code: String,
     message: String,
     fields: &'a [xinbao_domain::FieldError],
 }
@@ -124,6 +166,8 @@ fn main() -> ExitCode {
             command: OrdersCommand::List { json: true, .. }
                 | OrdersCommand::Show { json: true, .. }
         } | Command::Import { json: true, .. }
+            | Command::Sync { json: true }
+            | Command::Status { json: true }
     );
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -149,13 +193,19 @@ enum CliError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Import(#[from] ImportError),
+    #[error(transparent)]
+    Sync(#[from] xinbao_sync::SyncError),
+    #[error("reading stdin: {0}")]
+    Stdin(std::io::Error),
 }
 
 impl CliError {
-    fn code(&self) -> &str {
+    fn code(&self) -> String {
         match self {
-            CliError::Store(e) => e.code(),
-            CliError::Import(e) => e.code(),
+            CliError::Store(e) => e.code().into(),
+            CliError::Import(e) => e.code().into(),
+            CliError::Sync(e) => e.code(),
+            CliError::Stdin(_) => "cli.stdin".into(),
         }
     }
 
@@ -163,7 +213,7 @@ impl CliError {
         match self {
             CliError::Store(e) => e.field_errors(),
             CliError::Import(ImportError::Store(e)) => e.field_errors(),
-            CliError::Import(_) => &[],
+            CliError::Import(_) | CliError::Sync(_) | CliError::Stdin(_) => &[],
         }
     }
 }
@@ -273,6 +323,19 @@ fn import(
 /// Who the audit log names for changes made from the command line.
 const CLI_ACTOR: &str = "cli";
 
+fn is_platform_command(c: &Command) -> bool {
+    matches!(
+        c,
+        Command::Platform { .. }
+            | Command::Captcha { .. }
+            | Command::Login { .. }
+            | Command::Unlock
+            | Command::Logout { .. }
+            | Command::Sync { .. }
+            | Command::Status { .. }
+    )
+}
+
 fn run(cli: Cli) -> Result<(), CliError> {
     if let Command::Template { out } = &cli.command {
         xinbao_import::template::write(out)?;
@@ -281,6 +344,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
     }
     let data_dir = cli.data_dir.unwrap_or_else(paths::default_data_dir);
     let mut store = Store::open_profile(&data_dir, &cli.profile)?;
+    if is_platform_command(&cli.command) {
+        return platform::run(store, &cli.profile, cli.command);
+    }
     match cli.command {
         Command::Template { .. } => unreachable!("handled above"),
         Command::Import {
@@ -341,6 +407,13 @@ fn run(cli: Cli) -> Result<(), CliError> {
             };
             println!("{n} rows written to {}", out.display());
         }
+        Command::Platform { .. }
+        | Command::Captcha { .. }
+        | Command::Login { .. }
+        | Command::Unlock
+        | Command::Logout { .. }
+        | Command::Sync { .. }
+        | Command::Status { .. } => unreachable!("handled by platform::run"),
         Command::Orders { command } => match command {
             OrdersCommand::List {
                 json,

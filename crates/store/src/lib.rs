@@ -13,6 +13,7 @@ mod migrate;
 pub mod orders;
 pub mod outbox;
 pub mod paths;
+pub mod platform_cache;
 pub mod settings;
 
 pub use error::StoreError;

@@ -76,3 +76,90 @@ fn query<P: rusqlite::Params>(
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// The next `limit` unacknowledged operations, in sequence order: one push batch.
+pub fn next_batch(store: &crate::Store, limit: usize) -> Result<Vec<Operation>> {
+    query(
+        store,
+        "WHERE acked_at IS NULL ORDER BY seq LIMIT ?1",
+        [limit as i64],
+    )
+}
+
+/// The platform's verdict on one operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ack {
+    pub seq: i64,
+    /// `applied`, `duplicate` or `rejected`.
+    pub verdict: String,
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+/// Records verdicts, all in one transaction: an acknowledged operation is never sent again;
+/// a rejected one stays on its order (with the platform's code and message) for the clerk.
+/// Returns how many operations were newly acknowledged.
+pub fn acknowledge(store: &mut crate::Store, acks: &[Ack]) -> Result<usize> {
+    let tx = store.conn.transaction()?;
+    let at = crate::now();
+    let mut n = 0;
+    {
+        let mut stmt = tx.prepare_cached(
+            "UPDATE outbox SET acked_at = ?2, verdict = ?3, rejection_code = ?4, rejection_message = ?5
+             WHERE seq = ?1 AND acked_at IS NULL",
+        )?;
+        for a in acks {
+            n += stmt.execute(rusqlite::params![a.seq, at, a.verdict, a.code, a.message])?;
+        }
+    }
+    tx.commit()?;
+    Ok(n)
+}
+
+/// A rejected operation, for the sync panel and the order.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rejection {
+    pub seq: i64,
+    pub order_id: i64,
+    pub kind: String,
+    pub code: String,
+    pub message: String,
+    pub acked_at: String,
+}
+
+/// How the queue stands.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueStatus {
+    pub pending: i64,
+    pub oldest_pending_at: Option<String>,
+    pub rejections: Vec<Rejection>,
+}
+
+pub fn status(store: &crate::Store) -> Result<QueueStatus> {
+    let (pending, oldest): (i64, Option<String>) = store.conn.query_row(
+        "SELECT count(*), min(created_at) FROM outbox WHERE acked_at IS NULL",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let mut stmt = store.conn.prepare_cached(
+        "SELECT seq, order_id, kind, rejection_code, coalesce(rejection_message, ''), acked_at
+         FROM outbox WHERE verdict = 'rejected' ORDER BY seq DESC LIMIT 200",
+    )?;
+    let rejections = stmt
+        .query_map([], |r| {
+            Ok(Rejection {
+                seq: r.get(0)?,
+                order_id: r.get(1)?,
+                kind: r.get(2)?,
+                code: r.get(3)?,
+                message: r.get(4)?,
+                acked_at: r.get(5)?,
+            })
+        })?
+        .collect::<std::result::Result<_, _>>()?;
+    Ok(QueueStatus {
+        pending,
+        oldest_pending_at: oldest,
+        rejections,
+    })
+}

@@ -1,0 +1,94 @@
+//! The platform commands: settings, captcha, login, offline unlock, logout, sync, status.
+//! The session token lives in the OS keyring under the app's identifier, so the CLI and
+//! the app share one login per profile.
+
+use crate::{CliError, Command};
+use base64::Engine;
+use std::io::Read;
+use std::sync::Mutex;
+use xinbao_store::{paths, Store};
+use xinbao_sync::{account, engine, OsKeyring, PlatformClient};
+use xinbao_wire::{LoginMethod, LoginRequest};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+fn read_password() -> Result<String, CliError> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s).map_err(CliError::Stdin)?;
+    Ok(s.trim_end_matches(['\r', '\n']).to_string())
+}
+
+pub fn run(store: Store, profile: &str, command: Command) -> Result<(), CliError> {
+    let secrets = OsKeyring::new(paths::APP_IDENTIFIER, profile);
+    let client = || -> Result<PlatformClient, CliError> { Ok(PlatformClient::new(&account::client_settings(&store)?)?) };
+    match command {
+        Command::Platform { url, ca } => {
+            account::save_client_settings(&store, &url, ca.as_deref())?;
+            println!("platform: {url}");
+        }
+        Command::Captcha { out } => {
+            let c = runtime().block_on(client()?.captcha())?;
+            let png = base64::engine::general_purpose::STANDARD
+                .decode(c.image_png_base64)
+                .map_err(|e| xinbao_sync::SyncError::Contract(e.to_string()))?;
+            std::fs::write(&out, png).map_err(CliError::Stdin)?;
+            println!("{}", c.captcha_id);
+        }
+        Command::Login { account: ident, mobile, captcha_id, captcha } => {
+            let password = read_password()?;
+            let req = LoginRequest {
+                method: if mobile { LoginMethod::Mobile } else { LoginMethod::Account },
+                identifier: ident,
+                password,
+                captcha_id,
+                captcha_answer: captcha,
+            };
+            let client = client()?;
+            let acct = runtime().block_on(account::login(&store, &secrets, &client, &req))?;
+            println!("logged in: {} ({})", acct.company_name, acct.uscc);
+        }
+        Command::Unlock => {
+            let password = read_password()?;
+            let acct = account::offline_unlock(&store, &secrets, &password, account::now_ms())?;
+            println!("unlocked offline: {} ({})", acct.company_name, acct.uscc);
+        }
+        Command::Logout { forget } => {
+            let client = client().ok();
+            runtime().block_on(account::logout(&secrets, client.as_ref(), forget))?;
+            println!("logged out");
+        }
+        Command::Sync { json } => {
+            let token = account::token(&secrets)?;
+            let client = client()?;
+            let access = Mutex::new(store);
+            let report = runtime().block_on(engine::sync_once(&access, &client, &token))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report).expect("serialisable"));
+            } else {
+                println!(
+                    "pushed {}, applied {}, duplicates {}, rejected {}, pulled {} ({:.2} s)",
+                    report.pushed, report.applied, report.duplicates, report.rejected, report.pulled, report.seconds
+                );
+            }
+        }
+        Command::Status { json } => {
+            let status = engine::status(&store)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&status).expect("serialisable"));
+            } else {
+                println!("pending operations: {}", status.pending);
+                println!("last sync: {}", status.last_sync.as_deref().unwrap_or("never"));
+                for r in &status.rejections {
+                    println!("rejected: order {} {} [{}] {}", r.order_id, r.kind, r.code, r.message);
+                }
+            }
+        }
+        _ => unreachable!("only platform commands come here"),
+    }
+    Ok(())
+}

@@ -1,0 +1,246 @@
+//! The routes of `api/openapi.yaml`: each handler extracts, authenticates and calls one
+//! plain function of the modules above on the database.
+
+use crate::error::ApiErr;
+use crate::realname::{self, Submission, MAX_PHOTO_BYTES, MAX_UPLOAD_BYTES};
+use crate::{accounts, captcha, feeds, settlement, sync, Platform};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use xinbao_wire::*;
+
+const OPENAPI: &str = include_str!("../../../api/openapi.yaml");
+
+pub fn router(platform: Platform) -> Router {
+    let api = Router::new()
+        .route("/meta", get(meta))
+        .route("/openapi.yaml", get(openapi))
+        .route("/captcha", post(new_captcha))
+        .route("/registration/check", post(registration_check))
+        .route("/registration/activate", post(registration_activate))
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/auth/password", post(change_password))
+        .route("/account", get(account))
+        .route(
+            "/realname",
+            get(realname_state).post(realname_submit).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
+        .route("/merchants", get(merchants))
+        .route("/merchant-orders", get(merchant_orders))
+        .route("/settlement/authorizations", get(settlement_authorizations))
+        .route("/settlement/sms-code", post(sms_code))
+        .route("/settlement/binding", get(settlement_binding).post(settlement_bind))
+        .route("/sync/push", post(sync_push).layer(DefaultBodyLimit::max(64 * 1024 * 1024)))
+        .route("/sync/changes", get(sync_changes))
+        .fallback(|| async { ApiErr::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") });
+    Router::new().nest(API_BASE, api).with_state(platform)
+}
+
+fn body<T>(r: Result<Json<T>, JsonRejection>) -> Result<T, ApiErr> {
+    r.map(|Json(t)| t)
+        .map_err(|e| ApiErr::new(StatusCode::BAD_REQUEST, "request.invalid", e.body_text()))
+}
+
+fn bearer(headers: &HeaderMap) -> Result<String, ApiErr> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix(AUTH_SCHEME))
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiErr::new(StatusCode::UNAUTHORIZED, "auth.required", "log in first"))
+}
+
+/// The company of the request's session, and its token.
+async fn auth(p: &Platform, headers: &HeaderMap) -> Result<(i64, String), ApiErr> {
+    let token = bearer(headers)?;
+    let t = token.clone();
+    let id = p.db(move |c, _| accounts::authenticate(c, &t)).await?;
+    Ok((id, token))
+}
+
+async fn meta() -> Json<Meta> {
+    Json(Meta {
+        contract_version: CONTRACT_VERSION.into(),
+        server: format!("xinbao-platform {}", env!("CARGO_PKG_VERSION")),
+        server_time: crate::db::rfc3339(crate::db::now_ms()),
+    })
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/yaml; charset=utf-8")], OPENAPI)
+}
+
+async fn new_captcha(State(p): State<Platform>) -> Result<Json<Captcha>, ApiErr> {
+    p.db(|c, sink| captcha::issue(c, sink)).await.map(Json)
+}
+
+async fn registration_check(
+    State(p): State<Platform>,
+    req: Result<Json<RegistrationCheck>, JsonRejection>,
+) -> Result<Json<RegistrationTicket>, ApiErr> {
+    let req = body(req)?;
+    p.db(move |c, _| accounts::registration_check(c, &req)).await.map(Json)
+}
+
+async fn registration_activate(
+    State(p): State<Platform>,
+    req: Result<Json<Activation>, JsonRejection>,
+) -> Result<Json<Account>, ApiErr> {
+    let req = body(req)?;
+    p.db(move |c, _| accounts::activate(c, &req)).await.map(Json)
+}
+
+async fn login(State(p): State<Platform>, req: Result<Json<LoginRequest>, JsonRejection>) -> Result<Json<Session>, ApiErr> {
+    let req = body(req)?;
+    let ttl = p.session_ttl_s;
+    p.db(move |c, _| accounts::login(c, &req, ttl)).await.map(Json)
+}
+
+async fn logout(State(p): State<Platform>, headers: HeaderMap) -> Result<StatusCode, ApiErr> {
+    let token = bearer(&headers)?;
+    p.db(move |c, _| accounts::logout(c, &token)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn change_password(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    req: Result<Json<PasswordChange>, JsonRejection>,
+) -> Result<StatusCode, ApiErr> {
+    let (id, token) = auth(&p, &headers).await?;
+    let req = body(req)?;
+    p.db(move |c, _| accounts::change_password(c, id, &token, &req)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn account(State(p): State<Platform>, headers: HeaderMap) -> Result<Json<Account>, ApiErr> {
+    let (id, _) = auth(&p, &headers).await?;
+    p.db(move |c, _| accounts::account(c, id)).await.map(Json)
+}
+
+async fn realname_state(State(p): State<Platform>, headers: HeaderMap) -> Result<Json<RealnameState>, ApiErr> {
+    let (id, _) = auth(&p, &headers).await?;
+    p.db(move |c, _| realname::state(c, id)).await.map(Json)
+}
+
+async fn realname_submit(State(p): State<Platform>, headers: HeaderMap, mut form: Multipart) -> Result<Json<RealnameState>, ApiErr> {
+    let (id, _) = auth(&p, &headers).await?;
+    let too_large = || ApiErr::new(StatusCode::PAYLOAD_TOO_LARGE, "upload.too_large", "the upload is larger than allowed");
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            ApiErr::new(StatusCode::BAD_REQUEST, "request.invalid", e.body_text())
+        }
+    };
+    let mut s = Submission::default();
+    while let Some(mut field) = form.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        match name.as_str() {
+            "nationality" => s.nationality = Some(field.text().await.map_err(bad)?),
+            "office_address" => s.office_address = Some(field.text().await.map_err(bad)?),
+            "holding_id" | "id_front" | "id_back" | "passport" | "merchant_card" => {
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                    if bytes.len() + chunk.len() > MAX_PHOTO_BYTES {
+                        return Err(realname::photo_too_large(&name));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                s.photos.push((name, bytes));
+            }
+            _ => {
+                return Err(ApiErr::unprocessable("upload.unknown_part", format!("unexpected form part `{name}`")).field(&name))
+            }
+        }
+    }
+    p.db(move |c, _| realname::submit(c, id, s)).await.map(Json)
+}
+
+#[derive(Deserialize)]
+struct FeedQuery {
+    #[serde(default)]
+    cursor: i64,
+    limit: Option<i64>,
+}
+
+async fn merchants(State(p): State<Platform>, headers: HeaderMap, Query(q): Query<FeedQuery>) -> Result<Json<Page<Merchant>>, ApiErr> {
+    let (id, _) = auth(&p, &headers).await?;
+    p.db(move |c, _| feeds::merchants(c, id, q.cursor, q.limit)).await.map(Json)
+}
+
+async fn merchant_orders(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    Query(q): Query<FeedQuery>,
+) -> Result<Json<Page<MerchantOrder>>, ApiErr> {
+    let (id, _) = auth(&p, &headers).await?;
+    p.db(move |c, _| feeds::merchant_orders(c, id, q.cursor, q.limit)).await.map(Json)
+}
+
+async fn settlement_authorizations(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    Query(q): Query<FeedQuery>,
+) -> Result<Json<Page<SettlementAuthorization>>, ApiErr> {
+    let (id, _) = auth(&p, &headers).await?;
+    p.db(move |c, _| feeds::settlement_authorizations(c, id, q.cursor, q.limit)).await.map(Json)
+}
+
+async fn sms_code(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    req: Result<Json<SmsCodeRequest>, JsonRejection>,
+) -> Result<Json<SmsCodeSent>, ApiErr> {
+    let (id, _) = auth(&p, &headers).await?;
+    let req = body(req)?;
+    p.db(move |c, sink| settlement::send_code(c, sink, id, &req)).await.map(Json)
+}
+
+async fn settlement_binding(State(p): State<Platform>, headers: HeaderMap) -> Result<Json<SettlementBinding>, ApiErr> {
+    let (id, _) = auth(&p, &headers).await?;
+    p.db(move |c, _| settlement::binding(c, id)).await.map(Json)
+}
+
+async fn settlement_bind(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    req: Result<Json<SettlementBindingRequest>, JsonRejection>,
+) -> Result<Json<SettlementBinding>, ApiErr> {
+    let (id, _) = auth(&p, &headers).await?;
+    let req = body(req)?;
+    p.db(move |c, _| settlement::bind(c, id, &req)).await.map(Json)
+}
+
+async fn sync_push(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    req: Result<Json<PushBatch>, JsonRejection>,
+) -> Result<Json<PushResult>, ApiErr> {
+    let (id, _) = auth(&p, &headers).await?;
+    let req = body(req)?;
+    let fault = p.faults.as_ref().map(|f| f.lock().unwrap_or_else(|e| e.into_inner()).next_push());
+    if fault == Some(crate::faults::PushFault::FailBefore) {
+        return Err(ApiErr::internal("injected fault before applying"));
+    }
+    let result = p.db(move |c, _| sync::push(c, id, &req)).await?;
+    if fault == Some(crate::faults::PushFault::FailAfter) {
+        return Err(ApiErr::internal("injected fault after committing"));
+    }
+    Ok(Json(result))
+}
+
+async fn sync_changes(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    Query(q): Query<FeedQuery>,
+) -> Result<Json<Page<OrderChange>>, ApiErr> {
+    let (id, _) = auth(&p, &headers).await?;
+    p.db(move |c, _| feeds::order_changes(c, id, q.cursor, q.limit)).await.map(Json)
+}

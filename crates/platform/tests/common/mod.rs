@@ -1,0 +1,157 @@
+//! The reference platform as a real process (real TLS on loopback, its own database), and
+//! helpers to talk to it.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use xinbao_sync::{ClientSettings, PlatformClient};
+use xinbao_wire::*;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_xinbao-platform");
+
+pub struct Server {
+    pub dir: PathBuf,
+    pub addr: SocketAddr,
+    child: Child,
+    extra: Vec<(String, String)>,
+    args: Vec<String>,
+}
+
+impl Server {
+    /// Starts a demo server in `dir` on a free port.
+    pub fn start(dir: &Path) -> Server {
+        Server::start_with(dir, &[], &[])
+    }
+
+    pub fn start_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let extra: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let (child, addr) = spawn(dir, "127.0.0.1:0", &args, &extra);
+        Server { dir: dir.into(), addr, child, extra, args }
+    }
+
+    /// SIGKILL: no graceful anything.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts again on the same data directory and port.
+    pub fn restart(&mut self) {
+        self.kill();
+        let (child, addr) = spawn(&self.dir, &self.addr.to_string(), &self.args, &self.extra);
+        self.child = child;
+        self.addr = addr;
+    }
+
+    pub fn url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
+    pub fn ca(&self) -> PathBuf {
+        self.dir.join("tls/ca.pem")
+    }
+
+    pub fn settings(&self) -> ClientSettings {
+        ClientSettings { url: self.url(), ca_file: Some(self.ca()), timeout_s: 10 }
+    }
+
+    pub fn client(&self) -> PlatformClient {
+        PlatformClient::new(&self.settings()).expect("client")
+    }
+
+    pub fn sink_code(&self, kind: &str, to: &str) -> String {
+        xinbao_platform::sink::last_code(&self.dir.join("dev-sink.jsonl"), kind, to)
+            .unwrap_or_else(|| panic!("nothing delivered to {to}"))
+    }
+
+    /// `xinbao-platform admin ...` against this server's database.
+    pub fn admin(&self, args: &[&str]) -> std::process::Output {
+        Command::new(BIN)
+            .arg("--data-dir")
+            .arg(&self.dir)
+            .arg("admin")
+            .args(args)
+            .output()
+            .expect("admin command runs")
+    }
+
+    /// The server's database, read directly (the test's view of what the platform holds).
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.dir.join("platform.sqlite3")).expect("platform db")
+    }
+
+    /// A solved captcha (the answer from the development sink).
+    pub async fn captcha(&self, client: &PlatformClient) -> (String, String) {
+        let c = client.captcha().await.expect("captcha");
+        let answer = self.sink_code("captcha", &c.captcha_id);
+        (c.captcha_id, answer)
+    }
+
+    pub async fn login(&self, client: &PlatformClient, method: LoginMethod, ident: &str, password: &str) -> Result<Session, xinbao_sync::SyncError> {
+        let (captcha_id, captcha_answer) = self.captcha(client).await;
+        client
+            .login(&LoginRequest { method, identifier: ident.into(), password: password.into(), captcha_id, captcha_answer })
+            .await
+    }
+
+    pub async fn demo_token(&self) -> String {
+        let client = self.client();
+        self.login(&client, LoginMethod::Account, xinbao_platform::demo::COMPANY_USCC, xinbao_platform::demo::PASSWORD)
+            .await
+            .expect("demo login")
+            .token
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn spawn(dir: &Path, listen: &str, args: &[String], env: &[(String, String)]) -> (Child, SocketAddr) {
+    // The port may still be held for a moment after a kill: retry the bind briefly.
+    for attempt in 0..50 {
+        let mut child = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(dir)
+            .arg("--listen")
+            .arg(listen)
+            .arg("--demo")
+            .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("xinbao-platform starts");
+        let mut line = String::new();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let _ = out.read_line(&mut line);
+        if let Some(addr) = line.trim().strip_prefix("listening on https://") {
+            // Keep draining stdout so the server never blocks on a full pipe.
+            std::thread::spawn(move || for _ in out.lines() {});
+            return (child, addr.parse().expect("an address"));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        std::thread::sleep(Duration::from_millis(100 + attempt * 20));
+    }
+    panic!("xinbao-platform did not start on {listen}");
+}
+
+/// A tiny valid PNG and JPEG header-bearing payloads for uploads.
+pub fn png_bytes(len: usize) -> Vec<u8> {
+    let mut v = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    v.resize(len.max(8), 7);
+    v
+}
+
+pub fn jpeg_bytes(len: usize) -> Vec<u8> {
+    let mut v = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    v.resize(len.max(4), 3);
+    v
+}

@@ -1,0 +1,169 @@
+//! What the platform sends back, cached locally so the app works offline: the merchant
+//! directory (line auto-fill), settlement authorizations, and the platform's view of each
+//! confirmed order. Merchant orders are cached by [`crate::links::upsert_merchant_orders`].
+//! A cache refresh is not a change to an order: no audit, no outbox.
+
+use crate::{now, Result, Store};
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+/// A merchant of the directory (商户).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Merchant {
+    pub procurement_no: String,
+    pub name: String,
+    pub mobile: String,
+}
+
+pub fn upsert_merchants(store: &mut Store, merchants: &[Merchant]) -> Result<usize> {
+    let tx = store.conn.transaction()?;
+    let at = now();
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO merchants (procurement_no, name, mobile, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (procurement_no) DO UPDATE SET name = excluded.name, mobile = excluded.mobile,
+                 updated_at = excluded.updated_at",
+        )?;
+        for m in merchants {
+            stmt.execute(params![m.procurement_no, m.name, m.mobile, at])?;
+        }
+    }
+    tx.commit()?;
+    Ok(merchants.len())
+}
+
+/// The merchant with this procurement number, for filling a line's name and mobile.
+pub fn merchant(store: &Store, procurement_no: &str) -> Result<Option<Merchant>> {
+    Ok(store
+        .conn
+        .query_row(
+            "SELECT procurement_no, name, mobile FROM merchants WHERE procurement_no = ?1",
+            [procurement_no.trim()],
+            |r| {
+                Ok(Merchant {
+                    procurement_no: r.get(0)?,
+                    name: r.get(1)?,
+                    mobile: r.get(2)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+pub fn merchant_count(store: &Store) -> Result<i64> {
+    Ok(store
+        .conn
+        .query_row("SELECT count(*) FROM merchants", [], |r| r.get(0))?)
+}
+
+/// 交易清单结汇金额授权 (manual §3.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettlementAuthorization {
+    pub id: String,
+    pub merchant_order_id: String,
+    pub merchant_name: String,
+    pub procurement_no: Option<String>,
+    pub amount_cents: i64,
+    pub locked_at: String,
+}
+
+pub fn upsert_authorizations(store: &mut Store, items: &[SettlementAuthorization]) -> Result<usize> {
+    let tx = store.conn.transaction()?;
+    let at = now();
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO settlement_authorizations (id, merchant_order_id, merchant_name, procurement_no,
+                                                   amount_cents, locked_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (id) DO UPDATE SET merchant_order_id = excluded.merchant_order_id,
+                 merchant_name = excluded.merchant_name, procurement_no = excluded.procurement_no,
+                 amount_cents = excluded.amount_cents, locked_at = excluded.locked_at, updated_at = excluded.updated_at",
+        )?;
+        for a in items {
+            stmt.execute(params![
+                a.id,
+                a.merchant_order_id,
+                a.merchant_name,
+                a.procurement_no,
+                a.amount_cents,
+                a.locked_at,
+                at
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(items.len())
+}
+
+/// Every cached authorization, newest first.
+pub fn authorizations(store: &Store) -> Result<Vec<SettlementAuthorization>> {
+    let mut stmt = store.conn.prepare_cached(
+        "SELECT id, merchant_order_id, merchant_name, procurement_no, amount_cents, locked_at
+         FROM settlement_authorizations ORDER BY locked_at DESC, id DESC",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(SettlementAuthorization {
+            id: r.get(0)?,
+            merchant_order_id: r.get(1)?,
+            merchant_name: r.get(2)?,
+            procurement_no: r.get(3)?,
+            amount_cents: r.get(4)?,
+            locked_at: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The platform's view of a confirmed order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteOrder {
+    pub order_uuid: String,
+    pub state: String,
+    pub customs_no: Option<String>,
+    pub line_count: i64,
+    pub lines_total_cents: i64,
+    pub updated_at: String,
+}
+
+pub fn upsert_remote_orders(store: &mut Store, items: &[RemoteOrder]) -> Result<usize> {
+    let tx = store.conn.transaction()?;
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT OR REPLACE INTO remote_orders (order_uuid, state, customs_no, line_count, lines_total_cents, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for o in items {
+            stmt.execute(params![
+                o.order_uuid,
+                o.state,
+                o.customs_no,
+                o.line_count,
+                o.lines_total_cents,
+                o.updated_at
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(items.len())
+}
+
+pub fn remote_order(store: &Store, order_uuid: &str) -> Result<Option<RemoteOrder>> {
+    Ok(store
+        .conn
+        .query_row(
+            "SELECT order_uuid, state, customs_no, line_count, lines_total_cents, updated_at
+             FROM remote_orders WHERE order_uuid = ?1",
+            [order_uuid],
+            |r| {
+                Ok(RemoteOrder {
+                    order_uuid: r.get(0)?,
+                    state: r.get(1)?,
+                    customs_no: r.get(2)?,
+                    line_count: r.get(3)?,
+                    lines_total_cents: r.get(4)?,
+                    updated_at: r.get(5)?,
+                })
+            },
+        )
+        .optional()?)
+}

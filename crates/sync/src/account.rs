@@ -1,0 +1,144 @@
+//! Logging in and out, the platform settings, and unlocking offline.
+//!
+//! Login keeps the session token in the OS keyring, and an argon2id hash (m=19 MiB, t=2,
+//! p=1) of the password beside it, so the app can be unlocked offline later. Five wrong
+//! offline tries within 15 minutes lock offline unlocking for 15 minutes. What is not
+//! secret (the account's public fields, the lock's clock) lives in the profile's settings.
+
+use crate::client::{ClientSettings, PlatformClient, DEFAULT_TIMEOUT_S};
+use crate::secrets::{Secrets, OFFLINE_VERIFIER, SESSION};
+use crate::{Result, SyncError};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use xinbao_store::{settings, Store};
+use xinbao_wire::{Account, LoginRequest};
+
+pub const DEFAULT_PLATFORM_URL: &str = "https://127.0.0.1:8443";
+/// Environment overrides of the settings (the README's run command uses them).
+pub const ENV_URL: &str = "XINBAO_PLATFORM_URL";
+pub const ENV_CA: &str = "XINBAO_PLATFORM_CA";
+
+const KEY_URL: &str = "platform.url";
+const KEY_CA: &str = "platform.ca_file";
+const KEY_ACCOUNT: &str = "platform.account";
+const KEY_FAILURES: &str = "offline.failures";
+const KEY_LOCKED_UNTIL: &str = "offline.locked_until";
+
+pub const OFFLINE_MAX_FAILURES: usize = 5;
+pub const OFFLINE_WINDOW_MS: i64 = 15 * 60 * 1000;
+pub const OFFLINE_LOCK_MS: i64 = 15 * 60 * 1000;
+
+/// The platform settings: the environment, else the profile's settings, else the default.
+pub fn client_settings(store: &Store) -> Result<ClientSettings> {
+    let url = match std::env::var(ENV_URL).ok().filter(|s| !s.is_empty()) {
+        Some(u) => u,
+        None => settings::get(store, KEY_URL)?.unwrap_or_else(|| DEFAULT_PLATFORM_URL.into()),
+    };
+    let ca = match std::env::var(ENV_CA).ok().filter(|s| !s.is_empty()) {
+        Some(c) => Some(c),
+        None => settings::get(store, KEY_CA)?.filter(|s| !s.is_empty()),
+    };
+    Ok(ClientSettings { url, ca_file: ca.map(Into::into), timeout_s: DEFAULT_TIMEOUT_S })
+}
+
+/// Saves the platform URL and CA file after checking that a client can be built of them.
+pub fn save_client_settings(store: &Store, url: &str, ca_file: Option<&str>) -> Result<()> {
+    let s = ClientSettings {
+        url: url.trim().into(),
+        ca_file: ca_file.filter(|c| !c.trim().is_empty()).map(|c| c.trim().into()),
+        timeout_s: DEFAULT_TIMEOUT_S,
+    };
+    PlatformClient::new(&s)?;
+    settings::set(store, KEY_URL, &s.url)?;
+    settings::set(store, KEY_CA, ca_file.unwrap_or("").trim())?;
+    Ok(())
+}
+
+/// The argon2id parameters of the offline verifier.
+fn offline_argon2() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+pub fn offline_verifier(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    offline_argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| SyncError::Keyring("could not hash the password".into()))
+}
+
+/// Logs in online: the token and the offline verifier go to the keyring, the account's
+/// public fields to the settings.
+pub async fn login(store: &Store, secrets: &dyn Secrets, client: &PlatformClient, req: &LoginRequest) -> Result<Account> {
+    let session = client.login(req).await?;
+    secrets.set(SESSION, &session.token)?;
+    secrets.set(OFFLINE_VERIFIER, &offline_verifier(&req.password)?)?;
+    remember_account(store, &session.account)?;
+    settings::set(store, KEY_FAILURES, "[]")?;
+    settings::set(store, KEY_LOCKED_UNTIL, "0")?;
+    Ok(session.account)
+}
+
+pub fn remember_account(store: &Store, account: &Account) -> Result<()> {
+    let json = serde_json::to_string(account).map_err(|e| SyncError::Contract(e.to_string()))?;
+    settings::set(store, KEY_ACCOUNT, &json)?;
+    Ok(())
+}
+
+/// The account of the last login on this profile, if any.
+pub fn remembered_account(store: &Store) -> Result<Option<Account>> {
+    Ok(settings::get(store, KEY_ACCOUNT)?.and_then(|s| serde_json::from_str(&s).ok()))
+}
+
+/// The session token, if logged in.
+pub fn token(secrets: &dyn Secrets) -> Result<String> {
+    secrets.get(SESSION)?.ok_or(SyncError::AuthRequired("auth.required".into()))
+}
+
+/// Ends the session on the platform when reachable, and forgets the token here either way.
+/// The offline verifier stays unless `forget_computer`.
+pub async fn logout(secrets: &dyn Secrets, client: Option<&PlatformClient>, forget_computer: bool) -> Result<()> {
+    if let (Some(client), Ok(Some(t))) = (client, secrets.get(SESSION)) {
+        let _ = client.logout(&t).await;
+    }
+    secrets.delete(SESSION)?;
+    if forget_computer {
+        secrets.delete(OFFLINE_VERIFIER)?;
+    }
+    Ok(())
+}
+
+/// Unlocks the app without the platform: the password against the stored verifier.
+pub fn offline_unlock(store: &Store, secrets: &dyn Secrets, password: &str, now_ms: i64) -> Result<Account> {
+    let locked_until: i64 = settings::get(store, KEY_LOCKED_UNTIL)?.and_then(|s| s.parse().ok()).unwrap_or(0);
+    if locked_until > now_ms {
+        return Err(SyncError::OfflineLocked { retry_after_s: ((locked_until - now_ms + 999) / 1000) as u64 });
+    }
+    let account = remembered_account(store)?.ok_or(SyncError::OfflineUnavailable)?;
+    let verifier = secrets.get(OFFLINE_VERIFIER)?.ok_or(SyncError::OfflineUnavailable)?;
+    let ok = PasswordHash::new(&verifier)
+        .map(|h| offline_argon2().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false);
+    if ok {
+        settings::set(store, KEY_FAILURES, "[]")?;
+        return Ok(account);
+    }
+    let mut failures: Vec<i64> = settings::get(store, KEY_FAILURES)?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default();
+    failures.retain(|&t| t > now_ms - OFFLINE_WINDOW_MS);
+    failures.push(now_ms);
+    if failures.len() >= OFFLINE_MAX_FAILURES {
+        settings::set(store, KEY_LOCKED_UNTIL, &(now_ms + OFFLINE_LOCK_MS).to_string())?;
+        settings::set(store, KEY_FAILURES, "[]")?;
+        return Err(SyncError::OfflineLocked { retry_after_s: (OFFLINE_LOCK_MS / 1000) as u64 });
+    }
+    settings::set(store, KEY_FAILURES, &serde_json::to_string(&failures).unwrap_or_default())?;
+    Err(SyncError::OfflineWrongPassword { tries_left: (OFFLINE_MAX_FAILURES - failures.len()) as u32 })
+}
+
+/// Now, unix milliseconds.
+pub fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}

@@ -1,0 +1,145 @@
+//! The sync pass, repeated: on a timer, when poked ("sync now", a change was queued), and
+//! after failures with exponential backoff and jitter. A lost network or a failing platform
+//! is waited out; an expired session stops the loop until the clerk logs in again.
+
+use crate::client::PlatformClient;
+use crate::engine::{sync_once, StoreAccess, SyncReport};
+use crate::secrets::Secrets;
+use crate::SyncError;
+use rand::Rng;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{watch, Notify};
+
+/// Where the background sync stands (the app's sync badge and panel show this).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SyncStatus {
+    /// `idle`, `syncing`, `offline` (retrying), `auth_required`, `error`.
+    pub state: String,
+    pub last_report: Option<SyncReport>,
+    pub last_error_code: Option<String>,
+    pub last_error: Option<String>,
+    pub retry_in_s: Option<u64>,
+    pub attempts: u32,
+}
+
+/// Exponential backoff with full jitter: the n-th retry waits a random time up to
+/// `min(max, base * 2^n)`, so many clients coming back at once do not stampede.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    pub base: Duration,
+    pub max: Duration,
+    pub attempt: u32,
+}
+
+impl Backoff {
+    pub fn new(base: Duration, max: Duration) -> Backoff {
+        Backoff { base, max, attempt: 0 }
+    }
+
+    pub fn next_delay(&mut self) -> Duration {
+        let cap = self.base.saturating_mul(1u32 << self.attempt.min(16)).min(self.max);
+        self.attempt = self.attempt.saturating_add(1);
+        let ms = cap.as_millis().max(1) as u64;
+        Duration::from_millis(rand::thread_rng().gen_range(ms / 2..=ms))
+    }
+
+    pub fn reset(&mut self) {
+        self.attempt = 0;
+    }
+}
+
+/// How often to sync while all is well.
+pub struct Schedule {
+    pub interval: Duration,
+    pub backoff: Backoff,
+}
+
+impl Default for Schedule {
+    fn default() -> Schedule {
+        Schedule { interval: Duration::from_secs(60), backoff: Backoff::new(Duration::from_secs(1), Duration::from_secs(300)) }
+    }
+}
+
+/// Runs forever on the current tokio runtime. `client` is rebuilt each pass from
+/// `make_client`, so changed platform settings take effect at once.
+pub async fn run<A, C>(
+    access: Arc<A>,
+    secrets: Arc<dyn Secrets>,
+    make_client: C,
+    poke: Arc<Notify>,
+    status: watch::Sender<SyncStatus>,
+    mut schedule: Schedule,
+) where
+    A: StoreAccess + 'static,
+    C: Fn(&A) -> crate::Result<PlatformClient>,
+{
+    loop {
+        let token = match secrets.get(crate::secrets::SESSION) {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                status.send_modify(|s| {
+                    s.state = "auth_required".into();
+                    s.retry_in_s = None;
+                });
+                poke.notified().await;
+                continue;
+            }
+            Err(e) => {
+                report_error(&status, &e, None);
+                poke.notified().await;
+                continue;
+            }
+        };
+        status.send_modify(|s| s.state = "syncing".into());
+        let outcome = match make_client(&access) {
+            Ok(client) => sync_once(access.as_ref(), &client, &token).await,
+            Err(e) => Err(e),
+        };
+        let wait = match outcome {
+            Ok(report) => {
+                schedule.backoff.reset();
+                status.send_modify(|s| {
+                    *s = SyncStatus { state: "idle".into(), last_report: Some(report), ..Default::default() };
+                });
+                schedule.interval
+            }
+            Err(SyncError::AuthRequired(code)) => {
+                let _ = secrets.delete(crate::secrets::SESSION);
+                status.send_modify(|s| {
+                    s.state = "auth_required".into();
+                    s.last_error_code = Some(code);
+                    s.retry_in_s = None;
+                });
+                poke.notified().await;
+                continue;
+            }
+            Err(e) if e.is_retryable() => {
+                let d = schedule.backoff.next_delay();
+                report_error(&status, &e, Some(d));
+                d
+            }
+            Err(e) => {
+                // Settings or the store: retrying soon will not help; wait for a poke or long.
+                let d = schedule.backoff.max;
+                report_error(&status, &e, Some(d));
+                d
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = poke.notified() => {}
+        }
+    }
+}
+
+fn report_error(status: &watch::Sender<SyncStatus>, e: &SyncError, retry: Option<Duration>) {
+    status.send_modify(|s| {
+        s.state = if e.is_retryable() { "offline".into() } else { "error".into() };
+        s.last_error_code = Some(e.code());
+        s.last_error = Some(e.to_string());
+        s.retry_in_s = retry.map(|d| d.as_secs());
+        s.attempts += 1;
+    });
+}

@@ -1,0 +1,22 @@
+//! The platform client of Xinbao Desk, without Tauri: used by the app and the `xinbao` CLI.
+//!
+//! - [`client`]: HTTPS to the platform (`api/openapi.yaml`), rustls, an extra trusted CA.
+//! - [`secrets`]: the session token and the offline verifier in the OS keyring, never in
+//!   SQLite, logs or error messages.
+//! - [`account`]: login, logout, offline unlock (argon2id, lockout), the platform settings.
+//! - [`engine`]: one sync pass: drain the outbox in order, record verdicts, pull feeds.
+//! - [`background`]: the pass repeated, with exponential backoff and jitter.
+
+pub mod account;
+pub mod background;
+pub mod client;
+pub mod engine;
+mod error;
+pub mod secrets;
+
+pub use client::{ClientSettings, PlatformClient};
+pub use engine::{sync_once, StoreAccess, SyncReport};
+pub use error::SyncError;
+pub use secrets::{OsKeyring, Secrets};
+
+pub type Result<T, E = SyncError> = std::result::Result<T, E>;

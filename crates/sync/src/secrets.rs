@@ -1,0 +1,62 @@
+//! Secrets behind a small trait, so the code paths are the same in tests and in the app,
+//! and the tests run against a real keyring (secret service or the kernel's).
+
+use crate::{Result, SyncError};
+
+/// The secret store: one value per key, per profile.
+pub trait Secrets: Send + Sync {
+    fn get(&self, key: &str) -> Result<Option<String>>;
+    fn set(&self, key: &str, value: &str) -> Result<()>;
+    fn delete(&self, key: &str) -> Result<()>;
+}
+
+/// The session token.
+pub const SESSION: &str = "session";
+/// The argon2id hash that unlocks the app offline.
+pub const OFFLINE_VERIFIER: &str = "offline-verifier";
+
+/// The OS keyring (Secret Service on Linux, Credential Manager, Keychain).
+pub struct OsKeyring {
+    service: String,
+    profile: String,
+}
+
+impl OsKeyring {
+    /// Entries are named `<service>` / `<profile>:<key>`.
+    pub fn new(service: &str, profile: &str) -> OsKeyring {
+        OsKeyring {
+            service: service.into(),
+            profile: profile.into(),
+        }
+    }
+
+    fn entry(&self, key: &str) -> Result<keyring::Entry> {
+        keyring::Entry::new(&self.service, &format!("{}:{key}", self.profile)).map_err(keyring_err)
+    }
+}
+
+// The keyring's own messages name the backend's trouble, never the secret.
+fn keyring_err(e: keyring::Error) -> SyncError {
+    SyncError::Keyring(e.to_string())
+}
+
+impl Secrets for OsKeyring {
+    fn get(&self, key: &str) -> Result<Option<String>> {
+        match self.entry(key)?.get_password() {
+            Ok(v) => Ok(Some(v)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(keyring_err(e)),
+        }
+    }
+
+    fn set(&self, key: &str, value: &str) -> Result<()> {
+        self.entry(key)?.set_password(value).map_err(keyring_err)
+    }
+
+    fn delete(&self, key: &str) -> Result<()> {
+        match self.entry(key)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(keyring_err(e)),
+        }
+    }
+}

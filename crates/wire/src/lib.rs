@@ -1,0 +1,522 @@
+//! The platform contract: the serde types of every request and response body of
+//! `api/openapi.yaml` (versioned under [`API_BASE`]). The app's sync client and the reference
+//! platform both use these, and a test round-trips every example of the OpenAPI file through
+//! them, so the file and the code cannot drift apart unnoticed.
+//!
+//! Times are RFC 3339 UTC text; money is integer US cents; personal numbers travel in full
+//! (over TLS only) and are masked by whoever shows them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Every path of the contract starts with this.
+pub const API_BASE: &str = "/api/v1";
+/// The contract's version, as `GET /api/v1/meta` reports it.
+pub const CONTRACT_VERSION: &str = "1.0.0";
+/// Header carrying the session token: `Authorization: Bearer <token>`.
+pub const AUTH_SCHEME: &str = "Bearer";
+
+/// The body of every error response (4xx and 5xx).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiError {
+    /// Stable code the client branches on, e.g. `auth.locked`, `captcha.wrong`.
+    pub code: String,
+    /// Human-readable English explanation (clients show their own words for the code).
+    pub message: String,
+    /// The request field the error concerns, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Seconds until the request may succeed (lockouts, rate limits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_s: Option<u64>,
+}
+
+/// `GET /meta`: what the server is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    pub contract_version: String,
+    pub server: String,
+    pub server_time: String,
+}
+
+/// `POST /captcha`: a one-time captcha. The image is a PNG, base64 encoded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Captcha {
+    pub captcha_id: String,
+    pub image_png_base64: String,
+    pub expires_at: String,
+}
+
+/// `POST /registration/check` (manual §2.1 step 3): the business licence checked against the
+/// company registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationCheck {
+    pub company_name: String,
+    pub uscc: String,
+    pub legal_rep_name: String,
+    pub legal_rep_id_no: String,
+}
+
+/// The answer to a passed registration check: a token that activation must present.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationTicket {
+    pub registration_token: String,
+    pub expires_at: String,
+}
+
+/// `POST /registration/activate` (manual §2.1 step 4): the company profile and password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Activation {
+    pub registration_token: String,
+    pub contact_name: String,
+    pub mobile: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_address: Option<String>,
+    pub password: String,
+}
+
+/// How a clerk logs in (manual §2.2 step 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoginMethod {
+    /// 普通用户登录: the USCC or the procurement number (市场采购号).
+    Account,
+    /// 手机号码登录: the bound mobile.
+    Mobile,
+}
+
+/// `POST /auth/login`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub method: LoginMethod,
+    pub identifier: String,
+    pub password: String,
+    pub captcha_id: String,
+    pub captcha_answer: String,
+}
+
+/// Real-name verification status (manual §2.3): 未认证 / 待审核 / 已通过 / 已驳回.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RealnameStatus {
+    Unverified,
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl RealnameStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RealnameStatus::Unverified => "unverified",
+            RealnameStatus::Pending => "pending",
+            RealnameStatus::Approved => "approved",
+            RealnameStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RealnameStatus> {
+        Some(match s {
+            "unverified" => RealnameStatus::Unverified,
+            "pending" => RealnameStatus::Pending,
+            "approved" => RealnameStatus::Approved,
+            "rejected" => RealnameStatus::Rejected,
+            _ => return None,
+        })
+    }
+}
+
+/// The logged-in company as the platform knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    pub uscc: String,
+    pub procurement_no: String,
+    pub company_name: String,
+    pub contact_name: String,
+    pub mobile: String,
+    pub realname_status: RealnameStatus,
+    pub settlement_bound: bool,
+}
+
+/// A session: the token goes into the OS keyring, never into a file the app writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Session {
+    pub token: String,
+    pub expires_at: String,
+    pub account: Account,
+}
+
+/// `POST /auth/password` (manual §3.4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub old_password: String,
+    pub new_password: String,
+}
+
+/// Nationality of the legal representative: decides which photos are asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Nationality {
+    /// 中国籍: ID card front and back.
+    Chinese,
+    /// 外国籍: passport and 商友卡 page.
+    Foreign,
+}
+
+impl Nationality {
+    /// The multipart parts (photos) this nationality must upload, besides `holding_id`.
+    pub fn photo_parts(self) -> &'static [&'static str] {
+        match self {
+            Nationality::Chinese => &["id_front", "id_back"],
+            Nationality::Foreign => &["passport", "merchant_card"],
+        }
+    }
+}
+
+/// `GET /realname`: where the verification stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RealnameState {
+    pub status: RealnameStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nationality: Option<Nationality>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<String>,
+    /// Why it was rejected (已驳回).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// One page of a feed. `next_cursor` goes into the next request; `has_more` says whether to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: i64,
+    pub has_more: bool,
+}
+
+/// `GET /merchants`: the merchant directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Merchant {
+    pub procurement_no: String,
+    pub name: String,
+    pub mobile: String,
+    pub updated_at: String,
+}
+
+/// `GET /merchant-orders` (manual §3.2): a merchant order sent to this company.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MerchantOrder {
+    pub id: String,
+    #[serde(default)]
+    pub procurement_no: Option<String>,
+    pub merchant_name: String,
+    pub mobile: String,
+    pub order_month: String,
+    #[serde(default)]
+    pub buyer_name: Option<String>,
+    #[serde(default)]
+    pub product_name: Option<String>,
+    #[serde(default)]
+    pub quantity: Option<i64>,
+    #[serde(default)]
+    pub packages: Option<i64>,
+    pub amount_cents: i64,
+    pub sent_at: String,
+    pub updated_at: String,
+}
+
+/// `GET /settlement/authorizations` (manual §3.3 step 2): settlement amounts locked per
+/// transaction list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettlementAuthorization {
+    pub id: String,
+    pub merchant_order_id: String,
+    pub merchant_name: String,
+    #[serde(default)]
+    pub procurement_no: Option<String>,
+    pub amount_cents: i64,
+    pub locked_at: String,
+    pub updated_at: String,
+}
+
+/// Settlement entity type: 结汇个人 or 小微企业.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettlementEntityType {
+    Individual,
+    SmallEnterprise,
+}
+
+/// `POST /settlement/sms-code`: asks for a code sent to the mobile to be bound.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsCodeRequest {
+    pub mobile: String,
+}
+
+/// The answer: when another code may be asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsCodeSent {
+    pub expires_at: String,
+    pub resend_after_s: u64,
+}
+
+/// `POST /settlement/binding` (manual §3.3 step 1). Bound for good: a second one is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettlementBindingRequest {
+    pub entity_type: SettlementEntityType,
+    pub name: String,
+    pub uscc: String,
+    pub legal_rep_name: String,
+    pub legal_rep_id_no: String,
+    pub mobile: String,
+    pub sms_code: String,
+}
+
+/// `GET /settlement/binding`: the bound entity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettlementBinding {
+    pub entity_type: SettlementEntityType,
+    pub name: String,
+    pub uscc: String,
+    pub legal_rep_name: String,
+    pub legal_rep_id_no: String,
+    pub mobile: String,
+    pub bound_at: String,
+}
+
+/// Kinds of operations a device pushes (the app's outbox `kind` column).
+pub mod kind {
+    pub const ORDER_CONFIRM: &str = "order.confirm";
+    pub const LINE_UPSERT: &str = "line.upsert";
+    pub const LINE_DELETE: &str = "line.delete";
+    pub const LINK_ADD: &str = "link.add";
+    pub const LINK_REMOVE: &str = "link.remove";
+    pub const ORDER_DECLARE: &str = "order.declare";
+    pub const ALL: [&str; 6] = [
+        ORDER_CONFIRM,
+        LINE_UPSERT,
+        LINE_DELETE,
+        LINK_ADD,
+        LINK_REMOVE,
+        ORDER_DECLARE,
+    ];
+}
+
+/// One queued operation as pushed. `payload` is one of the `*Payload` types, by `kind`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushOperation {
+    /// Per-device sequence: strictly increasing, never reused.
+    pub seq: i64,
+    /// Globally unique id (UUID): the platform applies an op id at most once.
+    pub op_id: String,
+    pub kind: String,
+    pub payload: Value,
+}
+
+/// `POST /sync/push`: a batch, applied in `seq` order in one transaction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushBatch {
+    pub device_id: String,
+    pub operations: Vec<PushOperation>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Applied now.
+    Applied,
+    /// Seen before (a retried batch): not applied again. `code`/`message` repeat a rejection.
+    Duplicate,
+    /// Refused for good; the operations behind it still apply.
+    Rejected,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Applied => "applied",
+            Verdict::Duplicate => "duplicate",
+            Verdict::Rejected => "rejected",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperationResult {
+    pub seq: i64,
+    pub op_id: String,
+    pub verdict: Verdict,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// The answer to a batch: a verdict per operation and the device's last sequence the
+/// platform holds (applied or rejected).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushResult {
+    pub results: Vec<OperationResult>,
+    pub last_seq: i64,
+}
+
+/// A line of an export order as it travels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinePayload {
+    pub line_uuid: String,
+    pub position: i64,
+    #[serde(default)]
+    pub procurement_no: Option<String>,
+    pub merchant_name: Option<String>,
+    pub mobile: Option<String>,
+    pub order_month: Option<String>,
+    pub product_name: Option<String>,
+    pub quantity: Option<i64>,
+    pub packages: Option<i64>,
+    pub amount_cents: Option<i64>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub merchant_orders: Vec<String>,
+}
+
+/// `order.confirm`: the whole order, once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderConfirmPayload {
+    pub order_uuid: String,
+    pub buyer_name: String,
+    pub passport_no: String,
+    pub country: String,
+    pub total_cents: i64,
+    pub confirmed_at: String,
+    pub lines: Vec<LinePayload>,
+}
+
+/// `line.upsert`: a line added or changed after confirmation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineUpsertPayload {
+    pub order_uuid: String,
+    pub line: LinePayload,
+}
+
+/// `line.delete`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineDeletePayload {
+    pub order_uuid: String,
+    pub line_uuid: String,
+}
+
+/// `link.add` / `link.remove`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkPayload {
+    pub order_uuid: String,
+    pub line_uuid: String,
+    pub merchant_order_id: String,
+}
+
+/// `order.declare`: the customs declaration number (报关单号补录).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderDeclarePayload {
+    pub order_uuid: String,
+    pub customs_no: String,
+    pub declared_at: String,
+}
+
+/// A payload decoded by its kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operation {
+    OrderConfirm(OrderConfirmPayload),
+    LineUpsert(LineUpsertPayload),
+    LineDelete(LineDeletePayload),
+    LinkAdd(LinkPayload),
+    LinkRemove(LinkPayload),
+    OrderDeclare(OrderDeclarePayload),
+}
+
+impl Operation {
+    /// Decodes `payload` as `kind` says. The error names what did not fit.
+    pub fn decode(kind: &str, payload: &Value) -> Result<Operation, String> {
+        fn de<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, String> {
+            T::deserialize(v).map_err(|e| e.to_string())
+        }
+        Ok(match kind {
+            kind::ORDER_CONFIRM => Operation::OrderConfirm(de(payload)?),
+            kind::LINE_UPSERT => Operation::LineUpsert(de(payload)?),
+            kind::LINE_DELETE => Operation::LineDelete(de(payload)?),
+            kind::LINK_ADD => Operation::LinkAdd(de(payload)?),
+            kind::LINK_REMOVE => Operation::LinkRemove(de(payload)?),
+            kind::ORDER_DECLARE => Operation::OrderDeclare(de(payload)?),
+            other => return Err(format!("unknown operation kind `{other}`")),
+        })
+    }
+
+    pub fn order_uuid(&self) -> &str {
+        match self {
+            Operation::OrderConfirm(p) => &p.order_uuid,
+            Operation::LineUpsert(p) => &p.order_uuid,
+            Operation::LineDelete(p) => &p.order_uuid,
+            Operation::LinkAdd(p) | Operation::LinkRemove(p) => &p.order_uuid,
+            Operation::OrderDeclare(p) => &p.order_uuid,
+        }
+    }
+}
+
+/// Order state as the platform holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemoteOrderState {
+    Confirmed,
+    Declared,
+}
+
+/// `GET /sync/changes`: an export order of this company changed on the platform after the
+/// cursor (by any device of the company).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderChange {
+    pub order_uuid: String,
+    pub state: RemoteOrderState,
+    #[serde(default)]
+    pub customs_no: Option<String>,
+    pub line_count: i64,
+    pub lines_total_cents: i64,
+    pub updated_at: String,
+}
+
+/// `GET /openapi.yaml` is served too, so a client can check what it talks to.
+pub const OPENAPI_PATH: &str = "/api/v1/openapi.yaml";
