@@ -11,7 +11,9 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 cargo fmt --all -- --check
 cargo fmt --manifest-path tests/e2e/Cargo.toml -- --check
 cargo build --workspace --locked
-cargo test --workspace --locked
+# The login tests keep the session token in a real OS keyring: a D-Bus session with an
+# unlocked gnome-keyring, as on a desktop.
+bash scripts/with-keyring.sh cargo test --workspace --locked
 
 # Real-window tests: their own D-Bus session (single-instance, accessibility) and display.
 export XINBAO_SCREENSHOT_DIR="$CARGO_TARGET_DIR/screenshots"

@@ -19,13 +19,17 @@ fn runtime() -> tokio::runtime::Runtime {
 
 fn read_password() -> Result<String, CliError> {
     let mut s = String::new();
-    std::io::stdin().read_to_string(&mut s).map_err(CliError::Stdin)?;
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .map_err(CliError::Stdin)?;
     Ok(s.trim_end_matches(['\r', '\n']).to_string())
 }
 
 pub fn run(store: Store, profile: &str, command: Command) -> Result<(), CliError> {
     let secrets = OsKeyring::new(paths::APP_IDENTIFIER, profile);
-    let client = || -> Result<PlatformClient, CliError> { Ok(PlatformClient::new(&account::client_settings(&store)?)?) };
+    let client = || -> Result<PlatformClient, CliError> {
+        Ok(PlatformClient::new(&account::client_settings(&store)?)?)
+    };
     match command {
         Command::Platform { url, ca } => {
             account::save_client_settings(&store, &url, ca.as_deref())?;
@@ -39,10 +43,19 @@ pub fn run(store: Store, profile: &str, command: Command) -> Result<(), CliError
             std::fs::write(&out, png).map_err(CliError::Stdin)?;
             println!("{}", c.captcha_id);
         }
-        Command::Login { account: ident, mobile, captcha_id, captcha } => {
+        Command::Login {
+            account: ident,
+            mobile,
+            captcha_id,
+            captcha,
+        } => {
             let password = read_password()?;
             let req = LoginRequest {
-                method: if mobile { LoginMethod::Mobile } else { LoginMethod::Account },
+                method: if mobile {
+                    LoginMethod::Mobile
+                } else {
+                    LoginMethod::Account
+                },
                 identifier: ident,
                 password,
                 captcha_id,
@@ -68,23 +81,40 @@ pub fn run(store: Store, profile: &str, command: Command) -> Result<(), CliError
             let access = Mutex::new(store);
             let report = runtime().block_on(engine::sync_once(&access, &client, &token))?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&report).expect("serialisable"));
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).expect("serialisable")
+                );
             } else {
                 println!(
                     "pushed {}, applied {}, duplicates {}, rejected {}, pulled {} ({:.2} s)",
-                    report.pushed, report.applied, report.duplicates, report.rejected, report.pulled, report.seconds
+                    report.pushed,
+                    report.applied,
+                    report.duplicates,
+                    report.rejected,
+                    report.pulled,
+                    report.seconds
                 );
             }
         }
         Command::Status { json } => {
             let status = engine::status(&store)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&status).expect("serialisable"));
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&status).expect("serialisable")
+                );
             } else {
                 println!("pending operations: {}", status.pending);
-                println!("last sync: {}", status.last_sync.as_deref().unwrap_or("never"));
+                println!(
+                    "last sync: {}",
+                    status.last_sync.as_deref().unwrap_or("never")
+                );
                 for r in &status.rejections {
-                    println!("rejected: order {} {} [{}] {}", r.order_id, r.kind, r.code, r.message);
+                    println!(
+                        "rejected: order {} {} [{}] {}",
+                        r.order_id, r.kind, r.code, r.message
+                    );
                 }
             }
         }

@@ -4,7 +4,9 @@
 use crate::captcha;
 use crate::db::{now_ms, rfc3339, today};
 use crate::error::ApiErr;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use axum::http::StatusCode;
 use base64::Engine;
@@ -33,7 +35,11 @@ pub fn hash_password(password: &str) -> Result<String, ApiErr> {
 
 fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -56,7 +62,10 @@ fn text(field: &str, value: &str, max: usize) -> Result<String, ApiErr> {
 }
 
 /// Manual §2.1 step 3: the licence against the registry.
-pub fn registration_check(conn: &Connection, req: &RegistrationCheck) -> Result<RegistrationTicket, ApiErr> {
+pub fn registration_check(
+    conn: &Connection,
+    req: &RegistrationCheck,
+) -> Result<RegistrationTicket, ApiErr> {
     let company_name = text("company_name", &req.company_name, 100)?;
     let uscc = validate::uscc(&req.uscc).map_err(|e| ApiErr::invalid("uscc", e))?;
     let rep_name = text("legal_rep_name", &req.legal_rep_name, 50)?;
@@ -89,9 +98,17 @@ pub fn registration_check(conn: &Connection, req: &RegistrationCheck) -> Result<
             .field(field));
         }
     }
-    let exists: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM companies WHERE uscc = ?1)", [&uscc], |r| r.get(0))?;
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM companies WHERE uscc = ?1)",
+        [&uscc],
+        |r| r.get(0),
+    )?;
     if exists {
-        return Err(ApiErr::conflict("registration.exists", "this company is already registered: log in").field("uscc"));
+        return Err(ApiErr::conflict(
+            "registration.exists",
+            "this company is already registered: log in",
+        )
+        .field("uscc"));
     }
     let (token, hash) = new_token();
     let expires = now_ms() + TICKET_TTL_MS;
@@ -109,12 +126,27 @@ pub fn registration_check(conn: &Connection, req: &RegistrationCheck) -> Result<
 pub fn activate(conn: &mut Connection, req: &Activation) -> Result<Account, ApiErr> {
     let contact_name = text("contact_name", &req.contact_name, 50)?;
     let mobile = validate::mobile(&req.mobile).map_err(|e| ApiErr::invalid("mobile", e))?;
-    let email = match req.email.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let email = match req
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         None => None,
-        Some(e) if e.contains('@') && e.len() <= 100 && !e.contains(char::is_whitespace) => Some(e.to_string()),
-        Some(_) => return Err(ApiErr::unprocessable("email.format", "not an e-mail address").field("email")),
+        Some(e) if e.contains('@') && e.len() <= 100 && !e.contains(char::is_whitespace) => {
+            Some(e.to_string())
+        }
+        Some(_) => {
+            return Err(
+                ApiErr::unprocessable("email.format", "not an e-mail address").field("email"),
+            )
+        }
     };
-    let office = match req.office_address.as_deref().filter(|s| !s.trim().is_empty()) {
+    let office = match req
+        .office_address
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+    {
         None => None,
         Some(a) => Some(text("office_address", a, 200)?),
     };
@@ -134,13 +166,27 @@ pub fn activate(conn: &mut Connection, req: &Activation) -> Result<Account, ApiE
         )
         .field("registration_token"));
     };
-    let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM companies WHERE uscc = ?1)", [&uscc], |r| r.get(0))?;
+    let exists: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM companies WHERE uscc = ?1)",
+        [&uscc],
+        |r| r.get(0),
+    )?;
     if exists {
-        return Err(ApiErr::conflict("registration.exists", "this company is already registered").field("uscc"));
+        return Err(
+            ApiErr::conflict("registration.exists", "this company is already registered")
+                .field("uscc"),
+        );
     }
-    let taken: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM companies WHERE mobile = ?1)", [&mobile], |r| r.get(0))?;
+    let taken: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM companies WHERE mobile = ?1)",
+        [&mobile],
+        |r| r.get(0),
+    )?;
     if taken {
-        return Err(ApiErr::conflict("mobile.taken", "this mobile is bound to another account").field("mobile"));
+        return Err(
+            ApiErr::conflict("mobile.taken", "this mobile is bound to another account")
+                .field("mobile"),
+        );
     }
     let hash = hash_password(&req.password)?;
     let n: i64 = tx.query_row("SELECT count(*) FROM companies", [], |r| r.get(0))?;
@@ -171,7 +217,8 @@ pub fn account(conn: &Connection, company_id: i64) -> Result<Account, ApiErr> {
                 company_name: r.get(2)?,
                 contact_name: r.get(3)?,
                 mobile: r.get(4)?,
-                realname_status: RealnameStatus::parse(&r.get::<_, String>(5)?).unwrap_or(RealnameStatus::Unverified),
+                realname_status: RealnameStatus::parse(&r.get::<_, String>(5)?)
+                    .unwrap_or(RealnameStatus::Unverified),
                 settlement_bound: r.get(6)?,
             })
         },
@@ -180,7 +227,11 @@ pub fn account(conn: &Connection, company_id: i64) -> Result<Account, ApiErr> {
 
 fn failed() -> ApiErr {
     // One message for an unknown account and a wrong password: no account probing.
-    ApiErr::new(StatusCode::UNAUTHORIZED, "auth.failed", "wrong account or password")
+    ApiErr::new(
+        StatusCode::UNAUTHORIZED,
+        "auth.failed",
+        "wrong account or password",
+    )
 }
 
 fn locked(until: i64) -> ApiErr {
@@ -193,7 +244,11 @@ fn locked(until: i64) -> ApiErr {
 }
 
 /// Manual §2.2: the captcha first (consumed either way), then the lock, then the password.
-pub fn login(conn: &mut Connection, req: &LoginRequest, session_ttl_s: i64) -> Result<Session, ApiErr> {
+pub fn login(
+    conn: &mut Connection,
+    req: &LoginRequest,
+    session_ttl_s: i64,
+) -> Result<Session, ApiErr> {
     captcha::check(conn, &req.captcha_id, &req.captcha_answer)?;
     let ident = req.identifier.trim().to_ascii_uppercase();
     let sql = match req.method {
@@ -212,7 +267,10 @@ pub fn login(conn: &mut Connection, req: &LoginRequest, session_ttl_s: i64) -> R
     }
     if !verify_password(&req.password, &hash) {
         let tx = conn.transaction()?;
-        tx.execute("INSERT INTO login_failures (company_id, at) VALUES (?1, ?2)", params![id, now])?;
+        tx.execute(
+            "INSERT INTO login_failures (company_id, at) VALUES (?1, ?2)",
+            params![id, now],
+        )?;
         let recent: i64 = tx.query_row(
             "SELECT count(*) FROM login_failures WHERE company_id = ?1 AND at > ?2",
             params![id, now - FAILURE_WINDOW_MS],
@@ -220,19 +278,28 @@ pub fn login(conn: &mut Connection, req: &LoginRequest, session_ttl_s: i64) -> R
         )?;
         let err = if recent >= MAX_FAILURES {
             let until = now + LOCK_MS;
-            tx.execute("UPDATE companies SET locked_until = ?2 WHERE id = ?1", params![id, until])?;
+            tx.execute(
+                "UPDATE companies SET locked_until = ?2 WHERE id = ?1",
+                params![id, until],
+            )?;
             tx.execute("DELETE FROM login_failures WHERE company_id = ?1", [id])?;
             locked(until)
         } else {
             let mut e = failed();
-            e.body.message = format!("wrong account or password ({} tries left)", MAX_FAILURES - recent);
+            e.body.message = format!(
+                "wrong account or password ({} tries left)",
+                MAX_FAILURES - recent
+            );
             e
         };
         tx.commit()?;
         return Err(err);
     }
     conn.execute("DELETE FROM login_failures WHERE company_id = ?1", [id])?;
-    conn.execute("UPDATE companies SET locked_until = NULL WHERE id = ?1", [id])?;
+    conn.execute(
+        "UPDATE companies SET locked_until = NULL WHERE id = ?1",
+        [id],
+    )?;
     let (token, hash) = new_token();
     let expires = now + session_ttl_s * 1000;
     conn.execute("DELETE FROM sessions WHERE expires_at < ?1", [now])?;
@@ -257,7 +324,11 @@ pub fn authenticate(conn: &Connection, token: &str) -> Result<i64, ApiErr> {
         )
         .optional()?;
     match row {
-        None => Err(ApiErr::new(StatusCode::UNAUTHORIZED, "auth.required", "log in first")),
+        None => Err(ApiErr::new(
+            StatusCode::UNAUTHORIZED,
+            "auth.required",
+            "log in first",
+        )),
         Some((_, exp)) if exp < now_ms() => Err(ApiErr::new(
             StatusCode::UNAUTHORIZED,
             "auth.expired",
@@ -268,23 +339,47 @@ pub fn authenticate(conn: &Connection, token: &str) -> Result<i64, ApiErr> {
 }
 
 pub fn logout(conn: &Connection, token: &str) -> Result<(), ApiErr> {
-    conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash(token)])?;
+    conn.execute(
+        "DELETE FROM sessions WHERE token_hash = ?1",
+        [token_hash(token)],
+    )?;
     Ok(())
 }
 
 /// Manual §3.4: old and new password; the account's other sessions end.
-pub fn change_password(conn: &mut Connection, company_id: i64, token: &str, req: &PasswordChange) -> Result<(), ApiErr> {
-    let hash: String = conn.query_row("SELECT password_hash FROM companies WHERE id = ?1", [company_id], |r| r.get(0))?;
+pub fn change_password(
+    conn: &mut Connection,
+    company_id: i64,
+    token: &str,
+    req: &PasswordChange,
+) -> Result<(), ApiErr> {
+    let hash: String = conn.query_row(
+        "SELECT password_hash FROM companies WHERE id = ?1",
+        [company_id],
+        |r| r.get(0),
+    )?;
     if !verify_password(&req.old_password, &hash) {
-        return Err(ApiErr::new(StatusCode::FORBIDDEN, "password.old_wrong", "the old password is wrong").field("old_password"));
+        return Err(ApiErr::new(
+            StatusCode::FORBIDDEN,
+            "password.old_wrong",
+            "the old password is wrong",
+        )
+        .field("old_password"));
     }
     validate::password(&req.new_password).map_err(|e| ApiErr::invalid("new_password", e))?;
     if req.new_password == req.old_password {
-        return Err(ApiErr::unprocessable("password.same", "the new password must differ from the old one").field("new_password"));
+        return Err(ApiErr::unprocessable(
+            "password.same",
+            "the new password must differ from the old one",
+        )
+        .field("new_password"));
     }
     let new_hash = hash_password(&req.new_password)?;
     let tx = conn.transaction()?;
-    tx.execute("UPDATE companies SET password_hash = ?2 WHERE id = ?1", params![company_id, new_hash])?;
+    tx.execute(
+        "UPDATE companies SET password_hash = ?2 WHERE id = ?1",
+        params![company_id, new_hash],
+    )?;
     tx.execute(
         "DELETE FROM sessions WHERE company_id = ?1 AND token_hash <> ?2",
         params![company_id, token_hash(token)],

@@ -8,9 +8,16 @@ use axum::http::StatusCode;
 use rusqlite::{params, Connection, OptionalExtension};
 use xinbao_domain::{money, validate};
 
-pub fn add_registry(conn: &Connection, uscc: &str, name: &str, rep: &str, rep_id: &str) -> Result<(), ApiErr> {
+pub fn add_registry(
+    conn: &Connection,
+    uscc: &str,
+    name: &str,
+    rep: &str,
+    rep_id: &str,
+) -> Result<(), ApiErr> {
     let uscc = validate::uscc(uscc).map_err(|e| ApiErr::invalid("uscc", e))?;
-    let rep_id = validate::resident_id(rep_id, crate::db::today()).map_err(|e| ApiErr::invalid("legal_rep_id_no", e))?;
+    let rep_id = validate::resident_id(rep_id, crate::db::today())
+        .map_err(|e| ApiErr::invalid("legal_rep_id_no", e))?;
     conn.execute(
         "INSERT OR REPLACE INTO registry (uscc, company_name, legal_rep_name, legal_rep_id_no) VALUES (?1, ?2, ?3, ?4)",
         params![uscc, name.trim(), rep.trim(), rep_id],
@@ -18,7 +25,12 @@ pub fn add_registry(conn: &Connection, uscc: &str, name: &str, rep: &str, rep_id
     Ok(())
 }
 
-pub fn add_merchant(conn: &mut Connection, procurement_no: &str, name: &str, mobile: &str) -> Result<(), ApiErr> {
+pub fn add_merchant(
+    conn: &mut Connection,
+    procurement_no: &str,
+    name: &str,
+    mobile: &str,
+) -> Result<(), ApiErr> {
     let mobile = validate::mobile(mobile).map_err(|e| ApiErr::invalid("mobile", e))?;
     let tx = conn.transaction()?;
     let rev = next_rev(&tx)?;
@@ -45,16 +57,29 @@ pub struct NewMerchantOrder<'a> {
     pub packages: Option<i64>,
 }
 
-pub fn add_merchant_order(conn: &mut Connection, o: &NewMerchantOrder<'_>) -> Result<String, ApiErr> {
-    let month = validate::month(o.month).map_err(|e| ApiErr::invalid("month", e))?.to_string();
+pub fn add_merchant_order(
+    conn: &mut Connection,
+    o: &NewMerchantOrder<'_>,
+) -> Result<String, ApiErr> {
+    let month = validate::month(o.month)
+        .map_err(|e| ApiErr::invalid("month", e))?
+        .to_string();
     let amount = money::parse(o.amount).map_err(|e| ApiErr::invalid("amount", e))?;
     let tx = conn.transaction()?;
     let company: i64 = company_id(&tx, o.company_uscc)?;
     let merchant: Option<(String, String)> = tx
-        .query_row("SELECT name, mobile FROM merchants WHERE procurement_no = ?1", [o.procurement_no], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT name, mobile FROM merchants WHERE procurement_no = ?1",
+            [o.procurement_no],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     let Some((name, mobile)) = merchant else {
-        return Err(ApiErr::new(StatusCode::NOT_FOUND, "merchant.unknown", format!("no merchant {}", o.procurement_no)));
+        return Err(ApiErr::new(
+            StatusCode::NOT_FOUND,
+            "merchant.unknown",
+            format!("no merchant {}", o.procurement_no),
+        ));
     };
     let rev = next_rev(&tx)?;
     let id = match o.id {
@@ -72,7 +97,12 @@ pub fn add_merchant_order(conn: &mut Connection, o: &NewMerchantOrder<'_>) -> Re
     Ok(id)
 }
 
-pub fn add_authorization(conn: &mut Connection, company_uscc: &str, merchant_order_id: &str, amount: &str) -> Result<String, ApiErr> {
+pub fn add_authorization(
+    conn: &mut Connection,
+    company_uscc: &str,
+    merchant_order_id: &str,
+    amount: &str,
+) -> Result<String, ApiErr> {
     let amount = money::parse(amount).map_err(|e| ApiErr::invalid("amount", e))?;
     let tx = conn.transaction()?;
     let company = company_id(&tx, company_uscc)?;
@@ -88,7 +118,17 @@ pub fn add_authorization(conn: &mut Connection, company_uscc: &str, merchant_ord
 }
 
 pub fn company_id(conn: &Connection, uscc: &str) -> Result<i64, ApiErr> {
-    conn.query_row("SELECT id FROM companies WHERE uscc = ?1", [uscc.trim().to_ascii_uppercase()], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| ApiErr::new(StatusCode::NOT_FOUND, "company.unknown", format!("no activated company {uscc}")))
+    conn.query_row(
+        "SELECT id FROM companies WHERE uscc = ?1",
+        [uscc.trim().to_ascii_uppercase()],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or_else(|| {
+        ApiErr::new(
+            StatusCode::NOT_FOUND,
+            "company.unknown",
+            format!("no activated company {uscc}"),
+        )
+    })
 }

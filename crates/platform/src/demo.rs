@@ -15,9 +15,24 @@ pub const PROCUREMENT_NO: &str = "YW2026000001";
 
 /// Companies in the registry that have not registered yet (for the registration flow).
 pub const UNREGISTERED: [(&str, &str, &str, &str); 3] = [
-    ("91330782MA2D3M0B2J", "义乌市稠城进出口有限公司", "陈美华", "330782198505050026"),
-    ("91330782MA2D3M0C3N", "义乌市福田外贸有限公司", "刘强", "330782199009090031"),
-    ("91330782MA2D3M0D4T", "义乌市北苑国际贸易有限公司", "周敏", "330782197512120040"),
+    (
+        "91330782MA2D3M0B2J",
+        "义乌市稠城进出口有限公司",
+        "陈美华",
+        "330782198505050026",
+    ),
+    (
+        "91330782MA2D3M0C3N",
+        "义乌市福田外贸有限公司",
+        "刘强",
+        "330782199009090031",
+    ),
+    (
+        "91330782MA2D3M0D4T",
+        "义乌市北苑国际贸易有限公司",
+        "周敏",
+        "330782197512120040",
+    ),
 ];
 
 /// Merchants: (procurement number, name, mobile).
@@ -32,15 +47,36 @@ pub const MERCHANTS: [(&str, &str, &str); 8] = [
     ("3307820008", "义乌市文具用品店", "13905790008"),
 ];
 
-const PRODUCTS: [&str; 8] = ["圣诞装饰品", "发饰", "毛绒玩具", "五金工具", "节庆彩旗", "旅行箱包", "工艺礼品", "文具套装"];
-const MONTHS: [&str; 6] = ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"];
+const PRODUCTS: [&str; 8] = [
+    "圣诞装饰品",
+    "发饰",
+    "毛绒玩具",
+    "五金工具",
+    "节庆彩旗",
+    "旅行箱包",
+    "工艺礼品",
+    "文具套装",
+];
+const MONTHS: [&str; 6] = [
+    "2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11",
+];
 
 pub fn seed(conn: &mut Connection) -> Result<(), ApiErr> {
-    let seeded: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM companies WHERE uscc = ?1)", [COMPANY_USCC], |r| r.get(0))?;
+    let seeded: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM companies WHERE uscc = ?1)",
+        [COMPANY_USCC],
+        |r| r.get(0),
+    )?;
     if seeded {
         return Ok(());
     }
-    admin::add_registry(conn, COMPANY_USCC, COMPANY_NAME, "王建国", "330782198001010012")?;
+    admin::add_registry(
+        conn,
+        COMPANY_USCC,
+        COMPANY_NAME,
+        "王建国",
+        "330782198001010012",
+    )?;
     for (uscc, name, rep, id) in UNREGISTERED {
         admin::add_registry(conn, uscc, name, rep, id)?;
     }
@@ -70,7 +106,9 @@ pub fn seed(conn: &mut Connection) -> Result<(), ApiErr> {
                     procurement_no: no,
                     month,
                     amount: &amount,
-                    buyer_name: Some(["IVANOV PETR", "GARCIA MARIA", "SMITH JOHN", "KOWALSKI ANNA"][n % 4]),
+                    buyer_name: Some(
+                        ["IVANOV PETR", "GARCIA MARIA", "SMITH JOHN", "KOWALSKI ANNA"][n % 4],
+                    ),
                     product_name: Some(PRODUCTS[i]),
                     quantity: Some(100 + (n as i64 * 37) % 900),
                     packages: Some(1 + (n as i64 * 3) % 40),

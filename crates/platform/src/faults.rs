@@ -27,7 +27,11 @@ impl Faults {
     }
 
     pub fn parse(spec: &str) -> Option<Faults> {
-        let mut f = Faults { rng: StdRng::seed_from_u64(0), before_pct: 0, after_pct: 0 };
+        let mut f = Faults {
+            rng: StdRng::seed_from_u64(0),
+            before_pct: 0,
+            after_pct: 0,
+        };
         for part in spec.split(',') {
             let (k, v) = part.split_once('=')?;
             let v: u64 = v.trim().parse().ok()?;

@@ -32,7 +32,12 @@ fn page<T>(
     })
 }
 
-pub fn merchants(conn: &Connection, company_id: i64, cursor: i64, limit: Option<i64>) -> Result<Page<Merchant>, ApiErr> {
+pub fn merchants(
+    conn: &Connection,
+    company_id: i64,
+    cursor: i64,
+    limit: Option<i64>,
+) -> Result<Page<Merchant>, ApiErr> {
     // The directory is the whole market's; ?1 is unused but keeps one shape for all feeds.
     page(
         conn,
@@ -55,7 +60,12 @@ pub fn merchants(conn: &Connection, company_id: i64, cursor: i64, limit: Option<
     )
 }
 
-pub fn merchant_orders(conn: &Connection, company_id: i64, cursor: i64, limit: Option<i64>) -> Result<Page<MerchantOrder>, ApiErr> {
+pub fn merchant_orders(
+    conn: &Connection,
+    company_id: i64,
+    cursor: i64,
+    limit: Option<i64>,
+) -> Result<Page<MerchantOrder>, ApiErr> {
     page(
         conn,
         "SELECT rev, id, procurement_no, merchant_name, mobile, order_month, buyer_name, product_name,
@@ -118,7 +128,12 @@ pub fn settlement_authorizations(
     )
 }
 
-pub fn order_changes(conn: &Connection, company_id: i64, cursor: i64, limit: Option<i64>) -> Result<Page<OrderChange>, ApiErr> {
+pub fn order_changes(
+    conn: &Connection,
+    company_id: i64,
+    cursor: i64,
+    limit: Option<i64>,
+) -> Result<Page<OrderChange>, ApiErr> {
     page(
         conn,
         "SELECT o.rev, o.uuid, o.state, o.customs_no,

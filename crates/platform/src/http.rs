@@ -28,14 +28,22 @@ pub fn router(platform: Platform) -> Router {
         .route("/account", get(account))
         .route(
             "/realname",
-            get(realname_state).post(realname_submit).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+            get(realname_state)
+                .post(realname_submit)
+                .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
         )
         .route("/merchants", get(merchants))
         .route("/merchant-orders", get(merchant_orders))
         .route("/settlement/authorizations", get(settlement_authorizations))
         .route("/settlement/sms-code", post(sms_code))
-        .route("/settlement/binding", get(settlement_binding).post(settlement_bind))
-        .route("/sync/push", post(sync_push).layer(DefaultBodyLimit::max(64 * 1024 * 1024)))
+        .route(
+            "/settlement/binding",
+            get(settlement_binding).post(settlement_bind),
+        )
+        .route(
+            "/sync/push",
+            post(sync_push).layer(DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
         .route("/sync/changes", get(sync_changes))
         .fallback(|| async { ApiErr::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") });
     Router::new().nest(API_BASE, api).with_state(platform)
@@ -73,7 +81,10 @@ async fn meta() -> Json<Meta> {
 }
 
 async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/yaml; charset=utf-8")], OPENAPI)
+    (
+        [(header::CONTENT_TYPE, "application/yaml; charset=utf-8")],
+        OPENAPI,
+    )
 }
 
 async fn new_captcha(State(p): State<Platform>) -> Result<Json<Captcha>, ApiErr> {
@@ -85,7 +96,9 @@ async fn registration_check(
     req: Result<Json<RegistrationCheck>, JsonRejection>,
 ) -> Result<Json<RegistrationTicket>, ApiErr> {
     let req = body(req)?;
-    p.db(move |c, _| accounts::registration_check(c, &req)).await.map(Json)
+    p.db(move |c, _| accounts::registration_check(c, &req))
+        .await
+        .map(Json)
 }
 
 async fn registration_activate(
@@ -93,13 +106,20 @@ async fn registration_activate(
     req: Result<Json<Activation>, JsonRejection>,
 ) -> Result<Json<Account>, ApiErr> {
     let req = body(req)?;
-    p.db(move |c, _| accounts::activate(c, &req)).await.map(Json)
+    p.db(move |c, _| accounts::activate(c, &req))
+        .await
+        .map(Json)
 }
 
-async fn login(State(p): State<Platform>, req: Result<Json<LoginRequest>, JsonRejection>) -> Result<Json<Session>, ApiErr> {
+async fn login(
+    State(p): State<Platform>,
+    req: Result<Json<LoginRequest>, JsonRejection>,
+) -> Result<Json<Session>, ApiErr> {
     let req = body(req)?;
     let ttl = p.session_ttl_s;
-    p.db(move |c, _| accounts::login(c, &req, ttl)).await.map(Json)
+    p.db(move |c, _| accounts::login(c, &req, ttl))
+        .await
+        .map(Json)
 }
 
 async fn logout(State(p): State<Platform>, headers: HeaderMap) -> Result<StatusCode, ApiErr> {
@@ -115,7 +135,8 @@ async fn change_password(
 ) -> Result<StatusCode, ApiErr> {
     let (id, token) = auth(&p, &headers).await?;
     let req = body(req)?;
-    p.db(move |c, _| accounts::change_password(c, id, &token, &req)).await?;
+    p.db(move |c, _| accounts::change_password(c, id, &token, &req))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -124,14 +145,27 @@ async fn account(State(p): State<Platform>, headers: HeaderMap) -> Result<Json<A
     p.db(move |c, _| accounts::account(c, id)).await.map(Json)
 }
 
-async fn realname_state(State(p): State<Platform>, headers: HeaderMap) -> Result<Json<RealnameState>, ApiErr> {
+async fn realname_state(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+) -> Result<Json<RealnameState>, ApiErr> {
     let (id, _) = auth(&p, &headers).await?;
     p.db(move |c, _| realname::state(c, id)).await.map(Json)
 }
 
-async fn realname_submit(State(p): State<Platform>, headers: HeaderMap, mut form: Multipart) -> Result<Json<RealnameState>, ApiErr> {
+async fn realname_submit(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    mut form: Multipart,
+) -> Result<Json<RealnameState>, ApiErr> {
     let (id, _) = auth(&p, &headers).await?;
-    let too_large = || ApiErr::new(StatusCode::PAYLOAD_TOO_LARGE, "upload.too_large", "the upload is larger than allowed");
+    let too_large = || {
+        ApiErr::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "upload.too_large",
+            "the upload is larger than allowed",
+        )
+    };
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             too_large()
@@ -156,7 +190,11 @@ async fn realname_submit(State(p): State<Platform>, headers: HeaderMap, mut form
                 s.photos.push((name, bytes));
             }
             _ => {
-                return Err(ApiErr::unprocessable("upload.unknown_part", format!("unexpected form part `{name}`")).field(&name))
+                return Err(ApiErr::unprocessable(
+                    "upload.unknown_part",
+                    format!("unexpected form part `{name}`"),
+                )
+                .field(&name))
             }
         }
     }
@@ -170,9 +208,15 @@ struct FeedQuery {
     limit: Option<i64>,
 }
 
-async fn merchants(State(p): State<Platform>, headers: HeaderMap, Query(q): Query<FeedQuery>) -> Result<Json<Page<Merchant>>, ApiErr> {
+async fn merchants(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    Query(q): Query<FeedQuery>,
+) -> Result<Json<Page<Merchant>>, ApiErr> {
     let (id, _) = auth(&p, &headers).await?;
-    p.db(move |c, _| feeds::merchants(c, id, q.cursor, q.limit)).await.map(Json)
+    p.db(move |c, _| feeds::merchants(c, id, q.cursor, q.limit))
+        .await
+        .map(Json)
 }
 
 async fn merchant_orders(
@@ -181,7 +225,9 @@ async fn merchant_orders(
     Query(q): Query<FeedQuery>,
 ) -> Result<Json<Page<MerchantOrder>>, ApiErr> {
     let (id, _) = auth(&p, &headers).await?;
-    p.db(move |c, _| feeds::merchant_orders(c, id, q.cursor, q.limit)).await.map(Json)
+    p.db(move |c, _| feeds::merchant_orders(c, id, q.cursor, q.limit))
+        .await
+        .map(Json)
 }
 
 async fn settlement_authorizations(
@@ -190,7 +236,9 @@ async fn settlement_authorizations(
     Query(q): Query<FeedQuery>,
 ) -> Result<Json<Page<SettlementAuthorization>>, ApiErr> {
     let (id, _) = auth(&p, &headers).await?;
-    p.db(move |c, _| feeds::settlement_authorizations(c, id, q.cursor, q.limit)).await.map(Json)
+    p.db(move |c, _| feeds::settlement_authorizations(c, id, q.cursor, q.limit))
+        .await
+        .map(Json)
 }
 
 async fn sms_code(
@@ -200,10 +248,15 @@ async fn sms_code(
 ) -> Result<Json<SmsCodeSent>, ApiErr> {
     let (id, _) = auth(&p, &headers).await?;
     let req = body(req)?;
-    p.db(move |c, sink| settlement::send_code(c, sink, id, &req)).await.map(Json)
+    p.db(move |c, sink| settlement::send_code(c, sink, id, &req))
+        .await
+        .map(Json)
 }
 
-async fn settlement_binding(State(p): State<Platform>, headers: HeaderMap) -> Result<Json<SettlementBinding>, ApiErr> {
+async fn settlement_binding(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+) -> Result<Json<SettlementBinding>, ApiErr> {
     let (id, _) = auth(&p, &headers).await?;
     p.db(move |c, _| settlement::binding(c, id)).await.map(Json)
 }
@@ -215,7 +268,9 @@ async fn settlement_bind(
 ) -> Result<Json<SettlementBinding>, ApiErr> {
     let (id, _) = auth(&p, &headers).await?;
     let req = body(req)?;
-    p.db(move |c, _| settlement::bind(c, id, &req)).await.map(Json)
+    p.db(move |c, _| settlement::bind(c, id, &req))
+        .await
+        .map(Json)
 }
 
 async fn sync_push(
@@ -225,7 +280,10 @@ async fn sync_push(
 ) -> Result<Json<PushResult>, ApiErr> {
     let (id, _) = auth(&p, &headers).await?;
     let req = body(req)?;
-    let fault = p.faults.as_ref().map(|f| f.lock().unwrap_or_else(|e| e.into_inner()).next_push());
+    let fault = p
+        .faults
+        .as_ref()
+        .map(|f| f.lock().unwrap_or_else(|e| e.into_inner()).next_push());
     if fault == Some(crate::faults::PushFault::FailBefore) {
         return Err(ApiErr::internal("injected fault before applying"));
     }
@@ -242,5 +300,7 @@ async fn sync_changes(
     Query(q): Query<FeedQuery>,
 ) -> Result<Json<Page<OrderChange>>, ApiErr> {
     let (id, _) = auth(&p, &headers).await?;
-    p.db(move |c, _| feeds::order_changes(c, id, q.cursor, q.limit)).await.map(Json)
+    p.db(move |c, _| feeds::order_changes(c, id, q.cursor, q.limit))
+        .await
+        .map(Json)
 }

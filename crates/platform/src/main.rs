@@ -7,7 +7,11 @@ use std::process::ExitCode;
 use xinbao_platform::{admin, demo, realname, Config, Platform};
 
 #[derive(Parser)]
-#[command(name = "xinbao-platform", version, about = "The reference platform server of Xinbao Desk (HTTPS, own SQLite).")]
+#[command(
+    name = "xinbao-platform",
+    version,
+    about = "The reference platform server of Xinbao Desk (HTTPS, own SQLite)."
+)]
 struct Cli {
     /// Where the database, the TLS files and the development sink live.
     #[arg(long)]
@@ -35,50 +39,101 @@ enum Admin {
 #[derive(Subcommand)]
 enum AdminCmd {
     /// Approve a company's pending real-name verification.
-    RealnameApprove { #[arg(long)] uscc: String },
+    RealnameApprove {
+        #[arg(long)]
+        uscc: String,
+    },
     /// Reject it, with the reason the company will see.
-    RealnameReject { #[arg(long)] uscc: String, #[arg(long)] reason: String },
+    RealnameReject {
+        #[arg(long)]
+        uscc: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// Add a company to the registry registration is checked against.
     AddRegistry {
-        #[arg(long)] uscc: String,
-        #[arg(long)] name: String,
-        #[arg(long)] legal_rep: String,
-        #[arg(long)] legal_rep_id: String,
+        #[arg(long)]
+        uscc: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        legal_rep: String,
+        #[arg(long)]
+        legal_rep_id: String,
     },
     /// Add or update a merchant of the directory.
-    AddMerchant { #[arg(long)] procurement_no: String, #[arg(long)] name: String, #[arg(long)] mobile: String },
+    AddMerchant {
+        #[arg(long)]
+        procurement_no: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        mobile: String,
+    },
     /// A merchant order sent by a merchant to a company.
     AddMerchantOrder {
-        #[arg(long)] company: String,
-        #[arg(long)] merchant: String,
-        #[arg(long)] month: String,
-        #[arg(long)] amount: String,
-        #[arg(long)] id: Option<String>,
-        #[arg(long)] buyer: Option<String>,
-        #[arg(long)] product: Option<String>,
-        #[arg(long)] quantity: Option<i64>,
-        #[arg(long)] packages: Option<i64>,
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        merchant: String,
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        id: Option<String>,
+        #[arg(long)]
+        buyer: Option<String>,
+        #[arg(long)]
+        product: Option<String>,
+        #[arg(long)]
+        quantity: Option<i64>,
+        #[arg(long)]
+        packages: Option<i64>,
     },
     /// Lock a settlement amount of a merchant order for a company.
-    AddAuthorization { #[arg(long)] company: String, #[arg(long)] merchant_order: String, #[arg(long)] amount: String },
+    AddAuthorization {
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        merchant_order: String,
+        #[arg(long)]
+        amount: String,
+    },
     /// Print the last code the development sink holds for a captcha id or a mobile.
-    SinkCode { #[arg(long)] kind: String, #[arg(long)] to: String },
+    SinkCode {
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        to: String,
+    },
 }
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("XINBAO_PLATFORM_LOG").unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("XINBAO_PLATFORM_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     match cli.admin {
         Some(Admin::Admin(cmd)) => run_admin(&cli.data_dir, cmd),
-        None => serve(Config { data_dir: cli.data_dir, listen: cli.listen, demo: cli.demo, session_ttl_s: cli.session_ttl }),
+        None => serve(Config {
+            data_dir: cli.data_dir,
+            listen: cli.listen,
+            demo: cli.demo,
+            session_ttl_s: cli.session_ttl,
+        }),
     }
 }
 
 fn serve(config: Config) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("xinbao-platform: {e}");
@@ -93,12 +148,19 @@ fn serve(config: Config) -> ExitCode {
                 println!("listening on https://{}", running.addr);
                 println!("trust this CA: {}", running.ca_path.display());
                 if demo {
-                    println!("demo account: {} (or {}), password {}", demo::COMPANY_USCC, demo::MOBILE, demo::PASSWORD);
+                    println!(
+                        "demo account: {} (or {}), password {}",
+                        demo::COMPANY_USCC,
+                        demo::MOBILE,
+                        demo::PASSWORD
+                    );
                 }
                 use std::io::Write;
                 let _ = std::io::stdout().flush();
                 let _ = tokio::signal::ctrl_c().await;
-                running.handle.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
+                running
+                    .handle
+                    .graceful_shutdown(Some(std::time::Duration::from_secs(5)));
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -119,38 +181,65 @@ fn run_admin(data_dir: &std::path::Path, cmd: AdminCmd) -> ExitCode {
     };
     let mut conn = platform.connection();
     let result: Result<String, xinbao_platform::ApiErr> = match cmd {
-        AdminCmd::RealnameApprove { uscc } => realname::decide(&mut conn, &uscc, true, None).map(|s| format!("{:?}", s.status)),
+        AdminCmd::RealnameApprove { uscc } => {
+            realname::decide(&mut conn, &uscc, true, None).map(|s| format!("{:?}", s.status))
+        }
         AdminCmd::RealnameReject { uscc, reason } => {
-            realname::decide(&mut conn, &uscc, false, Some(&reason)).map(|s| format!("{:?}", s.status))
+            realname::decide(&mut conn, &uscc, false, Some(&reason))
+                .map(|s| format!("{:?}", s.status))
         }
-        AdminCmd::AddRegistry { uscc, name, legal_rep, legal_rep_id } => {
-            admin::add_registry(&conn, &uscc, &name, &legal_rep, &legal_rep_id).map(|_| "added".into())
-        }
-        AdminCmd::AddMerchant { procurement_no, name, mobile } => {
+        AdminCmd::AddRegistry {
+            uscc,
+            name,
+            legal_rep,
+            legal_rep_id,
+        } => admin::add_registry(&conn, &uscc, &name, &legal_rep, &legal_rep_id)
+            .map(|_| "added".into()),
+        AdminCmd::AddMerchant {
+            procurement_no,
+            name,
+            mobile,
+        } => {
             admin::add_merchant(&mut conn, &procurement_no, &name, &mobile).map(|_| "added".into())
         }
-        AdminCmd::AddMerchantOrder { company, merchant, month, amount, id, buyer, product, quantity, packages } => {
-            admin::add_merchant_order(
-                &mut conn,
-                &admin::NewMerchantOrder {
-                    id: id.as_deref(),
-                    company_uscc: &company,
-                    procurement_no: &merchant,
-                    month: &month,
-                    amount: &amount,
-                    buyer_name: buyer.as_deref(),
-                    product_name: product.as_deref(),
-                    quantity,
-                    packages,
-                },
-            )
-        }
-        AdminCmd::AddAuthorization { company, merchant_order, amount } => {
-            admin::add_authorization(&mut conn, &company, &merchant_order, &amount)
-        }
+        AdminCmd::AddMerchantOrder {
+            company,
+            merchant,
+            month,
+            amount,
+            id,
+            buyer,
+            product,
+            quantity,
+            packages,
+        } => admin::add_merchant_order(
+            &mut conn,
+            &admin::NewMerchantOrder {
+                id: id.as_deref(),
+                company_uscc: &company,
+                procurement_no: &merchant,
+                month: &month,
+                amount: &amount,
+                buyer_name: buyer.as_deref(),
+                product_name: product.as_deref(),
+                quantity,
+                packages,
+            },
+        ),
+        AdminCmd::AddAuthorization {
+            company,
+            merchant_order,
+            amount,
+        } => admin::add_authorization(&mut conn, &company, &merchant_order, &amount),
         AdminCmd::SinkCode { kind, to } => {
             xinbao_platform::sink::last_code(&data_dir.join("dev-sink.jsonl"), &kind, &to)
-                .ok_or_else(|| xinbao_platform::ApiErr::new(axum::http::StatusCode::NOT_FOUND, "sink.none", "nothing delivered"))
+                .ok_or_else(|| {
+                    xinbao_platform::ApiErr::new(
+                        axum::http::StatusCode::NOT_FOUND,
+                        "sink.none",
+                        "nothing delivered",
+                    )
+                })
         }
     };
     match result {

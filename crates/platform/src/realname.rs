@@ -41,13 +41,20 @@ pub fn photo_too_large(part: &str) -> ApiErr {
     .field(part)
 }
 
-pub fn submit(conn: &mut Connection, company_id: i64, s: Submission) -> Result<RealnameState, ApiErr> {
+pub fn submit(
+    conn: &mut Connection,
+    company_id: i64,
+    s: Submission,
+) -> Result<RealnameState, ApiErr> {
     let nationality = match s.nationality.as_deref().map(str::trim) {
         Some("chinese") => Nationality::Chinese,
         Some("foreign") => Nationality::Foreign,
         _ => {
-            return Err(ApiErr::unprocessable("realname.nationality", "nationality must be chinese or foreign")
-                .field("nationality"))
+            return Err(ApiErr::unprocessable(
+                "realname.nationality",
+                "nationality must be chinese or foreign",
+            )
+            .field("nationality"))
         }
     };
     let office = xinbao_domain::validate::text(s.office_address.as_deref().unwrap_or(""), 200)
@@ -57,21 +64,43 @@ pub fn submit(conn: &mut Connection, company_id: i64, s: Submission) -> Result<R
     let mut photos = Vec::new();
     for part in &wanted {
         let Some((_, bytes)) = s.photos.iter().find(|(p, _)| p == part) else {
-            return Err(ApiErr::unprocessable("upload.missing", format!("the photo {part} is missing")).field(part));
+            return Err(ApiErr::unprocessable(
+                "upload.missing",
+                format!("the photo {part} is missing"),
+            )
+            .field(part));
         };
         if bytes.len() > MAX_PHOTO_BYTES {
             return Err(photo_too_large(part));
         }
         let Some(ct) = sniff_image(bytes) else {
-            return Err(ApiErr::unprocessable("upload.not_image", format!("{part} is not a JPEG or PNG image")).field(part));
+            return Err(ApiErr::unprocessable(
+                "upload.not_image",
+                format!("{part} is not a JPEG or PNG image"),
+            )
+            .field(part));
         };
         photos.push((*part, ct, bytes));
     }
     let tx = conn.transaction()?;
-    let status: String = tx.query_row("SELECT realname_status FROM companies WHERE id = ?1", [company_id], |r| r.get(0))?;
+    let status: String = tx.query_row(
+        "SELECT realname_status FROM companies WHERE id = ?1",
+        [company_id],
+        |r| r.get(0),
+    )?;
     match status.as_str() {
-        "pending" => return Err(ApiErr::conflict("realname.pending", "a verification is already waiting for review")),
-        "approved" => return Err(ApiErr::conflict("realname.approved", "the company is already verified")),
+        "pending" => {
+            return Err(ApiErr::conflict(
+                "realname.pending",
+                "a verification is already waiting for review",
+            ))
+        }
+        "approved" => {
+            return Err(ApiErr::conflict(
+                "realname.approved",
+                "the company is already verified",
+            ))
+        }
         _ => {}
     }
     tx.execute(
@@ -85,13 +114,20 @@ pub fn submit(conn: &mut Connection, company_id: i64, s: Submission) -> Result<R
             params![id, part, ct, bytes],
         )?;
     }
-    tx.execute("UPDATE companies SET realname_status = 'pending' WHERE id = ?1", [company_id])?;
+    tx.execute(
+        "UPDATE companies SET realname_status = 'pending' WHERE id = ?1",
+        [company_id],
+    )?;
     tx.commit()?;
     state(conn, company_id)
 }
 
 pub fn state(conn: &Connection, company_id: i64) -> Result<RealnameState, ApiErr> {
-    let status: String = conn.query_row("SELECT realname_status FROM companies WHERE id = ?1", [company_id], |r| r.get(0))?;
+    let status: String = conn.query_row(
+        "SELECT realname_status FROM companies WHERE id = ?1",
+        [company_id],
+        |r| r.get(0),
+    )?;
     let last = conn
         .query_row(
             "SELECT nationality, office_address, submitted_at, decided_at, reason FROM realname_submissions
@@ -117,7 +153,11 @@ pub fn state(conn: &Connection, company_id: i64) -> Result<RealnameState, ApiErr
         reason: None,
     };
     if let Some((nat, office, submitted, decided, reason)) = last {
-        out.nationality = Some(if nat == "chinese" { Nationality::Chinese } else { Nationality::Foreign });
+        out.nationality = Some(if nat == "chinese" {
+            Nationality::Chinese
+        } else {
+            Nationality::Foreign
+        });
         out.office_address = Some(office);
         out.submitted_at = Some(rfc3339(submitted));
         out.decided_at = decided.map(rfc3339);
@@ -127,13 +167,24 @@ pub fn state(conn: &Connection, company_id: i64) -> Result<RealnameState, ApiErr
 }
 
 /// The administrator's decision on a company's pending submission.
-pub fn decide(conn: &mut Connection, uscc: &str, approve: bool, reason: Option<&str>) -> Result<RealnameState, ApiErr> {
+pub fn decide(
+    conn: &mut Connection,
+    uscc: &str,
+    approve: bool,
+    reason: Option<&str>,
+) -> Result<RealnameState, ApiErr> {
     let tx = conn.transaction()?;
     let company: Option<i64> = tx
-        .query_row("SELECT id FROM companies WHERE uscc = ?1", [uscc], |r| r.get(0))
+        .query_row("SELECT id FROM companies WHERE uscc = ?1", [uscc], |r| {
+            r.get(0)
+        })
         .optional()?;
     let Some(company) = company else {
-        return Err(ApiErr::new(StatusCode::NOT_FOUND, "company.unknown", format!("no company {uscc}")));
+        return Err(ApiErr::new(
+            StatusCode::NOT_FOUND,
+            "company.unknown",
+            format!("no company {uscc}"),
+        ));
     };
     let status = if approve { "approved" } else { "rejected" };
     let n = tx.execute(
@@ -142,9 +193,15 @@ pub fn decide(conn: &mut Connection, uscc: &str, approve: bool, reason: Option<&
         params![company, status, reason, now_ms()],
     )?;
     if n == 0 {
-        return Err(ApiErr::conflict("realname.none_pending", "no verification is waiting for review"));
+        return Err(ApiErr::conflict(
+            "realname.none_pending",
+            "no verification is waiting for review",
+        ));
     }
-    tx.execute("UPDATE companies SET realname_status = ?2 WHERE id = ?1", params![company, status])?;
+    tx.execute(
+        "UPDATE companies SET realname_status = ?2 WHERE id = ?1",
+        params![company, status],
+    )?;
     tx.commit()?;
     state(conn, company)
 }

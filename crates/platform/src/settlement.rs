@@ -28,7 +28,12 @@ fn is_bound(conn: &Connection, company_id: i64) -> Result<bool, ApiErr> {
     )?)
 }
 
-pub fn send_code(conn: &Connection, sink: &Sink, company_id: i64, req: &SmsCodeRequest) -> Result<SmsCodeSent, ApiErr> {
+pub fn send_code(
+    conn: &Connection,
+    sink: &Sink,
+    company_id: i64,
+    req: &SmsCodeRequest,
+) -> Result<SmsCodeSent, ApiErr> {
     let mobile = validate::mobile(&req.mobile).map_err(|e| ApiErr::invalid("mobile", e))?;
     if is_bound(conn, company_id)? {
         return Err(already_bound());
@@ -42,8 +47,12 @@ pub fn send_code(conn: &Connection, sink: &Sink, company_id: i64, req: &SmsCodeR
         )
         .optional()?;
     if let Some(sent) = last.filter(|&s| now - s < RESEND_AFTER_S * 1000) {
-        return Err(ApiErr::new(StatusCode::TOO_MANY_REQUESTS, "sms.too_soon", "a code was sent less than a minute ago")
-            .retry_after((sent + RESEND_AFTER_S * 1000 - now + 999) / 1000));
+        return Err(ApiErr::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "sms.too_soon",
+            "a code was sent less than a minute ago",
+        )
+        .retry_after((sent + RESEND_AFTER_S * 1000 - now + 999) / 1000));
     }
     let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
     conn.execute(
@@ -57,14 +66,20 @@ pub fn send_code(conn: &Connection, sink: &Sink, company_id: i64, req: &SmsCodeR
     })
 }
 
-pub fn bind(conn: &mut Connection, company_id: i64, req: &SettlementBindingRequest) -> Result<SettlementBinding, ApiErr> {
+pub fn bind(
+    conn: &mut Connection,
+    company_id: i64,
+    req: &SettlementBindingRequest,
+) -> Result<SettlementBinding, ApiErr> {
     if is_bound(conn, company_id)? {
         return Err(already_bound());
     }
     let name = validate::text(&req.name, 100).map_err(|e| ApiErr::invalid("name", e))?;
     let uscc = validate::uscc(&req.uscc).map_err(|e| ApiErr::invalid("uscc", e))?;
-    let rep = validate::text(&req.legal_rep_name, 50).map_err(|e| ApiErr::invalid("legal_rep_name", e))?;
-    let rep_id = validate::resident_id(&req.legal_rep_id_no, today()).map_err(|e| ApiErr::invalid("legal_rep_id_no", e))?;
+    let rep = validate::text(&req.legal_rep_name, 50)
+        .map_err(|e| ApiErr::invalid("legal_rep_name", e))?;
+    let rep_id = validate::resident_id(&req.legal_rep_id_no, today())
+        .map_err(|e| ApiErr::invalid("legal_rep_id_no", e))?;
     let mobile = validate::mobile(&req.mobile).map_err(|e| ApiErr::invalid("mobile", e))?;
     let tx = conn.transaction()?;
     let stored: Option<(String, i64)> = tx
@@ -75,9 +90,18 @@ pub fn bind(conn: &mut Connection, company_id: i64, req: &SettlementBindingReque
         )
         .optional()?;
     match stored {
-        None => return Err(ApiErr::unprocessable("sms.expired", "ask for a code for this mobile first").field("sms_code")),
+        None => {
+            return Err(ApiErr::unprocessable(
+                "sms.expired",
+                "ask for a code for this mobile first",
+            )
+            .field("sms_code"))
+        }
         Some((_, exp)) if exp < now_ms() => {
-            return Err(ApiErr::unprocessable("sms.expired", "the code expired: ask for a new one").field("sms_code"))
+            return Err(
+                ApiErr::unprocessable("sms.expired", "the code expired: ask for a new one")
+                    .field("sms_code"),
+            )
         }
         Some((code, _)) if code != req.sms_code.trim() => {
             return Err(ApiErr::unprocessable("sms.wrong", "the code is wrong").field("sms_code"))
@@ -129,5 +153,11 @@ pub fn binding(conn: &Connection, company_id: i64) -> Result<SettlementBinding, 
         },
     )
     .optional()?
-    .ok_or_else(|| ApiErr::new(StatusCode::NOT_FOUND, "settlement.unbound", "no settlement entity is bound yet"))
+    .ok_or_else(|| {
+        ApiErr::new(
+            StatusCode::NOT_FOUND,
+            "settlement.unbound",
+            "no settlement entity is bound yet",
+        )
+    })
 }

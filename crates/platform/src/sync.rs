@@ -12,7 +12,8 @@ use axum::http::StatusCode;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::collections::HashMap;
 use xinbao_domain::{
-    confirm_problems, Action, LineForm, LinkRef, MerchantOrderRef, OrderForm, OrderLineDraft, OrderState,
+    confirm_problems, Action, LineForm, LinkRef, MerchantOrderRef, OrderForm, OrderLineDraft,
+    OrderState,
 };
 use xinbao_wire::*;
 
@@ -27,13 +28,19 @@ pub struct Reject {
 
 impl Reject {
     fn new(code: &str, message: impl Into<String>) -> Reject {
-        Reject { code: code.into(), message: message.into() }
+        Reject {
+            code: code.into(),
+            message: message.into(),
+        }
     }
 }
 
 impl From<ApiErr> for Reject {
     fn from(e: ApiErr) -> Reject {
-        Reject { code: e.body.code, message: e.body.message }
+        Reject {
+            code: e.body.code,
+            message: e.body.message,
+        }
     }
 }
 
@@ -53,13 +60,21 @@ fn problems(errors: Vec<xinbao_domain::FieldError>) -> Reject {
     let first = errors[0].code.as_str().to_string();
     Reject {
         code: first,
-        message: errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "),
+        message: errors
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("; "),
     }
 }
 
 /// Applies a batch for `company_id`. Errors are for the whole batch (too large, out of
 /// order, the database failing); verdicts are per operation.
-pub fn push(conn: &mut Connection, company_id: i64, batch: &PushBatch) -> Result<PushResult, ApiErr> {
+pub fn push(
+    conn: &mut Connection,
+    company_id: i64,
+    batch: &PushBatch,
+) -> Result<PushResult, ApiErr> {
     if batch.operations.len() > MAX_BATCH {
         return Err(ApiErr::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -68,10 +83,17 @@ pub fn push(conn: &mut Connection, company_id: i64, batch: &PushBatch) -> Result
         ));
     }
     if batch.device_id.trim().is_empty() || batch.device_id.len() > 64 {
-        return Err(ApiErr::unprocessable("sync.device", "device_id is required (at most 64 characters)").field("device_id"));
+        return Err(ApiErr::unprocessable(
+            "sync.device",
+            "device_id is required (at most 64 characters)",
+        )
+        .field("device_id"));
     }
     if batch.operations.windows(2).any(|w| w[0].seq >= w[1].seq) {
-        return Err(ApiErr::unprocessable("sync.order", "operations must be in strictly increasing seq order"));
+        return Err(ApiErr::unprocessable(
+            "sync.order",
+            "operations must be in strictly increasing seq order",
+        ));
     }
     let tx = conn.transaction()?;
     let mut last_seq: i64 = tx
@@ -85,29 +107,49 @@ pub fn push(conn: &mut Connection, company_id: i64, batch: &PushBatch) -> Result
     let mut results = Vec::with_capacity(batch.operations.len());
     for op in &batch.operations {
         let seen: Option<(i64, String, Option<String>, Option<String>)> = tx
-            .prepare_cached("SELECT company_id, verdict, code, message FROM operations WHERE op_id = ?1")?
-            .query_row([&op.op_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .prepare_cached(
+                "SELECT company_id, verdict, code, message FROM operations WHERE op_id = ?1",
+            )?
+            .query_row([&op.op_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
             .optional()?;
         if let Some((owner, _, code, message)) = seen {
             if owner != company_id {
                 // Another company's op id: never confirm or reveal anything about it.
-                results.push(rejected(op, Reject::new("sync.op_id", "this operation id is not this company's")));
+                results.push(rejected(
+                    op,
+                    Reject::new("sync.op_id", "this operation id is not this company's"),
+                ));
                 continue;
             }
-            results.push(OperationResult { seq: op.seq, op_id: op.op_id.clone(), verdict: Verdict::Duplicate, code, message });
+            results.push(OperationResult {
+                seq: op.seq,
+                op_id: op.op_id.clone(),
+                verdict: Verdict::Duplicate,
+                code,
+                message,
+            });
             continue;
         }
         let outcome = if op.seq <= last_seq {
             Err(Reject::new(
                 "sync.sequence",
-                format!("seq {} is not above the device's last sequence {last_seq}", op.seq),
+                format!(
+                    "seq {} is not above the device's last sequence {last_seq}",
+                    op.seq
+                ),
             ))
         } else {
             apply_in_savepoint(&tx, company_id, op)
         };
         let (verdict, code, message) = match &outcome {
             Ok(()) => (Verdict::Applied, None, None),
-            Err(r) => (Verdict::Rejected, Some(r.code.clone()), Some(r.message.clone())),
+            Err(r) => (
+                Verdict::Rejected,
+                Some(r.code.clone()),
+                Some(r.message.clone()),
+            ),
         };
         tx.prepare_cached(
             "INSERT INTO operations (op_id, company_id, device_id, seq, kind, verdict, code, message, received_at)
@@ -118,7 +160,13 @@ pub fn push(conn: &mut Connection, company_id: i64, batch: &PushBatch) -> Result
             if verdict == Verdict::Applied { "applied" } else { "rejected" }, code, message, now_ms()
         ])?;
         last_seq = last_seq.max(op.seq);
-        results.push(OperationResult { seq: op.seq, op_id: op.op_id.clone(), verdict, code, message });
+        results.push(OperationResult {
+            seq: op.seq,
+            op_id: op.op_id.clone(),
+            verdict,
+            code,
+            message,
+        });
     }
     tx.execute(
         "INSERT INTO devices (company_id, device_id, last_seq) VALUES (?1, ?2, ?3)
@@ -130,10 +178,20 @@ pub fn push(conn: &mut Connection, company_id: i64, batch: &PushBatch) -> Result
 }
 
 fn rejected(op: &PushOperation, r: Reject) -> OperationResult {
-    OperationResult { seq: op.seq, op_id: op.op_id.clone(), verdict: Verdict::Rejected, code: Some(r.code), message: Some(r.message) }
+    OperationResult {
+        seq: op.seq,
+        op_id: op.op_id.clone(),
+        verdict: Verdict::Rejected,
+        code: Some(r.code),
+        message: Some(r.message),
+    }
 }
 
-fn apply_in_savepoint(tx: &Transaction<'_>, company_id: i64, op: &PushOperation) -> Result<(), Reject> {
+fn apply_in_savepoint(
+    tx: &Transaction<'_>,
+    company_id: i64,
+    op: &PushOperation,
+) -> Result<(), Reject> {
     tx.execute_batch("SAVEPOINT op")?;
     let result = Operation::decode(&op.kind, &op.payload)
         .map_err(|e| Reject::new("sync.payload", format!("{}: {e}", op.kind)))
@@ -163,7 +221,10 @@ pub fn apply(tx: &Transaction<'_>, company_id: i64, op: &Operation) -> Result<()
                 params![p.line_uuid, p.order_uuid],
             )?;
             if n == 0 {
-                return Err(Reject::new("line.unknown", format!("the order has no line {}", p.line_uuid)));
+                return Err(Reject::new(
+                    "line.unknown",
+                    format!("the order has no line {}", p.line_uuid),
+                ));
             }
             touch(tx, &p.order_uuid)
         }
@@ -172,7 +233,8 @@ pub fn apply(tx: &Transaction<'_>, company_id: i64, op: &Operation) -> Result<()
             state.allows(Action::EditLinks)?;
             let line = stored_line(tx, &p.order_uuid, &p.line_uuid)?;
             if matches!(op, Operation::LinkAdd(_)) {
-                let mos = merchant_orders(tx, company_id, std::slice::from_ref(&p.merchant_order_id))?;
+                let mos =
+                    merchant_orders(tx, company_id, std::slice::from_ref(&p.merchant_order_id))?;
                 check_same_merchant(&line, &mos)?;
                 tx.execute(
                     "INSERT OR IGNORE INTO line_links (line_uuid, merchant_order_id) VALUES (?1, ?2)",
@@ -213,7 +275,11 @@ pub fn apply(tx: &Transaction<'_>, company_id: i64, op: &Operation) -> Result<()
     }
 }
 
-fn order_state(tx: &Transaction<'_>, company_id: i64, order_uuid: &str) -> Result<OrderState, Reject> {
+fn order_state(
+    tx: &Transaction<'_>,
+    company_id: i64,
+    order_uuid: &str,
+) -> Result<OrderState, Reject> {
     let state: Option<String> = tx
         .prepare_cached("SELECT state FROM orders WHERE uuid = ?1 AND company_id = ?2")?
         .query_row(params![order_uuid, company_id], |r| r.get(0))
@@ -243,7 +309,10 @@ fn parse_line(l: &LinePayload) -> Result<OrderLineDraft, Reject> {
         product_name: text(&l.product_name),
         quantity: num(l.quantity),
         packages: num(l.packages),
-        amount: l.amount_cents.map(|c| xinbao_domain::Cents(c).plain()).unwrap_or_default(),
+        amount: l
+            .amount_cents
+            .map(|c| xinbao_domain::Cents(c).plain())
+            .unwrap_or_default(),
         note: text(&l.note),
     };
     let (line, errors) = form.parse_complete();
@@ -253,23 +322,40 @@ fn parse_line(l: &LinePayload) -> Result<OrderLineDraft, Reject> {
     Ok(line)
 }
 
-fn merchant_orders(tx: &Transaction<'_>, company_id: i64, ids: &[String]) -> Result<Vec<MerchantOrderRef>, Reject> {
+fn merchant_orders(
+    tx: &Transaction<'_>,
+    company_id: i64,
+    ids: &[String],
+) -> Result<Vec<MerchantOrderRef>, Reject> {
     let mut stmt = tx.prepare_cached(
         "SELECT id, procurement_no, merchant_name, mobile FROM merchant_orders WHERE id = ?1 AND company_id = ?2",
     )?;
     ids.iter()
         .map(|id| {
             stmt.query_row(params![id, company_id], |r| {
-                Ok(MerchantOrderRef { id: r.get(0)?, procurement_no: r.get(1)?, merchant_name: r.get(2)?, mobile: r.get(3)? })
+                Ok(MerchantOrderRef {
+                    id: r.get(0)?,
+                    procurement_no: r.get(1)?,
+                    merchant_name: r.get(2)?,
+                    mobile: r.get(3)?,
+                })
             })
             .optional()?
-            .ok_or_else(|| Reject::new("link.unknown_merchant_order", format!("no merchant order {id} was sent to this company")))
+            .ok_or_else(|| {
+                Reject::new(
+                    "link.unknown_merchant_order",
+                    format!("no merchant order {id} was sent to this company"),
+                )
+            })
         })
         .collect()
 }
 
 fn check_same_merchant(line: &OrderLineDraft, mos: &[MerchantOrderRef]) -> Result<(), Reject> {
-    match mos.iter().find(|mo| !xinbao_domain::order::same_merchant(line, mo)) {
+    match mos
+        .iter()
+        .find(|mo| !xinbao_domain::order::same_merchant(line, mo))
+    {
         Some(mo) => Err(Reject::new(
             "confirm.link_other_merchant",
             format!("merchant order {} belongs to another merchant", mo.id),
@@ -278,16 +364,32 @@ fn check_same_merchant(line: &OrderLineDraft, mos: &[MerchantOrderRef]) -> Resul
     }
 }
 
-fn stored_line(tx: &Transaction<'_>, order_uuid: &str, line_uuid: &str) -> Result<OrderLineDraft, Reject> {
-    tx.prepare_cached("SELECT procurement_no, mobile FROM order_lines WHERE uuid = ?1 AND order_uuid = ?2")?
-        .query_row(params![line_uuid, order_uuid], |r| {
-            Ok(OrderLineDraft { procurement_no: r.get(0)?, mobile: r.get(1)?, ..Default::default() })
+fn stored_line(
+    tx: &Transaction<'_>,
+    order_uuid: &str,
+    line_uuid: &str,
+) -> Result<OrderLineDraft, Reject> {
+    tx.prepare_cached(
+        "SELECT procurement_no, mobile FROM order_lines WHERE uuid = ?1 AND order_uuid = ?2",
+    )?
+    .query_row(params![line_uuid, order_uuid], |r| {
+        Ok(OrderLineDraft {
+            procurement_no: r.get(0)?,
+            mobile: r.get(1)?,
+            ..Default::default()
         })
-        .optional()?
-        .ok_or_else(|| Reject::new("line.unknown", format!("the order has no line {line_uuid}")))
+    })
+    .optional()?
+    .ok_or_else(|| Reject::new("line.unknown", format!("the order has no line {line_uuid}")))
 }
 
-fn insert_line(tx: &Transaction<'_>, order_uuid: &str, uuid: &str, position: i64, l: &OrderLineDraft) -> Result<(), Reject> {
+fn insert_line(
+    tx: &Transaction<'_>,
+    order_uuid: &str,
+    uuid: &str,
+    position: i64,
+    l: &OrderLineDraft,
+) -> Result<(), Reject> {
     tx.prepare_cached(
         "INSERT INTO order_lines (uuid, order_uuid, position, procurement_no, merchant_name, mobile, order_month,
                                   product_name, quantity, packages, amount_cents, note)
@@ -306,21 +408,36 @@ fn insert_line(tx: &Transaction<'_>, order_uuid: &str, uuid: &str, position: i64
 }
 
 fn set_links(tx: &Transaction<'_>, line_uuid: &str, ids: &[String]) -> Result<(), Reject> {
-    tx.prepare_cached("DELETE FROM line_links WHERE line_uuid = ?1")?.execute([line_uuid])?;
-    let mut ins = tx.prepare_cached("INSERT OR IGNORE INTO line_links (line_uuid, merchant_order_id) VALUES (?1, ?2)")?;
+    tx.prepare_cached("DELETE FROM line_links WHERE line_uuid = ?1")?
+        .execute([line_uuid])?;
+    let mut ins = tx.prepare_cached(
+        "INSERT OR IGNORE INTO line_links (line_uuid, merchant_order_id) VALUES (?1, ?2)",
+    )?;
     for id in ids {
         ins.execute(params![line_uuid, id])?;
     }
     Ok(())
 }
 
-fn upsert_line(tx: &Transaction<'_>, company_id: i64, order_uuid: &str, p: &LinePayload) -> Result<(), Reject> {
+fn upsert_line(
+    tx: &Transaction<'_>,
+    company_id: i64,
+    order_uuid: &str,
+    p: &LinePayload,
+) -> Result<(), Reject> {
     let line = parse_line(p)?;
     let owner: Option<String> = tx
-        .query_row("SELECT order_uuid FROM order_lines WHERE uuid = ?1", [&p.line_uuid], |r| r.get(0))
+        .query_row(
+            "SELECT order_uuid FROM order_lines WHERE uuid = ?1",
+            [&p.line_uuid],
+            |r| r.get(0),
+        )
         .optional()?;
     if owner.is_some_and(|o| o != order_uuid) {
-        return Err(Reject::new("line.other_order", "this line belongs to another order"));
+        return Err(Reject::new(
+            "line.other_order",
+            "this line belongs to another order",
+        ));
     }
     let mos = merchant_orders(tx, company_id, &p.merchant_orders)?;
     check_same_merchant(&line, &mos)?;
@@ -331,7 +448,11 @@ fn upsert_line(tx: &Transaction<'_>, company_id: i64, order_uuid: &str, p: &Line
 /// `order.confirm`: the whole order through the domain's confirmation rules.
 fn confirm(tx: &Transaction<'_>, company_id: i64, p: &OrderConfirmPayload) -> Result<(), Reject> {
     let existing: Option<(i64, String)> = tx
-        .query_row("SELECT company_id, state FROM orders WHERE uuid = ?1", [&p.order_uuid], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT company_id, state FROM orders WHERE uuid = ?1",
+            [&p.order_uuid],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     if let Some((owner, state)) = existing {
         if owner != company_id {
@@ -350,14 +471,20 @@ fn confirm(tx: &Transaction<'_>, company_id: i64, p: &OrderConfirmPayload) -> Re
     let mut draft = form.parse().map_err(problems)?;
     let mut links: HashMap<usize, Vec<MerchantOrderRef>> = HashMap::new();
     for (i, l) in p.lines.iter().enumerate() {
-        draft.lines.push(parse_line(l).map_err(|r| Reject::new(&r.code, format!("line {}: {}", i + 1, r.message)))?);
+        draft.lines.push(
+            parse_line(l)
+                .map_err(|r| Reject::new(&r.code, format!("line {}: {}", i + 1, r.message)))?,
+        );
         links.insert(i, merchant_orders(tx, company_id, &l.merchant_orders)?);
     }
     let refs: Vec<LinkRef<'_>> = draft
         .lines
         .iter()
         .enumerate()
-        .map(|(i, line)| LinkRef { line, merchant_orders: links[&i].iter().collect() })
+        .map(|(i, line)| LinkRef {
+            line,
+            merchant_orders: links[&i].iter().collect(),
+        })
         .collect();
     let issues = confirm_problems(&draft, &refs);
     if !issues.is_empty() {
@@ -378,7 +505,10 @@ fn confirm(tx: &Transaction<'_>, company_id: i64, p: &OrderConfirmPayload) -> Re
             .query_row([&l.line_uuid], |r| r.get(0))
             .optional()?;
         if owner.is_some() {
-            return Err(Reject::new("line.other_order", format!("line {} belongs to another order", l.line_uuid)));
+            return Err(Reject::new(
+                "line.other_order",
+                format!("line {} belongs to another order", l.line_uuid),
+            ));
         }
         insert_line(tx, &p.order_uuid, &l.line_uuid, l.position, line)?;
         set_links(tx, &l.line_uuid, &l.merchant_orders)?;

@@ -44,8 +44,11 @@ pub fn ensure(data_dir: &Path) -> Result<TlsFiles, StartError> {
     let ca_cert = ca.self_signed(&ca_key)?;
 
     let key = KeyPair::generate()?;
-    let mut server = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])?;
-    server.distinguished_name.push(DnType::CommonName, "localhost");
+    let mut server =
+        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])?;
+    server
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
     server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     let cert = server.signed_by(&key, &ca_cert, &ca_key)?;
 

@@ -159,27 +159,29 @@ pub(crate) fn line_audit_json(position: i64, l: &OrderLineDraft) -> Value {
     })
 }
 
-/// A line as the platform receives it (full values: the platform needs them).
+/// A line as the platform receives it (full values: the platform needs them), in the
+/// contract's own type so the payload cannot drift from `api/openapi.yaml`.
 pub(crate) fn line_wire_json(
     uuid: &str,
     position: i64,
     l: &OrderLineDraft,
     merchant_orders: &[String],
 ) -> Value {
-    json!({
-        "line_uuid": uuid,
-        "position": position,
-        "procurement_no": l.procurement_no,
-        "merchant_name": l.merchant_name,
-        "mobile": l.mobile,
-        "order_month": l.order_month,
-        "product_name": l.product_name,
-        "quantity": l.quantity,
-        "packages": l.packages,
-        "amount_cents": l.amount_cents,
-        "note": l.note,
-        "merchant_order_ids": merchant_orders,
-    })
+    let line = xinbao_wire::LinePayload {
+        line_uuid: uuid.to_string(),
+        position,
+        procurement_no: l.procurement_no.clone(),
+        merchant_name: l.merchant_name.clone(),
+        mobile: l.mobile.clone(),
+        order_month: l.order_month.clone(),
+        product_name: l.product_name.clone(),
+        quantity: l.quantity,
+        packages: l.packages,
+        amount_cents: l.amount_cents.map(|c| c.0),
+        note: l.note.clone(),
+        merchant_orders: merchant_orders.to_vec(),
+    };
+    serde_json::to_value(line).expect("a line payload serialises")
 }
 
 fn same_buyer(a: &OrderDraft, b: &OrderDraft) -> bool {

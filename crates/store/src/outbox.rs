@@ -23,6 +23,12 @@ pub(crate) fn enqueue(
     kind: &str,
     payload: &Value,
 ) -> Result<i64> {
+    // Every payload must be what the contract says its kind carries.
+    debug_assert!(
+        xinbao_wire::Operation::decode(kind, payload).is_ok(),
+        "outbox payload of {kind} does not fit the contract: {:?}",
+        xinbao_wire::Operation::decode(kind, payload).err()
+    );
     tx.prepare_cached(
         "INSERT INTO outbox (op_id, kind, order_id, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?

@@ -67,7 +67,10 @@ pub struct SettlementAuthorization {
     pub locked_at: String,
 }
 
-pub fn upsert_authorizations(store: &mut Store, items: &[SettlementAuthorization]) -> Result<usize> {
+pub fn upsert_authorizations(
+    store: &mut Store,
+    items: &[SettlementAuthorization],
+) -> Result<usize> {
     let tx = store.conn.transaction()?;
     let at = now();
     {

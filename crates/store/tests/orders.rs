@@ -152,7 +152,7 @@ fn confirm_reports_what_is_missing_then_freezes_the_buyer_and_queues_the_order()
     assert_eq!(ops.len(), 1);
     assert_eq!(ops[0].kind, "order.confirm");
     assert_eq!(ops[0].payload["passport_no"], "E12345678");
-    assert_eq!(ops[0].payload["lines"][1]["merchant_order_ids"][0], "MO-2");
+    assert_eq!(ops[0].payload["lines"][1]["merchant_orders"][0], "MO-2");
     assert_eq!(ops[0].payload["order_uuid"], d.uuid.as_str());
 
     // Buyer fields are frozen; lines are not, and each line change is queued.

@@ -8,7 +8,9 @@
 use crate::client::{ClientSettings, PlatformClient, DEFAULT_TIMEOUT_S};
 use crate::secrets::{Secrets, OFFLINE_VERIFIER, SESSION};
 use crate::{Result, SyncError};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use xinbao_store::{settings, Store};
 use xinbao_wire::{Account, LoginRequest};
@@ -38,14 +40,20 @@ pub fn client_settings(store: &Store) -> Result<ClientSettings> {
         Some(c) => Some(c),
         None => settings::get(store, KEY_CA)?.filter(|s| !s.is_empty()),
     };
-    Ok(ClientSettings { url, ca_file: ca.map(Into::into), timeout_s: DEFAULT_TIMEOUT_S })
+    Ok(ClientSettings {
+        url,
+        ca_file: ca.map(Into::into),
+        timeout_s: DEFAULT_TIMEOUT_S,
+    })
 }
 
 /// Saves the platform URL and CA file after checking that a client can be built of them.
 pub fn save_client_settings(store: &Store, url: &str, ca_file: Option<&str>) -> Result<()> {
     let s = ClientSettings {
         url: url.trim().into(),
-        ca_file: ca_file.filter(|c| !c.trim().is_empty()).map(|c| c.trim().into()),
+        ca_file: ca_file
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| c.trim().into()),
         timeout_s: DEFAULT_TIMEOUT_S,
     };
     PlatformClient::new(&s)?;
@@ -70,7 +78,12 @@ pub fn offline_verifier(password: &str) -> Result<String> {
 
 /// Logs in online: the token and the offline verifier go to the keyring, the account's
 /// public fields to the settings.
-pub async fn login(store: &Store, secrets: &dyn Secrets, client: &PlatformClient, req: &LoginRequest) -> Result<Account> {
+pub async fn login(
+    store: &Store,
+    secrets: &dyn Secrets,
+    client: &PlatformClient,
+    req: &LoginRequest,
+) -> Result<Account> {
     let session = client.login(req).await?;
     secrets.set(SESSION, &session.token)?;
     secrets.set(OFFLINE_VERIFIER, &offline_verifier(&req.password)?)?;
@@ -93,12 +106,18 @@ pub fn remembered_account(store: &Store) -> Result<Option<Account>> {
 
 /// The session token, if logged in.
 pub fn token(secrets: &dyn Secrets) -> Result<String> {
-    secrets.get(SESSION)?.ok_or(SyncError::AuthRequired("auth.required".into()))
+    secrets
+        .get(SESSION)?
+        .ok_or(SyncError::AuthRequired("auth.required".into()))
 }
 
 /// Ends the session on the platform when reachable, and forgets the token here either way.
 /// The offline verifier stays unless `forget_computer`.
-pub async fn logout(secrets: &dyn Secrets, client: Option<&PlatformClient>, forget_computer: bool) -> Result<()> {
+pub async fn logout(
+    secrets: &dyn Secrets,
+    client: Option<&PlatformClient>,
+    forget_computer: bool,
+) -> Result<()> {
     if let (Some(client), Ok(Some(t))) = (client, secrets.get(SESSION)) {
         let _ = client.logout(&t).await;
     }
@@ -110,15 +129,30 @@ pub async fn logout(secrets: &dyn Secrets, client: Option<&PlatformClient>, forg
 }
 
 /// Unlocks the app without the platform: the password against the stored verifier.
-pub fn offline_unlock(store: &Store, secrets: &dyn Secrets, password: &str, now_ms: i64) -> Result<Account> {
-    let locked_until: i64 = settings::get(store, KEY_LOCKED_UNTIL)?.and_then(|s| s.parse().ok()).unwrap_or(0);
+pub fn offline_unlock(
+    store: &Store,
+    secrets: &dyn Secrets,
+    password: &str,
+    now_ms: i64,
+) -> Result<Account> {
+    let locked_until: i64 = settings::get(store, KEY_LOCKED_UNTIL)?
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     if locked_until > now_ms {
-        return Err(SyncError::OfflineLocked { retry_after_s: ((locked_until - now_ms + 999) / 1000) as u64 });
+        return Err(SyncError::OfflineLocked {
+            retry_after_s: ((locked_until - now_ms + 999) / 1000) as u64,
+        });
     }
     let account = remembered_account(store)?.ok_or(SyncError::OfflineUnavailable)?;
-    let verifier = secrets.get(OFFLINE_VERIFIER)?.ok_or(SyncError::OfflineUnavailable)?;
+    let verifier = secrets
+        .get(OFFLINE_VERIFIER)?
+        .ok_or(SyncError::OfflineUnavailable)?;
     let ok = PasswordHash::new(&verifier)
-        .map(|h| offline_argon2().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            offline_argon2()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false);
     if ok {
         settings::set(store, KEY_FAILURES, "[]")?;
@@ -130,12 +164,24 @@ pub fn offline_unlock(store: &Store, secrets: &dyn Secrets, password: &str, now_
     failures.retain(|&t| t > now_ms - OFFLINE_WINDOW_MS);
     failures.push(now_ms);
     if failures.len() >= OFFLINE_MAX_FAILURES {
-        settings::set(store, KEY_LOCKED_UNTIL, &(now_ms + OFFLINE_LOCK_MS).to_string())?;
+        settings::set(
+            store,
+            KEY_LOCKED_UNTIL,
+            &(now_ms + OFFLINE_LOCK_MS).to_string(),
+        )?;
         settings::set(store, KEY_FAILURES, "[]")?;
-        return Err(SyncError::OfflineLocked { retry_after_s: (OFFLINE_LOCK_MS / 1000) as u64 });
+        return Err(SyncError::OfflineLocked {
+            retry_after_s: (OFFLINE_LOCK_MS / 1000) as u64,
+        });
     }
-    settings::set(store, KEY_FAILURES, &serde_json::to_string(&failures).unwrap_or_default())?;
-    Err(SyncError::OfflineWrongPassword { tries_left: (OFFLINE_MAX_FAILURES - failures.len()) as u32 })
+    settings::set(
+        store,
+        KEY_FAILURES,
+        &serde_json::to_string(&failures).unwrap_or_default(),
+    )?;
+    Err(SyncError::OfflineWrongPassword {
+        tries_left: (OFFLINE_MAX_FAILURES - failures.len()) as u32,
+    })
 }
 
 /// Now, unix milliseconds.

@@ -35,11 +35,18 @@ pub struct Backoff {
 
 impl Backoff {
     pub fn new(base: Duration, max: Duration) -> Backoff {
-        Backoff { base, max, attempt: 0 }
+        Backoff {
+            base,
+            max,
+            attempt: 0,
+        }
     }
 
     pub fn next_delay(&mut self) -> Duration {
-        let cap = self.base.saturating_mul(1u32 << self.attempt.min(16)).min(self.max);
+        let cap = self
+            .base
+            .saturating_mul(1u32 << self.attempt.min(16))
+            .min(self.max);
         self.attempt = self.attempt.saturating_add(1);
         let ms = cap.as_millis().max(1) as u64;
         Duration::from_millis(rand::thread_rng().gen_range(ms / 2..=ms))
@@ -58,7 +65,10 @@ pub struct Schedule {
 
 impl Default for Schedule {
     fn default() -> Schedule {
-        Schedule { interval: Duration::from_secs(60), backoff: Backoff::new(Duration::from_secs(1), Duration::from_secs(300)) }
+        Schedule {
+            interval: Duration::from_secs(60),
+            backoff: Backoff::new(Duration::from_secs(1), Duration::from_secs(300)),
+        }
     }
 }
 
@@ -101,7 +111,11 @@ pub async fn run<A, C>(
             Ok(report) => {
                 schedule.backoff.reset();
                 status.send_modify(|s| {
-                    *s = SyncStatus { state: "idle".into(), last_report: Some(report), ..Default::default() };
+                    *s = SyncStatus {
+                        state: "idle".into(),
+                        last_report: Some(report),
+                        ..Default::default()
+                    };
                 });
                 schedule.interval
             }
@@ -136,7 +150,11 @@ pub async fn run<A, C>(
 
 fn report_error(status: &watch::Sender<SyncStatus>, e: &SyncError, retry: Option<Duration>) {
     status.send_modify(|s| {
-        s.state = if e.is_retryable() { "offline".into() } else { "error".into() };
+        s.state = if e.is_retryable() {
+            "offline".into()
+        } else {
+            "error".into()
+        };
         s.last_error_code = Some(e.code());
         s.last_error = Some(e.to_string());
         s.retry_in_s = retry.map(|d| d.as_secs());

@@ -40,9 +40,9 @@ fn is_loopback(host: &str) -> bool {
 impl PlatformClient {
     pub fn new(settings: &ClientSettings) -> Result<PlatformClient> {
         let url = settings.url.trim().trim_end_matches('/');
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or_else(|| SyncError::Config(format!("`{url}` is not a URL (https://host:port)")))?;
+        let (scheme, rest) = url.split_once("://").ok_or_else(|| {
+            SyncError::Config(format!("`{url}` is not a URL (https://host:port)"))
+        })?;
         let host = rest.split('/').next().unwrap_or_default();
         let host = match host.rsplit_once(':') {
             Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
@@ -51,8 +51,16 @@ impl PlatformClient {
         match scheme {
             "https" => {}
             "http" if is_loopback(host) => {}
-            "http" => return Err(SyncError::Config("plain http is allowed to this machine only: use https".into())),
-            other => return Err(SyncError::Config(format!("unsupported scheme `{other}`: use https"))),
+            "http" => {
+                return Err(SyncError::Config(
+                    "plain http is allowed to this machine only: use https".into(),
+                ))
+            }
+            other => {
+                return Err(SyncError::Config(format!(
+                    "unsupported scheme `{other}`: use https"
+                )))
+            }
         }
         if host.is_empty() {
             return Err(SyncError::Config(format!("`{url}` has no host")));
@@ -69,8 +77,13 @@ impl PlatformClient {
                 .map_err(|e| SyncError::Config(format!("trusted CA file {}: {e}", ca.display())))?;
             builder = builder.add_root_certificate(cert);
         }
-        let http = builder.build().map_err(|e| SyncError::Config(e.to_string()))?;
-        Ok(PlatformClient { base: format!("{url}{API_BASE}"), http })
+        let http = builder
+            .build()
+            .map_err(|e| SyncError::Config(e.to_string()))?;
+        Ok(PlatformClient {
+            base: format!("{url}{API_BASE}"),
+            http,
+        })
     }
 
     async fn call<B: Serialize, T: DeserializeOwned>(
@@ -96,35 +109,45 @@ impl PlatformClient {
     }
 
     pub async fn captcha(&self) -> Result<Captcha> {
-        self.call::<(), _>(Method::POST, "/captcha", None, None).await
+        self.call::<(), _>(Method::POST, "/captcha", None, None)
+            .await
     }
 
     pub async fn registration_check(&self, req: &RegistrationCheck) -> Result<RegistrationTicket> {
-        self.call(Method::POST, "/registration/check", None, Some(req)).await
+        self.call(Method::POST, "/registration/check", None, Some(req))
+            .await
     }
 
     pub async fn activate(&self, req: &Activation) -> Result<Account> {
-        self.call(Method::POST, "/registration/activate", None, Some(req)).await
+        self.call(Method::POST, "/registration/activate", None, Some(req))
+            .await
     }
 
     pub async fn login(&self, req: &LoginRequest) -> Result<Session> {
-        self.call(Method::POST, "/auth/login", None, Some(req)).await
+        self.call(Method::POST, "/auth/login", None, Some(req))
+            .await
     }
 
     pub async fn logout(&self, token: &str) -> Result<()> {
-        self.call::<(), Empty>(Method::POST, "/auth/logout", Some(token), None).await.map(|_| ())
+        self.call::<(), Empty>(Method::POST, "/auth/logout", Some(token), None)
+            .await
+            .map(|_| ())
     }
 
     pub async fn account(&self, token: &str) -> Result<Account> {
-        self.call::<(), _>(Method::GET, "/account", Some(token), None).await
+        self.call::<(), _>(Method::GET, "/account", Some(token), None)
+            .await
     }
 
     pub async fn change_password(&self, token: &str, req: &PasswordChange) -> Result<()> {
-        self.call::<_, Empty>(Method::POST, "/auth/password", Some(token), Some(req)).await.map(|_| ())
+        self.call::<_, Empty>(Method::POST, "/auth/password", Some(token), Some(req))
+            .await
+            .map(|_| ())
     }
 
     pub async fn realname_state(&self, token: &str) -> Result<RealnameState> {
-        self.call::<(), _>(Method::GET, "/realname", Some(token), None).await
+        self.call::<(), _>(Method::GET, "/realname", Some(token), None)
+            .await
     }
 
     /// Real-name upload: `photos` are (part name, file name, bytes).
@@ -136,7 +159,14 @@ impl PlatformClient {
         photos: Vec<(String, String, Vec<u8>)>,
     ) -> Result<RealnameState> {
         let mut form = reqwest::multipart::Form::new()
-            .text("nationality", if nationality == Nationality::Chinese { "chinese" } else { "foreign" })
+            .text(
+                "nationality",
+                if nationality == Nationality::Chinese {
+                    "chinese"
+                } else {
+                    "foreign"
+                },
+            )
             .text("office_address", office_address.to_string());
         for (part, name, bytes) in photos {
             form = form.part(part, reqwest::multipart::Part::bytes(bytes).file_name(name));
@@ -153,36 +183,71 @@ impl PlatformClient {
     }
 
     pub async fn merchants(&self, token: &str, cursor: i64) -> Result<Page<Merchant>> {
-        self.call::<(), _>(Method::GET, &format!("/merchants?cursor={cursor}"), Some(token), None).await
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/merchants?cursor={cursor}"),
+            Some(token),
+            None,
+        )
+        .await
     }
 
     pub async fn merchant_orders(&self, token: &str, cursor: i64) -> Result<Page<MerchantOrder>> {
-        self.call::<(), _>(Method::GET, &format!("/merchant-orders?cursor={cursor}"), Some(token), None).await
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/merchant-orders?cursor={cursor}"),
+            Some(token),
+            None,
+        )
+        .await
     }
 
-    pub async fn settlement_authorizations(&self, token: &str, cursor: i64) -> Result<Page<SettlementAuthorization>> {
-        self.call::<(), _>(Method::GET, &format!("/settlement/authorizations?cursor={cursor}"), Some(token), None)
-            .await
+    pub async fn settlement_authorizations(
+        &self,
+        token: &str,
+        cursor: i64,
+    ) -> Result<Page<SettlementAuthorization>> {
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/settlement/authorizations?cursor={cursor}"),
+            Some(token),
+            None,
+        )
+        .await
     }
 
     pub async fn sms_code(&self, token: &str, req: &SmsCodeRequest) -> Result<SmsCodeSent> {
-        self.call(Method::POST, "/settlement/sms-code", Some(token), Some(req)).await
+        self.call(Method::POST, "/settlement/sms-code", Some(token), Some(req))
+            .await
     }
 
     pub async fn settlement_binding(&self, token: &str) -> Result<SettlementBinding> {
-        self.call::<(), _>(Method::GET, "/settlement/binding", Some(token), None).await
+        self.call::<(), _>(Method::GET, "/settlement/binding", Some(token), None)
+            .await
     }
 
-    pub async fn bind_settlement(&self, token: &str, req: &SettlementBindingRequest) -> Result<SettlementBinding> {
-        self.call(Method::POST, "/settlement/binding", Some(token), Some(req)).await
+    pub async fn bind_settlement(
+        &self,
+        token: &str,
+        req: &SettlementBindingRequest,
+    ) -> Result<SettlementBinding> {
+        self.call(Method::POST, "/settlement/binding", Some(token), Some(req))
+            .await
     }
 
     pub async fn push(&self, token: &str, batch: &PushBatch) -> Result<PushResult> {
-        self.call(Method::POST, "/sync/push", Some(token), Some(batch)).await
+        self.call(Method::POST, "/sync/push", Some(token), Some(batch))
+            .await
     }
 
     pub async fn changes(&self, token: &str, cursor: i64) -> Result<Page<OrderChange>> {
-        self.call::<(), _>(Method::GET, &format!("/sync/changes?cursor={cursor}"), Some(token), None).await
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/sync/changes?cursor={cursor}"),
+            Some(token),
+            None,
+        )
+        .await
     }
 }
 
@@ -211,14 +276,20 @@ async fn decode<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
     let status = resp.status();
     let bytes = resp.bytes().await.map_err(network)?;
     if status.is_success() {
-        let bytes: &[u8] = if status == StatusCode::NO_CONTENT || bytes.is_empty() { b"null" } else { &bytes };
+        let bytes: &[u8] = if status == StatusCode::NO_CONTENT || bytes.is_empty() {
+            b"null"
+        } else {
+            &bytes
+        };
         return serde_json::from_slice(bytes).map_err(|e| SyncError::Contract(e.to_string()));
     }
     let error: Option<ApiError> = serde_json::from_slice(&bytes).ok();
     if status.is_server_error() || error.is_none() && !status.is_client_error() {
         return Err(SyncError::Server {
             status: status.as_u16(),
-            message: error.map(|e| e.message).unwrap_or_else(|| status.to_string()),
+            message: error
+                .map(|e| e.message)
+                .unwrap_or_else(|| status.to_string()),
         });
     }
     let error = error.unwrap_or_else(|| ApiError {
@@ -230,5 +301,8 @@ async fn decode<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
     if status == StatusCode::UNAUTHORIZED && error.code != "auth.failed" {
         return Err(SyncError::AuthRequired(error.code));
     }
-    Err(SyncError::Api { status: status.as_u16(), error })
+    Err(SyncError::Api {
+        status: status.as_u16(),
+        error,
+    })
 }

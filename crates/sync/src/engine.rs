@@ -48,7 +48,11 @@ const CURSOR_AUTHORIZATIONS: &str = "sync.cursor.authorizations";
 const CURSOR_CHANGES: &str = "sync.cursor.changes";
 
 /// Pushes every pending operation, then pulls every feed.
-pub async fn sync_once(access: &impl StoreAccess, client: &PlatformClient, token: &str) -> Result<SyncReport> {
+pub async fn sync_once(
+    access: &impl StoreAccess,
+    client: &PlatformClient,
+    token: &str,
+) -> Result<SyncReport> {
     let started = Instant::now();
     let mut report = push_all(access, client, token, BATCH).await?;
     report.pulled = pull_all(access, client, token).await?;
@@ -58,7 +62,12 @@ pub async fn sync_once(access: &impl StoreAccess, client: &PlatformClient, token
 }
 
 /// Drains the outbox in batches of `batch`.
-pub async fn push_all(access: &impl StoreAccess, client: &PlatformClient, token: &str, batch: usize) -> Result<SyncReport> {
+pub async fn push_all(
+    access: &impl StoreAccess,
+    client: &PlatformClient,
+    token: &str,
+    batch: usize,
+) -> Result<SyncReport> {
     let mut report = SyncReport::default();
     let device_id = access.with_store(|s| Ok(s.device_id()?))?;
     loop {
@@ -70,7 +79,12 @@ pub async fn push_all(access: &impl StoreAccess, client: &PlatformClient, token:
             device_id: device_id.clone(),
             operations: ops
                 .iter()
-                .map(|o| PushOperation { seq: o.seq, op_id: o.op_id.clone(), kind: o.kind.clone(), payload: o.payload.clone() })
+                .map(|o| PushOperation {
+                    seq: o.seq,
+                    op_id: o.op_id.clone(),
+                    kind: o.kind.clone(),
+                    payload: o.payload.clone(),
+                })
                 .collect(),
         };
         let answer = client.push(token, &request).await?;
@@ -81,7 +95,9 @@ pub async fn push_all(access: &impl StoreAccess, client: &PlatformClient, token:
                 .results
                 .iter()
                 .find(|r| r.seq == op.seq && r.op_id == op.op_id)
-                .ok_or_else(|| SyncError::Contract(format!("no verdict for operation {}", op.seq)))?;
+                .ok_or_else(|| {
+                    SyncError::Contract(format!("no verdict for operation {}", op.seq))
+                })?;
             let verdict = match (r.verdict, &r.code) {
                 (Verdict::Applied, _) => {
                     report.applied += 1;
@@ -101,7 +117,12 @@ pub async fn push_all(access: &impl StoreAccess, client: &PlatformClient, token:
                     "rejected"
                 }
             };
-            acks.push(Ack { seq: op.seq, verdict: verdict.into(), code: r.code.clone(), message: r.message.clone() });
+            acks.push(Ack {
+                seq: op.seq,
+                verdict: verdict.into(),
+                code: r.code.clone(),
+                message: r.message.clone(),
+            });
         }
         report.pushed += ops.len();
         access.with_store(|s| Ok(outbox::acknowledge(s, &acks)?))?;
@@ -109,11 +130,17 @@ pub async fn push_all(access: &impl StoreAccess, client: &PlatformClient, token:
 }
 
 fn cursor(s: &Store, key: &str) -> Result<i64> {
-    Ok(settings::get(s, key)?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    Ok(settings::get(s, key)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
 }
 
 /// Pulls each feed from its cursor to its end. Re-pulling a page is harmless (upserts).
-pub async fn pull_all(access: &impl StoreAccess, client: &PlatformClient, token: &str) -> Result<usize> {
+pub async fn pull_all(
+    access: &impl StoreAccess,
+    client: &PlatformClient,
+    token: &str,
+) -> Result<usize> {
     let mut pulled = 0;
     loop {
         let c = access.with_store(|s| cursor(s, CURSOR_MERCHANTS))?;
@@ -121,12 +148,20 @@ pub async fn pull_all(access: &impl StoreAccess, client: &PlatformClient, token:
         let items: Vec<platform_cache::Merchant> = page
             .items
             .into_iter()
-            .map(|m| platform_cache::Merchant { procurement_no: m.procurement_no, name: m.name, mobile: m.mobile })
+            .map(|m| platform_cache::Merchant {
+                procurement_no: m.procurement_no,
+                name: m.name,
+                mobile: m.mobile,
+            })
             .collect();
         pulled += items.len();
         access.with_store(|s| {
             platform_cache::upsert_merchants(s, &items)?;
-            Ok(settings::set(s, CURSOR_MERCHANTS, &page.next_cursor.to_string())?)
+            Ok(settings::set(
+                s,
+                CURSOR_MERCHANTS,
+                &page.next_cursor.to_string(),
+            )?)
         })?;
         if !page.has_more {
             break;
@@ -155,7 +190,11 @@ pub async fn pull_all(access: &impl StoreAccess, client: &PlatformClient, token:
         pulled += items.len();
         access.with_store(|s| {
             links::upsert_merchant_orders(s, &items)?;
-            Ok(settings::set(s, CURSOR_MERCHANT_ORDERS, &page.next_cursor.to_string())?)
+            Ok(settings::set(
+                s,
+                CURSOR_MERCHANT_ORDERS,
+                &page.next_cursor.to_string(),
+            )?)
         })?;
         if !page.has_more {
             break;
@@ -179,7 +218,11 @@ pub async fn pull_all(access: &impl StoreAccess, client: &PlatformClient, token:
         pulled += items.len();
         access.with_store(|s| {
             platform_cache::upsert_authorizations(s, &items)?;
-            Ok(settings::set(s, CURSOR_AUTHORIZATIONS, &page.next_cursor.to_string())?)
+            Ok(settings::set(
+                s,
+                CURSOR_AUTHORIZATIONS,
+                &page.next_cursor.to_string(),
+            )?)
         })?;
         if !page.has_more {
             break;
@@ -206,7 +249,11 @@ pub async fn pull_all(access: &impl StoreAccess, client: &PlatformClient, token:
         pulled += items.len();
         access.with_store(|s| {
             platform_cache::upsert_remote_orders(s, &items)?;
-            Ok(settings::set(s, CURSOR_CHANGES, &page.next_cursor.to_string())?)
+            Ok(settings::set(
+                s,
+                CURSOR_CHANGES,
+                &page.next_cursor.to_string(),
+            )?)
         })?;
         if !page.has_more {
             break;

@@ -52,7 +52,10 @@ impl SyncError {
 
     /// Network trouble and platform failures pass; everything else needs a person.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, SyncError::Network(_) | SyncError::Server { .. } | SyncError::Contract(_))
+        matches!(
+            self,
+            SyncError::Network(_) | SyncError::Server { .. } | SyncError::Contract(_)
+        )
     }
 
     /// The field a refusal concerns, when the platform named one.

@@ -2,6 +2,9 @@
 //! helpers to talk to it.
 #![allow(dead_code)]
 
+pub mod client;
+pub mod proxy;
+
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -28,9 +31,18 @@ impl Server {
 
     pub fn start_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        let extra: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let extra: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let (child, addr) = spawn(dir, "127.0.0.1:0", &args, &extra);
-        Server { dir: dir.into(), addr, child, extra, args }
+        Server {
+            dir: dir.into(),
+            addr,
+            child,
+            extra,
+            args,
+        }
     }
 
     /// SIGKILL: no graceful anything.
@@ -56,7 +68,11 @@ impl Server {
     }
 
     pub fn settings(&self) -> ClientSettings {
-        ClientSettings { url: self.url(), ca_file: Some(self.ca()), timeout_s: 10 }
+        ClientSettings {
+            url: self.url(),
+            ca_file: Some(self.ca()),
+            timeout_s: 10,
+        }
     }
 
     pub fn client(&self) -> PlatformClient {
@@ -91,19 +107,36 @@ impl Server {
         (c.captcha_id, answer)
     }
 
-    pub async fn login(&self, client: &PlatformClient, method: LoginMethod, ident: &str, password: &str) -> Result<Session, xinbao_sync::SyncError> {
+    pub async fn login(
+        &self,
+        client: &PlatformClient,
+        method: LoginMethod,
+        ident: &str,
+        password: &str,
+    ) -> Result<Session, xinbao_sync::SyncError> {
         let (captcha_id, captcha_answer) = self.captcha(client).await;
         client
-            .login(&LoginRequest { method, identifier: ident.into(), password: password.into(), captcha_id, captcha_answer })
+            .login(&LoginRequest {
+                method,
+                identifier: ident.into(),
+                password: password.into(),
+                captcha_id,
+                captcha_answer,
+            })
             .await
     }
 
     pub async fn demo_token(&self) -> String {
         let client = self.client();
-        self.login(&client, LoginMethod::Account, xinbao_platform::demo::COMPANY_USCC, xinbao_platform::demo::PASSWORD)
-            .await
-            .expect("demo login")
-            .token
+        self.login(
+            &client,
+            LoginMethod::Account,
+            xinbao_platform::demo::COMPANY_USCC,
+            xinbao_platform::demo::PASSWORD,
+        )
+        .await
+        .expect("demo login")
+        .token
     }
 }
 
@@ -113,7 +146,12 @@ impl Drop for Server {
     }
 }
 
-fn spawn(dir: &Path, listen: &str, args: &[String], env: &[(String, String)]) -> (Child, SocketAddr) {
+fn spawn(
+    dir: &Path,
+    listen: &str,
+    args: &[String],
+    env: &[(String, String)],
+) -> (Child, SocketAddr) {
     // The port may still be held for a moment after a kill: retry the bind briefly.
     for attempt in 0..50 {
         let mut child = Command::new(BIN)

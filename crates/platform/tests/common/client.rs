@@ -1,0 +1,136 @@
+//! The app's side: a real profile database, orders made through the store's operations,
+//! and the sync engine's passes.
+
+use std::sync::Mutex;
+use xinbao_domain::{LineForm, OrderForm};
+use xinbao_store::{links, orders, outbox, Store};
+use xinbao_sync::{engine, ClientSettings, PlatformClient, SyncError};
+
+pub struct Device {
+    pub dir: tempfile::TempDir,
+    pub store: Mutex<Store>,
+}
+
+impl Device {
+    pub fn new() -> Device {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("profile.sqlite3")).unwrap();
+        Device {
+            dir,
+            store: Mutex::new(store),
+        }
+    }
+
+    pub fn id(&self) -> String {
+        self.store.lock().unwrap().device_id().unwrap()
+    }
+
+    pub fn pending(&self) -> usize {
+        outbox::pending(&self.store.lock().unwrap()).unwrap().len()
+    }
+
+    /// Every queued operation, acknowledged or not: (seq, op_id).
+    pub fn all_ops(&self) -> Vec<(i64, String)> {
+        self.store
+            .lock()
+            .unwrap()
+            .connection()
+            .prepare("SELECT seq, op_id FROM outbox ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// A confirmed order of `lines` lines, each linked to a merchant order of its merchant.
+    /// Needs the merchant orders pulled first. Returns the order id.
+    pub fn confirmed_order(&self, n: usize, lines: usize) -> i64 {
+        let mut store = self.store.lock().unwrap();
+        const MERCHANTS: [(&str, &str, &str); 4] = [
+            ("3307820001", "义乌市小商品经营部", "13905790001"),
+            ("3307820002", "义乌市稠城饰品商行", "13905790002"),
+            ("3307820003", "义乌市福田玩具店", "13905790003"),
+            ("3307820004", "义乌市国际商贸城五金行", "13905790004"),
+        ];
+        let line_forms: Vec<LineForm> = (0..lines)
+            .map(|i| {
+                let (no, name, mobile) = MERCHANTS[(n + i) % 4];
+                LineForm {
+                    procurement_no: no.into(),
+                    merchant_name: name.into(),
+                    mobile: mobile.into(),
+                    order_month: "2026-10".into(),
+                    product_name: format!("商品{n}-{i}"),
+                    quantity: "10".into(),
+                    packages: "1".into(),
+                    amount: format!("{}.{:02}", 100 + i, n % 100),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        let total: i64 = (0..lines)
+            .map(|i| (100 + i as i64) * 100 + (n % 100) as i64)
+            .sum();
+        let form = OrderForm {
+            buyer_name: format!("BUYER {n}"),
+            passport_no: format!("E{:08}", n),
+            country: "RU".into(),
+            total_amount: xinbao_domain::Cents(total).plain(),
+            lines: line_forms,
+        };
+        let id = orders::create_draft(&mut store, "test", &form).unwrap();
+        for line in orders::get(&store, id).unwrap().lines {
+            let mo = links::candidates_for_line(&store, line.id).unwrap();
+            links::link(&mut store, "test", line.id, &mo[0].id).unwrap();
+        }
+        orders::confirm(&mut store, "test", id).unwrap();
+        id
+    }
+
+    pub fn declare(&self, order_id: i64, customs_no: &str) {
+        orders::attach_customs_no(
+            &mut self.store.lock().unwrap(),
+            "test",
+            order_id,
+            customs_no,
+        )
+        .unwrap();
+    }
+}
+
+/// Sync passes until one succeeds with nothing left to push; retryable failures are
+/// retried at once (the backoff's waiting is the background task's business).
+pub async fn sync_until_done(
+    device: &Device,
+    settings: &ClientSettings,
+    token: &str,
+) -> (usize, engine::SyncReport) {
+    let mut total = engine::SyncReport::default();
+    for attempt in 1..=400 {
+        let client = PlatformClient::new(settings).unwrap();
+        match engine::sync_once(&device.store, &client, token).await {
+            Ok(r) => {
+                total.pushed += r.pushed;
+                total.applied += r.applied;
+                total.duplicates += r.duplicates;
+                total.rejected += r.rejected;
+                if device.pending() == 0 {
+                    return (attempt, total);
+                }
+            }
+            Err(e) if e.is_retryable() => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            Err(e) => panic!("a permanent failure where only faults were injected: {e:?}"),
+        }
+    }
+    panic!(
+        "the outbox did not drain in 400 attempts ({} pending)",
+        device.pending()
+    );
+}
+
+pub fn is_retryable(e: &SyncError) -> bool {
+    e.is_retryable()
+}

@@ -1,0 +1,130 @@
+//! Login through the sync crate with the real OS keyring (Secret Service; the test command
+//! runs under its own D-Bus session with an unlocked gnome-keyring): the token and the
+//! offline verifier go to the keyring and nowhere else; offline unlock and its lockout.
+
+mod common;
+
+use common::client::Device;
+use common::*;
+use xinbao_platform::demo;
+use xinbao_sync::{account, secrets, OsKeyring, Secrets, SyncError};
+use xinbao_wire::*;
+
+#[tokio::test]
+async fn login_keeps_secrets_in_the_keyring_and_unlocks_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let client = server.client();
+    let device = Device::new();
+    let keyring = OsKeyring::new(&format!("xinbao-test-{}", uuid::Uuid::new_v4()), "default");
+    let (captcha_id, captcha_answer) = server.captcha(&client).await;
+    let req = LoginRequest {
+        method: LoginMethod::Mobile,
+        identifier: demo::MOBILE.into(),
+        password: demo::PASSWORD.into(),
+        captcha_id,
+        captcha_answer,
+    };
+    let acct = {
+        let store = device.store.lock().unwrap();
+        // Not logged in yet: no offline unlock either.
+        assert!(matches!(
+            account::offline_unlock(&store, &keyring, demo::PASSWORD, 0),
+            Err(SyncError::OfflineUnavailable)
+        ));
+        drop(store);
+        let store = device.store.lock().unwrap();
+        let fut = account::login(&store, &keyring, &client, &req);
+        // The store guard is held across the await only in this test (single task).
+        fut.await.expect("login")
+    };
+    assert_eq!(acct.uscc, demo::COMPANY_USCC);
+    let token = account::token(&keyring).unwrap();
+    assert_eq!(
+        client.account(&token).await.unwrap().uscc,
+        demo::COMPANY_USCC,
+        "the keyring holds a working token"
+    );
+    let verifier = keyring.get(secrets::OFFLINE_VERIFIER).unwrap().unwrap();
+    assert!(
+        verifier.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{verifier}"
+    );
+
+    // Neither the token nor the password is anywhere in the profile's files.
+    {
+        let store = device.store.lock().unwrap();
+        store
+            .connection()
+            .execute_batch("PRAGMA wal_checkpoint(FULL)")
+            .unwrap();
+    }
+    for entry in std::fs::read_dir(device.dir.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        for secret in [
+            token.as_bytes(),
+            demo::PASSWORD.as_bytes(),
+            verifier.as_bytes(),
+        ] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret),
+                "a secret reached the profile's files"
+            );
+        }
+    }
+
+    let store = device.store.lock().unwrap();
+    let t0 = 1_000_000_000_000;
+    assert_eq!(
+        account::offline_unlock(&store, &keyring, demo::PASSWORD, t0)
+            .unwrap()
+            .uscc,
+        demo::COMPANY_USCC
+    );
+    for left in (1..=4).rev() {
+        match account::offline_unlock(&store, &keyring, "Wrong#2026", t0 + 1000) {
+            Err(SyncError::OfflineWrongPassword { tries_left }) => assert_eq!(tries_left, left),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(matches!(
+        account::offline_unlock(&store, &keyring, "Wrong#2026", t0 + 2000),
+        Err(SyncError::OfflineLocked { retry_after_s: 900 })
+    ));
+    // Locked: the right password waits too, until the 15 minutes are over.
+    assert!(matches!(
+        account::offline_unlock(&store, &keyring, demo::PASSWORD, t0 + 60_000),
+        Err(SyncError::OfflineLocked { .. })
+    ));
+    account::offline_unlock(
+        &store,
+        &keyring,
+        demo::PASSWORD,
+        t0 + 2000 + 15 * 60_000 + 1,
+    )
+    .expect("unlocked after the lock");
+    drop(store);
+
+    account::logout(&keyring, Some(&client), false)
+        .await
+        .unwrap();
+    assert!(matches!(
+        account::token(&keyring),
+        Err(SyncError::AuthRequired(_))
+    ));
+    assert_eq!(
+        client.account(&token).await.unwrap_err().code(),
+        "auth.required",
+        "the platform ended the session"
+    );
+    let store = device.store.lock().unwrap();
+    account::offline_unlock(&store, &keyring, demo::PASSWORD, t0 + 3_600_000)
+        .expect("remembered computer still unlocks");
+    drop(store);
+    account::logout(&keyring, None, true).await.unwrap();
+    let store = device.store.lock().unwrap();
+    assert!(matches!(
+        account::offline_unlock(&store, &keyring, demo::PASSWORD, t0 + 3_600_000),
+        Err(SyncError::OfflineUnavailable)
+    ));
+}
