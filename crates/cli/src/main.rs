@@ -197,6 +197,11 @@ enum CliError {
     Sync(#[from] xinbao_sync::SyncError),
     #[error("reading stdin: {0}")]
     Stdin(std::io::Error),
+    #[error("{}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl CliError {
@@ -206,6 +211,7 @@ impl CliError {
             CliError::Import(e) => e.code().into(),
             CliError::Sync(e) => e.code(),
             CliError::Stdin(_) => "cli.stdin".into(),
+            CliError::Write { .. } => "cli.write".into(),
         }
     }
 
@@ -213,7 +219,10 @@ impl CliError {
         match self {
             CliError::Store(e) => e.field_errors(),
             CliError::Import(ImportError::Store(e)) => e.field_errors(),
-            CliError::Import(_) | CliError::Sync(_) | CliError::Stdin(_) => &[],
+            CliError::Import(_)
+            | CliError::Sync(_)
+            | CliError::Stdin(_)
+            | CliError::Write { .. } => &[],
         }
     }
 }

@@ -40,7 +40,10 @@ pub fn run(store: Store, profile: &str, command: Command) -> Result<(), CliError
             let png = base64::engine::general_purpose::STANDARD
                 .decode(c.image_png_base64)
                 .map_err(|e| xinbao_sync::SyncError::Contract(e.to_string()))?;
-            std::fs::write(&out, png).map_err(CliError::Stdin)?;
+            std::fs::write(&out, png).map_err(|source| CliError::Write {
+                path: out.clone(),
+                source,
+            })?;
             println!("{}", c.captcha_id);
         }
         Command::Login {

@@ -32,11 +32,10 @@ async fn login_keeps_secrets_in_the_keyring_and_unlocks_offline() {
             account::offline_unlock(&store, &keyring, demo::PASSWORD, 0),
             Err(SyncError::OfflineUnavailable)
         ));
-        drop(store);
-        let store = device.store.lock().unwrap();
-        let fut = account::login(&store, &keyring, &client, &req);
-        // The store guard is held across the await only in this test (single task).
-        fut.await.expect("login")
+        // The guard is held across the await only here (one task, one test).
+        account::login(&store, &keyring, &client, &req)
+            .await
+            .expect("login")
     };
     assert_eq!(acct.uscc, demo::COMPANY_USCC);
     let token = account::token(&keyring).unwrap();

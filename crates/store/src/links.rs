@@ -216,3 +216,21 @@ pub fn candidates_for_line(store: &Store, line_id: i64) -> Result<Vec<MerchantOr
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+impl From<xinbao_wire::MerchantOrder> for MerchantOrder {
+    fn from(m: xinbao_wire::MerchantOrder) -> MerchantOrder {
+        MerchantOrder {
+            id: m.id,
+            procurement_no: m.procurement_no,
+            merchant_name: m.merchant_name,
+            mobile: m.mobile,
+            order_month: m.order_month,
+            buyer_name: m.buyer_name,
+            product_name: m.product_name,
+            quantity: m.quantity,
+            packages: m.packages,
+            amount_cents: m.amount_cents,
+            sent_at: Some(m.sent_at),
+        }
+    }
+}

@@ -6,15 +6,8 @@ use rusqlite::Transaction;
 use serde::Serialize;
 use serde_json::Value;
 
-/// Kinds of queued operations (the `kind` column; the platform contract names them alike).
-pub mod kind {
-    pub const ORDER_CONFIRM: &str = "order.confirm";
-    pub const LINE_UPSERT: &str = "line.upsert";
-    pub const LINE_DELETE: &str = "line.delete";
-    pub const LINK_ADD: &str = "link.add";
-    pub const LINK_REMOVE: &str = "link.remove";
-    pub const ORDER_DECLARE: &str = "order.declare";
-}
+/// Kinds of queued operations (the `kind` column): the contract's own names.
+pub use xinbao_wire::kind;
 
 pub(crate) fn enqueue(
     tx: &Transaction<'_>,

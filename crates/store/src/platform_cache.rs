@@ -170,3 +170,44 @@ pub fn remote_order(store: &Store, order_uuid: &str) -> Result<Option<RemoteOrde
         )
         .optional()?)
 }
+
+// What the platform's feeds carry, as cached here.
+
+impl From<xinbao_wire::Merchant> for Merchant {
+    fn from(m: xinbao_wire::Merchant) -> Merchant {
+        Merchant {
+            procurement_no: m.procurement_no,
+            name: m.name,
+            mobile: m.mobile,
+        }
+    }
+}
+
+impl From<xinbao_wire::SettlementAuthorization> for SettlementAuthorization {
+    fn from(a: xinbao_wire::SettlementAuthorization) -> SettlementAuthorization {
+        SettlementAuthorization {
+            id: a.id,
+            merchant_order_id: a.merchant_order_id,
+            merchant_name: a.merchant_name,
+            procurement_no: a.procurement_no,
+            amount_cents: a.amount_cents,
+            locked_at: a.locked_at,
+        }
+    }
+}
+
+impl From<xinbao_wire::OrderChange> for RemoteOrder {
+    fn from(o: xinbao_wire::OrderChange) -> RemoteOrder {
+        RemoteOrder {
+            order_uuid: o.order_uuid,
+            state: match o.state {
+                xinbao_wire::RemoteOrderState::Confirmed => "confirmed".into(),
+                xinbao_wire::RemoteOrderState::Declared => "declared".into(),
+            },
+            customs_no: o.customs_no,
+            line_count: o.line_count,
+            lines_total_cents: o.lines_total_cents,
+            updated_at: o.updated_at,
+        }
+    }
+}

@@ -135,131 +135,76 @@ fn cursor(s: &Store, key: &str) -> Result<i64> {
         .unwrap_or(0))
 }
 
-/// Pulls each feed from its cursor to its end. Re-pulling a page is harmless (upserts).
+/// Pages one feed from its stored cursor to its end: each page is written, with its new
+/// cursor, before the next is asked for. Re-pulling a page is harmless (upserts).
+async fn pull_feed<W, T, F, Fut>(
+    access: &impl StoreAccess,
+    cursor_key: &str,
+    fetch: F,
+    write: impl Fn(&mut Store, &[T]) -> xinbao_store::Result<usize>,
+) -> Result<usize>
+where
+    F: Fn(i64) -> Fut,
+    Fut: std::future::Future<Output = Result<xinbao_wire::Page<W>>>,
+    T: From<W>,
+{
+    let mut pulled = 0;
+    loop {
+        let c = access.with_store(|s| cursor(s, cursor_key))?;
+        let page = fetch(c).await?;
+        let items: Vec<T> = page.items.into_iter().map(T::from).collect();
+        pulled += items.len();
+        access.with_store(|s| {
+            write(s, &items)?;
+            Ok(settings::set(s, cursor_key, &page.next_cursor.to_string())?)
+        })?;
+        if !page.has_more {
+            return Ok(pulled);
+        }
+    }
+}
+
+/// Pulls every feed: merchants, merchant orders, settlement authorizations, order states.
 pub async fn pull_all(
     access: &impl StoreAccess,
     client: &PlatformClient,
     token: &str,
 ) -> Result<usize> {
-    let mut pulled = 0;
-    loop {
-        let c = access.with_store(|s| cursor(s, CURSOR_MERCHANTS))?;
-        let page = client.merchants(token, c).await?;
-        let items: Vec<platform_cache::Merchant> = page
-            .items
-            .into_iter()
-            .map(|m| platform_cache::Merchant {
-                procurement_no: m.procurement_no,
-                name: m.name,
-                mobile: m.mobile,
-            })
-            .collect();
-        pulled += items.len();
-        access.with_store(|s| {
-            platform_cache::upsert_merchants(s, &items)?;
-            Ok(settings::set(
-                s,
-                CURSOR_MERCHANTS,
-                &page.next_cursor.to_string(),
-            )?)
-        })?;
-        if !page.has_more {
-            break;
-        }
-    }
-    loop {
-        let c = access.with_store(|s| cursor(s, CURSOR_MERCHANT_ORDERS))?;
-        let page = client.merchant_orders(token, c).await?;
-        let items: Vec<links::MerchantOrder> = page
-            .items
-            .into_iter()
-            .map(|m| links::MerchantOrder {
-                id: m.id,
-                procurement_no: m.procurement_no,
-                merchant_name: m.merchant_name,
-                mobile: m.mobile,
-                order_month: m.order_month,
-                buyer_name: m.buyer_name,
-                product_name: m.product_name,
-                quantity: m.quantity,
-                packages: m.packages,
-                amount_cents: m.amount_cents,
-                sent_at: Some(m.sent_at),
-            })
-            .collect();
-        pulled += items.len();
-        access.with_store(|s| {
-            links::upsert_merchant_orders(s, &items)?;
-            Ok(settings::set(
-                s,
+    Ok(
+        pull_feed::<xinbao_wire::Merchant, platform_cache::Merchant, _, _>(
+            access,
+            CURSOR_MERCHANTS,
+            |c| client.merchants(token, c),
+            platform_cache::upsert_merchants,
+        )
+        .await?
+            + pull_feed::<xinbao_wire::MerchantOrder, links::MerchantOrder, _, _>(
+                access,
                 CURSOR_MERCHANT_ORDERS,
-                &page.next_cursor.to_string(),
-            )?)
-        })?;
-        if !page.has_more {
-            break;
-        }
-    }
-    loop {
-        let c = access.with_store(|s| cursor(s, CURSOR_AUTHORIZATIONS))?;
-        let page = client.settlement_authorizations(token, c).await?;
-        let items: Vec<platform_cache::SettlementAuthorization> = page
-            .items
-            .into_iter()
-            .map(|a| platform_cache::SettlementAuthorization {
-                id: a.id,
-                merchant_order_id: a.merchant_order_id,
-                merchant_name: a.merchant_name,
-                procurement_no: a.procurement_no,
-                amount_cents: a.amount_cents,
-                locked_at: a.locked_at,
-            })
-            .collect();
-        pulled += items.len();
-        access.with_store(|s| {
-            platform_cache::upsert_authorizations(s, &items)?;
-            Ok(settings::set(
-                s,
+                |c| client.merchant_orders(token, c),
+                links::upsert_merchant_orders,
+            )
+            .await?
+            + pull_feed::<
+                xinbao_wire::SettlementAuthorization,
+                platform_cache::SettlementAuthorization,
+                _,
+                _,
+            >(
+                access,
                 CURSOR_AUTHORIZATIONS,
-                &page.next_cursor.to_string(),
-            )?)
-        })?;
-        if !page.has_more {
-            break;
-        }
-    }
-    loop {
-        let c = access.with_store(|s| cursor(s, CURSOR_CHANGES))?;
-        let page = client.changes(token, c).await?;
-        let items: Vec<RemoteOrder> = page
-            .items
-            .into_iter()
-            .map(|o| RemoteOrder {
-                order_uuid: o.order_uuid,
-                state: match o.state {
-                    xinbao_wire::RemoteOrderState::Confirmed => "confirmed".into(),
-                    xinbao_wire::RemoteOrderState::Declared => "declared".into(),
-                },
-                customs_no: o.customs_no,
-                line_count: o.line_count,
-                lines_total_cents: o.lines_total_cents,
-                updated_at: o.updated_at,
-            })
-            .collect();
-        pulled += items.len();
-        access.with_store(|s| {
-            platform_cache::upsert_remote_orders(s, &items)?;
-            Ok(settings::set(
-                s,
+                |c| client.settlement_authorizations(token, c),
+                platform_cache::upsert_authorizations,
+            )
+            .await?
+            + pull_feed::<xinbao_wire::OrderChange, RemoteOrder, _, _>(
+                access,
                 CURSOR_CHANGES,
-                &page.next_cursor.to_string(),
-            )?)
-        })?;
-        if !page.has_more {
-            break;
-        }
-    }
-    Ok(pulled)
+                |c| client.changes(token, c),
+                platform_cache::upsert_remote_orders,
+            )
+            .await?,
+    )
 }
 
 /// `xinbao status --json`: the queue, the last success, the rejections.

@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 use xinbao_domain::{LineForm, OrderForm};
 use xinbao_store::{links, orders, outbox, Store};
-use xinbao_sync::{engine, ClientSettings, PlatformClient, SyncError};
+use xinbao_sync::{engine, ClientSettings, PlatformClient};
 
 pub struct Device {
     pub dir: tempfile::TempDir,
@@ -129,8 +129,4 @@ pub async fn sync_until_done(
         "the outbox did not drain in 400 attempts ({} pending)",
         device.pending()
     );
-}
-
-pub fn is_retryable(e: &SyncError) -> bool {
-    e.is_retryable()
 }
