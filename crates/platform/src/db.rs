@@ -14,6 +14,9 @@ pub fn open(path: &Path) -> Result<Connection, crate::error::StartError> {
     // FULL: an acknowledged batch survives a power cut, so the client may drop it.
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    // Each sync operation runs in a savepoint, whose sub-journal keeps every page's old
+    // content; on disk that was a quarter of a push's time in pwrite calls.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     embedded::migrations::runner().run(&mut conn)?;
     Ok(conn)

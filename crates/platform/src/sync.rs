@@ -105,6 +105,7 @@ pub fn push(
         .optional()?
         .unwrap_or(0);
     let mut results = Vec::with_capacity(batch.operations.len());
+    let mut known = MerchantOrderCache::default();
     for op in &batch.operations {
         let seen: Option<(i64, String, Option<String>, Option<String>)> = tx
             .prepare_cached(
@@ -141,7 +142,7 @@ pub fn push(
                 ),
             ))
         } else {
-            apply_in_savepoint(&tx, company_id, op)
+            apply_in_savepoint(&tx, company_id, op, &mut known)
         };
         let (verdict, code, message) = match &outcome {
             Ok(()) => (Verdict::Applied, None, None),
@@ -191,11 +192,12 @@ fn apply_in_savepoint(
     tx: &Transaction<'_>,
     company_id: i64,
     op: &PushOperation,
+    known: &mut MerchantOrderCache,
 ) -> Result<(), Reject> {
     tx.execute_batch("SAVEPOINT op")?;
     let result = Operation::decode(&op.kind, &op.payload)
         .map_err(|e| Reject::new("sync.payload", format!("{}: {e}", op.kind)))
-        .and_then(|decoded| apply(tx, company_id, &decoded));
+        .and_then(|decoded| apply(tx, company_id, &decoded, known));
     if result.is_err() {
         tx.execute_batch("ROLLBACK TO op")?;
     }
@@ -203,14 +205,26 @@ fn apply_in_savepoint(
     result
 }
 
+/// Merchant orders already looked up in this batch. A confirmed order's lines link to a
+/// handful of merchant orders, the same ones again and again: one query each per batch
+/// instead of one per line. Merchant orders are never deleted, so a hit stays true for
+/// the whole transaction.
+#[derive(Default)]
+pub struct MerchantOrderCache(HashMap<String, MerchantOrderRef>);
+
 /// One decoded operation against the company's orders.
-pub fn apply(tx: &Transaction<'_>, company_id: i64, op: &Operation) -> Result<(), Reject> {
+pub fn apply(
+    tx: &Transaction<'_>,
+    company_id: i64,
+    op: &Operation,
+    known: &mut MerchantOrderCache,
+) -> Result<(), Reject> {
     match op {
-        Operation::OrderConfirm(p) => confirm(tx, company_id, p),
+        Operation::OrderConfirm(p) => confirm(tx, company_id, p, known),
         Operation::LineUpsert(p) => {
             let state = order_state(tx, company_id, &p.order_uuid)?;
             state.allows(Action::EditLines)?;
-            upsert_line(tx, company_id, &p.order_uuid, &p.line)?;
+            upsert_line(tx, company_id, &p.order_uuid, &p.line, known)?;
             touch(tx, &p.order_uuid)
         }
         Operation::LineDelete(p) => {
@@ -233,8 +247,12 @@ pub fn apply(tx: &Transaction<'_>, company_id: i64, op: &Operation) -> Result<()
             state.allows(Action::EditLinks)?;
             let line = stored_line(tx, &p.order_uuid, &p.line_uuid)?;
             if matches!(op, Operation::LinkAdd(_)) {
-                let mos =
-                    merchant_orders(tx, company_id, std::slice::from_ref(&p.merchant_order_id))?;
+                let mos = merchant_orders(
+                    tx,
+                    company_id,
+                    std::slice::from_ref(&p.merchant_order_id),
+                    known,
+                )?;
                 check_same_merchant(&line, &mos)?;
                 tx.execute(
                     "INSERT OR IGNORE INTO line_links (line_uuid, merchant_order_id) VALUES (?1, ?2)",
@@ -326,27 +344,34 @@ fn merchant_orders(
     tx: &Transaction<'_>,
     company_id: i64,
     ids: &[String],
+    known: &mut MerchantOrderCache,
 ) -> Result<Vec<MerchantOrderRef>, Reject> {
     let mut stmt = tx.prepare_cached(
         "SELECT id, procurement_no, merchant_name, mobile FROM merchant_orders WHERE id = ?1 AND company_id = ?2",
     )?;
     ids.iter()
         .map(|id| {
-            stmt.query_row(params![id, company_id], |r| {
-                Ok(MerchantOrderRef {
-                    id: r.get(0)?,
-                    procurement_no: r.get(1)?,
-                    merchant_name: r.get(2)?,
-                    mobile: r.get(3)?,
+            if let Some(hit) = known.0.get(id) {
+                return Ok(hit.clone());
+            }
+            let found = stmt
+                .query_row(params![id, company_id], |r| {
+                    Ok(MerchantOrderRef {
+                        id: r.get(0)?,
+                        procurement_no: r.get(1)?,
+                        merchant_name: r.get(2)?,
+                        mobile: r.get(3)?,
+                    })
                 })
-            })
-            .optional()?
-            .ok_or_else(|| {
-                Reject::new(
-                    "link.unknown_merchant_order",
-                    format!("no merchant order {id} was sent to this company"),
-                )
-            })
+                .optional()?
+                .ok_or_else(|| {
+                    Reject::new(
+                        "link.unknown_merchant_order",
+                        format!("no merchant order {id} was sent to this company"),
+                    )
+                })?;
+            known.0.insert(id.clone(), found.clone());
+            Ok(found)
         })
         .collect()
 }
@@ -407,9 +432,48 @@ fn insert_line(
     Ok(())
 }
 
+/// A line of a newly confirmed order: a plain insert. A line id that already exists
+/// belongs to another order (this one has just been created), which the primary key tells
+/// us without a query per line.
+fn insert_new_line(
+    tx: &Transaction<'_>,
+    order_uuid: &str,
+    uuid: &str,
+    position: i64,
+    l: &OrderLineDraft,
+) -> Result<(), Reject> {
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO order_lines (uuid, order_uuid, position, procurement_no, merchant_name, mobile, order_month,
+                                      product_name, quantity, packages, amount_cents, note)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?
+        .execute(params![
+            uuid, order_uuid, position, l.procurement_no, l.merchant_name, l.mobile, l.order_month, l.product_name,
+            l.quantity, l.packages, l.amount_cents.map(|c| c.0), l.note
+        ]);
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+        {
+            Err(Reject::new(
+                "line.other_order",
+                format!("line {uuid} belongs to another order"),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Replaces a line's links.
 fn set_links(tx: &Transaction<'_>, line_uuid: &str, ids: &[String]) -> Result<(), Reject> {
     tx.prepare_cached("DELETE FROM line_links WHERE line_uuid = ?1")?
         .execute([line_uuid])?;
+    add_links(tx, line_uuid, ids)
+}
+
+fn add_links(tx: &Transaction<'_>, line_uuid: &str, ids: &[String]) -> Result<(), Reject> {
     let mut ins = tx.prepare_cached(
         "INSERT OR IGNORE INTO line_links (line_uuid, merchant_order_id) VALUES (?1, ?2)",
     )?;
@@ -424,14 +488,12 @@ fn upsert_line(
     company_id: i64,
     order_uuid: &str,
     p: &LinePayload,
+    known: &mut MerchantOrderCache,
 ) -> Result<(), Reject> {
     let line = parse_line(p)?;
     let owner: Option<String> = tx
-        .query_row(
-            "SELECT order_uuid FROM order_lines WHERE uuid = ?1",
-            [&p.line_uuid],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT order_uuid FROM order_lines WHERE uuid = ?1")?
+        .query_row([&p.line_uuid], |r| r.get(0))
         .optional()?;
     if owner.is_some_and(|o| o != order_uuid) {
         return Err(Reject::new(
@@ -439,20 +501,22 @@ fn upsert_line(
             "this line belongs to another order",
         ));
     }
-    let mos = merchant_orders(tx, company_id, &p.merchant_orders)?;
+    let mos = merchant_orders(tx, company_id, &p.merchant_orders, known)?;
     check_same_merchant(&line, &mos)?;
     insert_line(tx, order_uuid, &p.line_uuid, p.position, &line)?;
     set_links(tx, &p.line_uuid, &p.merchant_orders)
 }
 
 /// `order.confirm`: the whole order through the domain's confirmation rules.
-fn confirm(tx: &Transaction<'_>, company_id: i64, p: &OrderConfirmPayload) -> Result<(), Reject> {
+fn confirm(
+    tx: &Transaction<'_>,
+    company_id: i64,
+    p: &OrderConfirmPayload,
+    known: &mut MerchantOrderCache,
+) -> Result<(), Reject> {
     let existing: Option<(i64, String)> = tx
-        .query_row(
-            "SELECT company_id, state FROM orders WHERE uuid = ?1",
-            [&p.order_uuid],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT company_id, state FROM orders WHERE uuid = ?1")?
+        .query_row([&p.order_uuid], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     if let Some((owner, state)) = existing {
         if owner != company_id {
@@ -475,7 +539,10 @@ fn confirm(tx: &Transaction<'_>, company_id: i64, p: &OrderConfirmPayload) -> Re
             parse_line(l)
                 .map_err(|r| Reject::new(&r.code, format!("line {}: {}", i + 1, r.message)))?,
         );
-        links.insert(i, merchant_orders(tx, company_id, &l.merchant_orders)?);
+        links.insert(
+            i,
+            merchant_orders(tx, company_id, &l.merchant_orders, known)?,
+        );
     }
     let refs: Vec<LinkRef<'_>> = draft
         .lines
@@ -500,18 +567,8 @@ fn confirm(tx: &Transaction<'_>, company_id: i64, p: &OrderConfirmPayload) -> Re
         draft.total_cents.map(|c| c.0), p.confirmed_at, rev, now_ms()
     ])?;
     for (l, line) in p.lines.iter().zip(&draft.lines) {
-        let owner: Option<String> = tx
-            .prepare_cached("SELECT order_uuid FROM order_lines WHERE uuid = ?1")?
-            .query_row([&l.line_uuid], |r| r.get(0))
-            .optional()?;
-        if owner.is_some() {
-            return Err(Reject::new(
-                "line.other_order",
-                format!("line {} belongs to another order", l.line_uuid),
-            ));
-        }
-        insert_line(tx, &p.order_uuid, &l.line_uuid, l.position, line)?;
-        set_links(tx, &l.line_uuid, &l.merchant_orders)?;
+        insert_new_line(tx, &p.order_uuid, &l.line_uuid, l.position, line)?;
+        add_links(tx, &l.line_uuid, &l.merchant_orders)?;
     }
     Ok(())
 }

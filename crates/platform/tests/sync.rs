@@ -178,11 +178,8 @@ async fn the_platform_enforces_the_order_life_and_the_queue_moves_on() {
     let mut changed_buyer: serde_json::Value = serde_json::from_str(&confirm_again).unwrap();
     changed_buyer["buyer_name"] = "SOMEONE ELSE".into();
     let b2_uuid = orders::get(&b.store.lock().unwrap(), b2).unwrap().uuid;
-    let op = |seq: i64, kind: &str, payload: serde_json::Value| PushOperation {
-        seq,
-        op_id: format!("raw-{seq}"),
-        kind: kind.into(),
-        payload,
+    let op = |seq: i64, kind: &str, payload: serde_json::Value| {
+        PushOperation::new(seq, format!("raw-{seq}"), kind, &payload)
     };
     let batch = PushBatch {
         device_id: "raw-device".into(),
@@ -319,7 +316,7 @@ async fn a_client_killed_between_send_and_acknowledgement_gets_duplicates() {
                 seq: o.seq,
                 op_id: o.op_id.clone(),
                 kind: o.kind.clone(),
-                payload: o.payload.clone(),
+                payload: serde_json::value::RawValue::from_string(o.payload.clone()).unwrap(),
             })
             .collect(),
     };

@@ -16,16 +16,19 @@ pub(crate) fn enqueue(
     kind: &str,
     payload: &Value,
 ) -> Result<i64> {
+    let text = payload.to_string();
     // Every payload must be what the contract says its kind carries.
-    debug_assert!(
-        xinbao_wire::Operation::decode(kind, payload).is_ok(),
-        "outbox payload of {kind} does not fit the contract: {:?}",
-        xinbao_wire::Operation::decode(kind, payload).err()
-    );
+    #[cfg(debug_assertions)]
+    {
+        let raw = serde_json::value::RawValue::from_string(text.clone()).expect("JSON text");
+        if let Err(e) = xinbao_wire::Operation::decode(kind, &raw) {
+            panic!("outbox payload of {kind} does not fit the contract: {e}");
+        }
+    }
     tx.prepare_cached(
         "INSERT INTO outbox (op_id, kind, order_id, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute((uuid::Uuid::new_v4().to_string(), kind, order_id, payload.to_string(), at))?;
+    .execute((uuid::Uuid::new_v4().to_string(), kind, order_id, text, at))?;
     Ok(tx.last_insert_rowid())
 }
 
@@ -36,10 +39,18 @@ pub struct Operation {
     pub op_id: String,
     pub kind: String,
     pub order_id: i64,
-    pub payload: Value,
+    /// The payload as stored: JSON text, pushed as it is.
+    pub payload: String,
     pub created_at: String,
     pub acked_at: Option<String>,
     pub verdict: Option<String>,
+}
+
+impl Operation {
+    /// The payload decoded (for tests and diagnostics; a push sends the text).
+    pub fn payload_value(&self) -> Value {
+        serde_json::from_str(&self.payload).unwrap_or(Value::Null)
+    }
 }
 
 /// Operations not yet acknowledged by the platform, in sequence order.
@@ -67,7 +78,7 @@ fn query<P: rusqlite::Params>(
             op_id: r.get(1)?,
             kind: r.get(2)?,
             order_id: r.get(3)?,
-            payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
+            payload,
             created_at: r.get(5)?,
             acked_at: r.get(6)?,
             verdict: r.get(7)?,

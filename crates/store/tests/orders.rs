@@ -151,9 +151,12 @@ fn confirm_reports_what_is_missing_then_freezes_the_buyer_and_queues_the_order()
     let ops = outbox::pending(&store).unwrap();
     assert_eq!(ops.len(), 1);
     assert_eq!(ops[0].kind, "order.confirm");
-    assert_eq!(ops[0].payload["passport_no"], "E12345678");
-    assert_eq!(ops[0].payload["lines"][1]["merchant_orders"][0], "MO-2");
-    assert_eq!(ops[0].payload["order_uuid"], d.uuid.as_str());
+    assert_eq!(ops[0].payload_value()["passport_no"], "E12345678");
+    assert_eq!(
+        ops[0].payload_value()["lines"][1]["merchant_orders"][0],
+        "MO-2"
+    );
+    assert_eq!(ops[0].payload_value()["order_uuid"], d.uuid.as_str());
 
     // Buyer fields are frozen; lines are not, and each line change is queued.
     let mut form = form_of(&store, id);
@@ -223,7 +226,10 @@ fn customs_number_declares_and_freezes_everything() {
     );
     let last = outbox::pending(&store).unwrap().pop().unwrap();
     assert_eq!(
-        (last.kind.as_str(), last.payload["customs_no"].as_str()),
+        (
+            last.kind.as_str(),
+            last.payload_value()["customs_no"].as_str()
+        ),
         ("order.declare", Some("292920260000012345"))
     );
 

@@ -9,6 +9,7 @@
 use crate::client::PlatformClient;
 use crate::{Result, SyncError};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use std::time::Instant;
 use xinbao_store::outbox::{self, Ack};
 use xinbao_store::platform_cache::{self, RemoteOrder};
@@ -79,13 +80,17 @@ pub async fn push_all(
             device_id: device_id.clone(),
             operations: ops
                 .iter()
-                .map(|o| PushOperation {
-                    seq: o.seq,
-                    op_id: o.op_id.clone(),
-                    kind: o.kind.clone(),
-                    payload: o.payload.clone(),
+                .map(|o| {
+                    Ok(PushOperation {
+                        seq: o.seq,
+                        op_id: o.op_id.clone(),
+                        kind: o.kind.clone(),
+                        payload: RawValue::from_string(o.payload.clone()).map_err(|e| {
+                            SyncError::Contract(format!("queued operation {}: {e}", o.seq))
+                        })?,
+                    })
                 })
-                .collect(),
+                .collect::<Result<_>>()?,
         };
         let answer = client.push(token, &request).await?;
         // Every operation sent must have its verdict, for its own seq and op id.

@@ -7,7 +7,7 @@
 //! (over TLS only) and are masked by whoever shows them.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// Every path of the contract starts with this.
 pub const API_BASE: &str = "/api/v1";
@@ -328,7 +328,10 @@ pub mod kind {
 }
 
 /// One queued operation as pushed. `payload` is one of the `*Payload` types, by `kind`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// The payload travels as raw JSON text: the client sends what its outbox holds without
+/// re-encoding it, and the server decodes it once, straight into the type `kind` names.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PushOperation {
     /// Per-device sequence: strictly increasing, never reused.
@@ -336,11 +339,24 @@ pub struct PushOperation {
     /// Globally unique id (UUID): the platform applies an op id at most once.
     pub op_id: String,
     pub kind: String,
-    pub payload: Value,
+    pub payload: Box<RawValue>,
+}
+
+impl PushOperation {
+    /// An operation whose payload is `payload` encoded.
+    pub fn new(seq: i64, op_id: String, kind: &str, payload: &impl Serialize) -> PushOperation {
+        PushOperation {
+            seq,
+            op_id,
+            kind: kind.into(),
+            payload: serde_json::value::to_raw_value(payload)
+                .expect("a payload type always encodes"),
+        }
+    }
 }
 
 /// `POST /sync/push`: a batch, applied in `seq` order in one transaction.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PushBatch {
     pub device_id: String,
@@ -470,9 +486,9 @@ pub enum Operation {
 
 impl Operation {
     /// Decodes `payload` as `kind` says. The error names what did not fit.
-    pub fn decode(kind: &str, payload: &Value) -> Result<Operation, String> {
-        fn de<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, String> {
-            T::deserialize(v).map_err(|e| e.to_string())
+    pub fn decode(kind: &str, payload: &RawValue) -> Result<Operation, String> {
+        fn de<T: serde::de::DeserializeOwned>(v: &RawValue) -> Result<T, String> {
+            serde_json::from_str(v.get()).map_err(|e| e.to_string())
         }
         Ok(match kind {
             kind::ORDER_CONFIRM => Operation::OrderConfirm(de(payload)?),

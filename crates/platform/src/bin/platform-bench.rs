@@ -88,12 +88,12 @@ fn operations(
                 confirmed_at: "2026-11-24T00:00:00.000Z".into(),
                 lines: line_payloads,
             };
-            PushOperation {
-                seq: n as i64 + 1,
-                op_id: format!("op-{n}"),
-                kind: kind::ORDER_CONFIRM.into(),
-                payload: serde_json::to_value(payload).unwrap(),
-            }
+            PushOperation::new(
+                n as i64 + 1,
+                format!("op-{n}"),
+                kind::ORDER_CONFIRM,
+                &payload,
+            )
         })
         .collect()
 }
@@ -112,7 +112,7 @@ fn direct_insert(conn: &mut rusqlite::Connection, company: i64, ops: &[PushOpera
             .prepare("INSERT INTO line_links (line_uuid, merchant_order_id) VALUES (?1, ?2)")
             .unwrap();
         for op in ops {
-            let p: OrderConfirmPayload = serde_json::from_value(op.payload.clone()).unwrap();
+            let p: OrderConfirmPayload = serde_json::from_str(op.payload.get()).unwrap();
             let rev = db::next_rev(&tx).unwrap();
             order
                 .execute(rusqlite::params![
@@ -227,7 +227,7 @@ async fn run(orders: usize, lines: usize) {
             assert!(r.results.iter().all(|r| r.verdict == Verdict::Applied));
         }
         let tls = t.elapsed().as_secs_f64();
-        let bytes: usize = ops.iter().map(|o| o.payload.to_string().len()).sum();
+        let bytes: usize = ops.iter().map(|o| o.payload.get().len()).sum();
         println!(
             "{orders} orders, {} lines, {:.1} MB of payload, batches of {}",
             orders * lines,
