@@ -15,8 +15,9 @@ cargo build --workspace --locked
 # unlocked gnome-keyring, as on a desktop.
 bash scripts/with-keyring.sh cargo test --workspace --locked
 
-# Real-window tests: their own D-Bus session (single-instance, accessibility) and display.
+# Real-window tests: their own D-Bus session (single-instance, accessibility, the keyring
+# that keeps the login) and display; each test starts the reference platform it logs in to.
 export XINBAO_SCREENSHOT_DIR="$CARGO_TARGET_DIR/screenshots"
-dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
+bash scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24" \
   cargo test --manifest-path tests/e2e/Cargo.toml --locked -- --test-threads=1
 echo "Screenshots of the real window: $XINBAO_SCREENSHOT_DIR"

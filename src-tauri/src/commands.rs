@@ -1,7 +1,7 @@
 //! The commands the UI invokes. Each is a few lines over the crates; no business rule lives
-//! here.
+//! here. Changes that may queue an operation for the platform wake the sync task.
 
-use crate::{i18n, AppState, UiError, LOCAL_ACTOR};
+use crate::{i18n, AppState, UiError};
 use serde::Serialize;
 use tauri::State;
 use xinbao_domain::{countries, OrderForm};
@@ -15,6 +15,7 @@ fn ui_error(code: &str, message: impl Into<String>) -> UiError {
         message: message.into(),
         field: None,
         fields: Vec::new(),
+        params: None,
     }
 }
 
@@ -104,35 +105,41 @@ pub fn countries(query: String) -> Vec<CountryOption> {
 
 #[tauri::command]
 pub fn list_orders(state: State<'_, AppState>, query: ListQuery) -> Res<OrderPage> {
-    state.with_store(|s| orders::list(s, &query))
+    state.as_clerk(|s, _| orders::list(s, &query))
 }
 
 #[tauri::command]
 pub fn get_order(state: State<'_, AppState>, id: i64) -> Res<OrderDetail> {
-    state.with_store(|s| orders::get(s, id))
+    state.as_clerk(|s, _| orders::get(s, id))
 }
 
 #[tauri::command]
 pub fn create_draft(state: State<'_, AppState>, form: OrderForm) -> Res<i64> {
-    state.with_store(|s| orders::create_draft(s, LOCAL_ACTOR, &form))
+    state.as_clerk(|s, actor| orders::create_draft(s, actor, &form))
 }
 
 #[tauri::command]
 pub fn save_order(state: State<'_, AppState>, id: i64, form: OrderForm) -> Res<SaveOutcome> {
-    state.with_store(|s| orders::save(s, LOCAL_ACTOR, id, &form))
+    state
+        .as_clerk(|s, actor| orders::save(s, actor, id, &form))
+        .inspect(|_| state.platform.poke())
 }
 
 #[tauri::command]
 pub fn delete_draft(state: State<'_, AppState>, id: i64) -> Res<()> {
-    state.with_store(|s| orders::delete_draft(s, LOCAL_ACTOR, id))
+    state.as_clerk(|s, actor| orders::delete_draft(s, actor, id))
 }
 
 #[tauri::command]
 pub fn confirm_order(state: State<'_, AppState>, id: i64) -> Res<()> {
-    state.with_store(|s| orders::confirm(s, LOCAL_ACTOR, id))
+    state
+        .as_clerk(|s, actor| orders::confirm(s, actor, id))
+        .inspect(|_| state.platform.poke())
 }
 
 #[tauri::command]
 pub fn attach_customs_no(state: State<'_, AppState>, id: i64, customs_no: String) -> Res<String> {
-    state.with_store(|s| orders::attach_customs_no(s, LOCAL_ACTOR, id, &customs_no))
+    state
+        .as_clerk(|s, actor| orders::attach_customs_no(s, actor, id, &customs_no))
+        .inspect(|_| state.platform.poke())
 }

@@ -12,6 +12,9 @@ pub struct UiError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     pub fields: Vec<FieldError>,
+    /// Numbers the words need (`{tries_left}`, `{minutes}`), when there are any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub params: Option<serde_json::Value>,
 }
 
 impl From<StoreError> for UiError {
@@ -26,6 +29,33 @@ impl From<StoreError> for UiError {
                 None
             },
             fields,
+            params: None,
+        }
+    }
+}
+
+impl From<xinbao_sync::SyncError> for UiError {
+    fn from(e: xinbao_sync::SyncError) -> Self {
+        if let xinbao_sync::SyncError::Store(e) = e {
+            return e.into();
+        }
+        use xinbao_sync::SyncError::*;
+        let params = match &e {
+            OfflineWrongPassword { tries_left } => {
+                Some(serde_json::json!({ "tries_left": tries_left }))
+            }
+            OfflineLocked { retry_after_s } => {
+                Some(serde_json::json!({ "minutes": retry_after_s.div_ceil(60) }))
+            }
+            _ => None,
+        };
+        UiError {
+            code: e.code(),
+            // The platform's and the keyring's messages never carry a secret.
+            message: e.to_string(),
+            field: e.field().map(Into::into),
+            fields: Vec::new(),
+            params,
         }
     }
 }

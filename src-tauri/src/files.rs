@@ -1,7 +1,7 @@
 //! Spreadsheets in and out of the app. The page never sees a path: native dialogs run here,
 //! a chosen file becomes a token, and Rust reads and writes the files.
 
-use crate::{AppState, UiError, LOCAL_ACTOR};
+use crate::{AppState, UiError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -33,6 +33,7 @@ impl From<ImportError> for UiError {
                 message: other.to_string(),
                 field: None,
                 fields: Vec::new(),
+                params: None,
             },
         }
     }
@@ -54,6 +55,7 @@ fn worker_failed(e: tauri::Error) -> UiError {
         message: e.to_string(),
         field: None,
         fields: Vec::new(),
+        params: None,
     }
 }
 
@@ -99,6 +101,7 @@ fn picked(state: &AppState, token: u64) -> Result<(PathBuf, Arc<AtomicBool>), Ui
         message: format!("no chosen file {token}"),
         field: None,
         fields: Vec::new(),
+        params: None,
     })?;
     Ok((f.path.clone(), f.cancel.clone()))
 }
@@ -113,7 +116,7 @@ pub struct Choices {
 }
 
 fn options(state: &AppState, choices: Choices) -> Result<ImportOptions, UiError> {
-    let mut mapping = state.with_store(|s| imports::remembered_mapping(s))?;
+    let mut mapping = state.as_clerk(|s, _| imports::remembered_mapping(s))?;
     mapping.extend(choices.mapping);
     Ok(ImportOptions {
         sheet: choices.sheet,
@@ -157,11 +160,11 @@ pub async fn import_stage(
         let progress = |p: xinbao_import::Progress| {
             let _ = handle.emit("import-progress", p);
         };
-        let outcome = state.with_store(|store| {
+        let outcome = state.as_clerk(|store, _| {
             xinbao_import::stage(store, &path, order_id, &options, &progress, &cancel)
         })?;
         if !confirmed.is_empty() {
-            state.with_store(|s| imports::remember_mapping(s, &confirmed))?;
+            state.as_clerk(|s, _| imports::remember_mapping(s, &confirmed))?;
         }
         Ok(outcome)
     })
@@ -177,7 +180,7 @@ pub fn import_cancel(state: State<'_, AppState>, token: u64) -> Result<(), UiErr
 
 #[tauri::command]
 pub fn import_summary(state: State<'_, AppState>, batch_id: i64) -> Result<BatchSummary, UiError> {
-    state.with_store(|s| imports::summary(s, batch_id))
+    state.as_clerk(|s, _| imports::summary(s, batch_id))
 }
 
 #[tauri::command]
@@ -188,7 +191,7 @@ pub fn import_rows(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<StagedRow>, UiError> {
-    state.with_store(|s| imports::rows(s, batch_id, only_errors, offset, limit))
+    state.as_clerk(|s, _| imports::rows(s, batch_id, only_errors, offset, limit))
 }
 
 #[tauri::command]
@@ -199,7 +202,7 @@ pub fn import_fix_cell(
     field: String,
     text: String,
 ) -> Result<StagedRow, UiError> {
-    state.with_store(|s| imports::fix_cell(s, batch_id, row_no, &field, &text))
+    state.as_clerk(|s, _| imports::fix_cell(s, batch_id, row_no, &field, &text))
 }
 
 #[tauri::command]
@@ -208,7 +211,7 @@ pub async fn import_accept(app: AppHandle, batch_id: i64) -> Result<BatchSummary
     tauri::async_runtime::spawn_blocking(move || {
         handle
             .state::<AppState>()
-            .with_store(|s| imports::accept(s, LOCAL_ACTOR, batch_id))
+            .as_clerk(|s, actor| imports::accept(s, actor, batch_id))
     })
     .await
     .map_err(worker_failed)?
@@ -216,7 +219,7 @@ pub async fn import_accept(app: AppHandle, batch_id: i64) -> Result<BatchSummary
 
 #[tauri::command]
 pub fn import_reject(state: State<'_, AppState>, batch_id: i64) -> Result<BatchSummary, UiError> {
-    state.with_store(|s| imports::reject(s, batch_id))
+    state.as_clerk(|s, _| imports::reject(s, batch_id))
 }
 
 /// Asks where to save; `None` when the clerk cancels.
@@ -266,7 +269,7 @@ fn save_as(
     let Some(path) = ask_save_path(app, state, title_key, file_name) else {
         return Ok(None);
     };
-    let rows = state.with_store(|s| write(s, &path))?;
+    let rows = state.as_clerk(|s, _| write(s, &path))?;
     Ok(saved(&path, rows))
 }
 

@@ -23,7 +23,9 @@ mod tests {
             .chain(xinbao_domain::StateError::ALL_CODES.iter().copied())
             .chain(xinbao_store::StoreError::CODES.iter().copied())
             .chain(xinbao_import::ImportError::CODES.iter().copied())
-            .chain(["import.no_file", "ipc"]);
+            .chain(xinbao_sync::SyncError::CODES.iter().copied())
+            .chain(xinbao_wire::API_ERROR_CODES.iter().copied())
+            .chain(["import.no_file", "ipc", "app.locked"]);
         for (lang, _) in LANGUAGES {
             let table = keys(lang);
             for code in codes.clone() {

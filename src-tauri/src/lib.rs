@@ -6,23 +6,24 @@ mod commands;
 mod error;
 mod files;
 mod i18n;
+mod platform;
+mod session;
 
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 use tauri::Manager;
 use xinbao_store::{paths, Store};
 
 pub use error::UiError;
 
-/// Who the audit log names for changes made in the app before an account logged in.
-pub const LOCAL_ACTOR: &str = "local";
-
 /// What the app opened at start: the store, or why it could not (shown by the UI).
 pub struct AppState {
     pub data_dir: PathBuf,
     pub profile: String,
-    pub store: Result<Mutex<Store>, UiError>,
+    /// Shared with the background sync task, which locks it briefly, never across a wait.
+    pub store: Result<Arc<Mutex<Store>>, UiError>,
+    pub platform: session::Platform,
     /// Files the clerk chose for import, by token.
     pub picked: Mutex<std::collections::HashMap<u64, files::PickedFile>>,
 }
@@ -30,7 +31,7 @@ pub struct AppState {
 impl AppState {
     pub fn open(data_dir: PathBuf, profile: String) -> AppState {
         let store = Store::open_profile(&data_dir, &profile)
-            .map(Mutex::new)
+            .map(|s| Arc::new(Mutex::new(s)))
             .map_err(UiError::from);
         if let Err(e) = &store {
             log::error!(
@@ -40,11 +41,32 @@ impl AppState {
             );
         }
         AppState {
+            platform: session::Platform::new(paths::APP_IDENTIFIER, &profile),
             data_dir,
             profile,
             store,
             picked: Mutex::default(),
         }
+    }
+
+    pub fn store_arc(&self) -> Result<Arc<Mutex<Store>>, UiError> {
+        self.store.clone()
+    }
+
+    /// Runs `f` for the clerk who logged in or unlocked, with the name the audit log gives
+    /// them (their company's USCC). While the app is locked it refuses: `app.locked`.
+    pub fn as_clerk<T, E: Into<UiError>>(
+        &self,
+        f: impl FnOnce(&mut Store, &str) -> Result<T, E>,
+    ) -> Result<T, UiError> {
+        let clerk = self.platform.clerk().ok_or_else(|| UiError {
+            code: "app.locked".into(),
+            message: "log in or unlock the app first".into(),
+            field: None,
+            fields: Vec::new(),
+            params: None,
+        })?;
+        self.with_store(|s| f(s, &clerk.uscc))
     }
 
     /// Runs `f` with the open store; its error (the store's, the importer's) becomes a
@@ -113,10 +135,11 @@ pub fn run() {
                 app.package_info().version,
                 data_dir.display()
             );
-            app.manage(AppState::open(
-                data_dir.clone(),
-                paths::DEFAULT_PROFILE.to_string(),
-            ));
+            let state = AppState::open(data_dir.clone(), paths::DEFAULT_PROFILE.to_string());
+            if let Ok(store) = &state.store {
+                state.platform.start(app.handle(), store.clone());
+            }
+            app.manage(state);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -145,6 +168,15 @@ pub fn run() {
             files::export_error_rows,
             files::export_order,
             files::export_orders,
+            platform::session_info,
+            platform::platform_captcha,
+            platform::platform_login,
+            platform::offline_unlock,
+            platform::platform_logout,
+            platform::sync_status,
+            platform::sync_now,
+            platform::platform_settings,
+            platform::save_platform_settings,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Xinbao Desk");

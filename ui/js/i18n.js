@@ -24,7 +24,7 @@ export function t(key, params = {}) {
 /** The words for an error from Rust: by its code, never its raw message. */
 export function errorText(err) {
   const key = `error.${err && err.code}`;
-  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : t('error.generic', { code: err && err.code });
+  return Object.prototype.hasOwnProperty.call(table, key) ? t(key, (err && err.params) || {}) : t('error.generic', { code: err && err.code });
 }
 
 /** Fills every [data-i18n*] element below `root`. */

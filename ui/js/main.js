@@ -1,13 +1,39 @@
-// Start-up and the router: #/orders, #/orders/new, #/orders/ID.
+// Start-up, the lock, and the router: #/orders, #/orders/new, #/orders/ID, #/sync.
+//
+// The app opens locked (login or offline unlock, screens/login.js); the top bar's sync
+// indicator follows the background sync task through its `sync-status` event.
 import { call } from './api.js';
 import { h, clear } from './dom.js';
 import { applyStatic, currentLanguage, errorText, load, t } from './i18n.js';
 import { setCountries } from './format.js';
 import * as orders from './screens/orders.js';
 import * as editor from './screens/editor.js';
+import * as login from './screens/login.js';
+import * as sync from './screens/sync.js';
 
 const view = document.getElementById('view');
 let info;
+let session;
+let lastPanel = null;
+let lastSyncAt = null;
+
+function lock(locked) {
+  document.body.classList.toggle('locked', locked);
+  document.getElementById('sync-indicator').hidden = locked;
+  document.getElementById('account-name').textContent = locked || !session.clerk ? '' : session.clerk.company_name;
+}
+
+/** Shows the login (or unlock) screen until someone is in, then the current route. */
+async function showLogin(options = {}) {
+  lock(true);
+  const screen = options.online ? { ...session, offline_available: false } : session;
+  const account = await login.render(view, screen);
+  session = await call('session_info');
+  session.clerk = session.clerk || account;
+  lock(false);
+  await refreshSync();
+  await route();
+}
 
 async function route() {
   if (info.store_error) {
@@ -17,15 +43,48 @@ async function route() {
       h('p.muted', {}, `${t('app.data_dir')}: ${info.data_dir}`)));
     return;
   }
+  if (!session.clerk) {
+    await showLogin();
+    return;
+  }
   const hash = location.hash || '#/orders';
   const match = hash.match(/^#\/orders\/(new|\d+)$/);
   for (const link of document.querySelectorAll('.nav-link')) link.classList.toggle('active', hash.startsWith(link.getAttribute('href')));
   if (match) {
     await editor.render(view, match[1] === 'new' ? null : Number(match[1]));
+  } else if (hash === '#/sync') {
+    await sync.render(view, session);
   } else {
     await orders.render(view);
   }
   document.body.dataset.ready = 'true';
+}
+
+/** Updates the top bar's indicator. The sync panel repaints whenever what it shows
+ * changed; the order list only when a pass sent something (its sync badges changed), so
+ * a list the clerk is working in is not repainted under the mouse for nothing. */
+async function refreshSync() {
+  if (!session || !session.clerk) return;
+  let panel;
+  try {
+    panel = await call('sync_status');
+  } catch {
+    return;
+  }
+  const el = document.getElementById('sync-indicator');
+  const state = panel.task.state === 'idle' && panel.queue.pending > 0 ? 'pending' : panel.task.state;
+  el.textContent = sync.taskText(panel);
+  el.dataset.state = state;
+  el.title = panel.queue.last_sync ? `${t('sync.last_success')}: ${new Date(panel.queue.last_sync).toLocaleString(currentLanguage())}` : t('sync.never');
+  const shown = [panel.task.state, panel.queue.pending, panel.queue.last_sync, panel.queue.rejections.length, panel.task.last_error_code].join('|');
+  const previous = lastPanel;
+  lastPanel = shown;
+  const report = panel.task.last_report;
+  const sent = panel.queue.last_sync !== lastSyncAt && report && report.pushed > 0;
+  lastSyncAt = panel.queue.last_sync;
+  if (previous === null || previous === shown) return;
+  const hash = location.hash || '#/orders';
+  if (hash === '#/sync' || (hash === '#/orders' && sent)) await route();
 }
 
 async function switchLanguage() {
@@ -33,7 +92,25 @@ async function switchLanguage() {
   await call('set_language', { lang: next }).catch(() => {});
   await load(next);
   applyStatic();
-  await route();
+  if (session && session.clerk) {
+    await refreshSync();
+    await route();
+  } else if (session) {
+    await showLogin();
+  } else {
+    await route();
+  }
+}
+
+async function logout(forget) {
+  try {
+    await call('platform_logout', { forget });
+  } catch (err) {
+    // The session is ended here either way; say what went wrong with the platform.
+    console.warn(err.code);
+  }
+  session = await call('session_info');
+  await showLogin();
 }
 
 async function start() {
@@ -42,9 +119,23 @@ async function start() {
   setCountries(await call('countries', { query: '' }));
   applyStatic();
   document.getElementById('lang-switch').addEventListener('click', switchLanguage);
+  if (info.store_error) {
+    await route();
+    return;
+  }
+  session = await call('session_info');
   window.addEventListener('hashchange', route);
-  await route();
+  window.addEventListener('xinbao:logout', (e) => logout(Boolean(e.detail && e.detail.forget)));
+  window.addEventListener('xinbao:relogin', () => showLogin({ online: true }));
+  window.__TAURI__.event.listen('sync-status', () => refreshSync());
   requestAnimationFrame(() => requestAnimationFrame(() => call('ui_ready').catch(() => {})));
+  if (session.clerk) {
+    lock(false);
+    await refreshSync();
+    await route();
+  } else {
+    await showLogin();
+  }
 }
 
 start().catch((err) => {

@@ -35,7 +35,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Export orders (信保订单).
+    /// The orders (信保订单): list, show, link, confirm, customs number.
     Orders {
         #[command(subcommand)]
         command: OrdersCommand,
@@ -144,6 +144,24 @@ enum OrdersCommand {
         #[arg(long)]
         json: bool,
     },
+    /// 关联商户订单: link a line to a merchant order sent to this company (cached by sync).
+    Link {
+        #[arg(long)]
+        line: i64,
+        #[arg(long)]
+        merchant_order: String,
+    },
+    /// Remove a line's link (before declaration).
+    Unlink {
+        #[arg(long)]
+        line: i64,
+        #[arg(long)]
+        merchant_order: String,
+    },
+    /// 订单确认: freezes the buyer and queues the whole order for the platform.
+    Confirm { id: i64 },
+    /// 报关单号补录: attaches the customs declaration number; the order is then final.
+    Customs { id: i64, number: String },
 }
 
 fn parse_state(s: &str) -> Result<OrderState, String> {
@@ -464,6 +482,44 @@ fn run(cli: Cli) -> Result<(), CliError> {
                     }
                     println!("{} order(s)", page.total);
                 }
+            }
+            OrdersCommand::Link {
+                line,
+                merchant_order,
+            } => {
+                let added =
+                    xinbao_store::links::link(&mut store, CLI_ACTOR, line, &merchant_order)?;
+                println!(
+                    "line {line} {} merchant order {merchant_order}",
+                    if added {
+                        "linked to"
+                    } else {
+                        "was already linked to"
+                    }
+                );
+            }
+            OrdersCommand::Unlink {
+                line,
+                merchant_order,
+            } => {
+                let removed =
+                    xinbao_store::links::unlink(&mut store, CLI_ACTOR, line, &merchant_order)?;
+                println!(
+                    "line {line} {} merchant order {merchant_order}",
+                    if removed {
+                        "unlinked from"
+                    } else {
+                        "was not linked to"
+                    }
+                );
+            }
+            OrdersCommand::Confirm { id } => {
+                orders::confirm(&mut store, CLI_ACTOR, id)?;
+                println!("order {id} confirmed; queued for the platform");
+            }
+            OrdersCommand::Customs { id, number } => {
+                let no = orders::attach_customs_no(&mut store, CLI_ACTOR, id, &number)?;
+                println!("order {id} declared with customs number {no}; queued for the platform");
             }
             OrdersCommand::Show { id, json } => {
                 let order = orders::get(&store, id)?;

@@ -65,7 +65,9 @@ pub fn run(store: Store, profile: &str, command: Command) -> Result<(), CliError
                 captcha_answer: captcha,
             };
             let client = client()?;
-            let acct = runtime().block_on(account::login(&store, &secrets, &client, &req))?;
+            let access = Mutex::new(store);
+            let acct =
+                runtime().block_on(account::login(&access, &secrets, &client, &req, true))?;
             println!("logged in: {} ({})", acct.company_name, acct.uscc);
         }
         Command::Unlock => {

@@ -25,18 +25,17 @@ async fn login_keeps_secrets_in_the_keyring_and_unlocks_offline() {
         captcha_id,
         captcha_answer,
     };
-    let acct = {
+    {
         let store = device.store.lock().unwrap();
         // Not logged in yet: no offline unlock either.
         assert!(matches!(
             account::offline_unlock(&store, &keyring, demo::PASSWORD, 0),
             Err(SyncError::OfflineUnavailable)
         ));
-        // The guard is held across the await only here (one task, one test).
-        account::login(&store, &keyring, &client, &req)
-            .await
-            .expect("login")
-    };
+    }
+    let acct = account::login(&device.store, &keyring, &client, &req, true)
+        .await
+        .expect("login");
     assert_eq!(acct.uscc, demo::COMPANY_USCC);
     let token = account::token(&keyring).unwrap();
     assert_eq!(
@@ -121,9 +120,85 @@ async fn login_keeps_secrets_in_the_keyring_and_unlocks_offline() {
         .expect("remembered computer still unlocks");
     drop(store);
     account::logout(&keyring, None, true).await.unwrap();
-    let store = device.store.lock().unwrap();
+    {
+        let store = device.store.lock().unwrap();
+        assert!(matches!(
+            account::offline_unlock(&store, &keyring, demo::PASSWORD, t0 + 3_600_000),
+            Err(SyncError::OfflineUnavailable)
+        ));
+    }
+
+    // Not remembering this computer: a session, but no password hash stays behind, and
+    // the next start ends the session.
+    let (captcha_id, captcha_answer) = server.captcha(&client).await;
+    let req = LoginRequest {
+        captcha_id,
+        captcha_answer,
+        ..req
+    };
+    account::login(&device.store, &keyring, &client, &req, false)
+        .await
+        .expect("login without remembering");
+    assert!(account::token(&keyring).is_ok());
+    assert_eq!(keyring.get(secrets::OFFLINE_VERIFIER).unwrap(), None);
+    {
+        let store = device.store.lock().unwrap();
+        assert!(!account::offline_available(&store, &keyring).unwrap());
+        account::forget_unremembered_session(&store, &keyring).unwrap();
+    }
     assert!(matches!(
-        account::offline_unlock(&store, &keyring, demo::PASSWORD, t0 + 3_600_000),
-        Err(SyncError::OfflineUnavailable)
+        account::token(&keyring),
+        Err(SyncError::AuthRequired(_))
     ));
+}
+
+/// A profile's orders belong to the company that logged in on it: another company's login
+/// is refused (and its new session ended) while the profile holds orders.
+#[tokio::test]
+async fn another_company_cannot_log_in_on_a_profile_with_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let client = server.client();
+    let device = Device::new();
+    let keyring = OsKeyring::new(&format!("xinbao-test-{}", uuid::Uuid::new_v4()), "default");
+    // The profile was last used by another company and holds one of its drafts.
+    {
+        let mut store = device.store.lock().unwrap();
+        account::remember_account(
+            &store,
+            &Account {
+                uscc: "91330782MA2D3M0B1X".into(),
+                procurement_no: "YW2026009999".into(),
+                company_name: "别的公司".into(),
+                contact_name: "王五".into(),
+                mobile: "13800000000".into(),
+                realname_status: RealnameStatus::Approved,
+                settlement_bound: false,
+            },
+        )
+        .unwrap();
+        xinbao_store::orders::create_draft(
+            &mut store,
+            "test",
+            &xinbao_domain::OrderForm::default(),
+        )
+        .unwrap();
+    }
+    let (captcha_id, captcha_answer) = server.captcha(&client).await;
+    let req = LoginRequest {
+        method: LoginMethod::Account,
+        identifier: demo::COMPANY_USCC.into(),
+        password: demo::PASSWORD.into(),
+        captcha_id,
+        captcha_answer,
+    };
+    let err = account::login(&device.store, &keyring, &client, &req, true)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "auth.other_company");
+    assert!(matches!(
+        account::token(&keyring),
+        Err(SyncError::AuthRequired(_))
+    ));
+    assert_eq!(keyring.get(secrets::OFFLINE_VERIFIER).unwrap(), None);
 }

@@ -661,6 +661,13 @@ pub struct OrderPage {
     pub orders: Vec<OrderSummary>,
 }
 
+/// How many orders the profile holds, drafts included.
+pub fn count(store: &Store) -> Result<i64> {
+    Ok(store
+        .conn
+        .query_row("SELECT count(*) FROM export_orders", [], |r| r.get(0))?)
+}
+
 /// The order list, newest change first.
 pub fn list(store: &Store, q: &ListQuery) -> Result<OrderPage> {
     let state = q.state.map(|s| s.as_str());

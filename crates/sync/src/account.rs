@@ -6,6 +6,7 @@
 //! secret (the account's public fields, the lock's clock) lives in the profile's settings.
 
 use crate::client::{ClientSettings, PlatformClient, DEFAULT_TIMEOUT_S};
+use crate::engine::StoreAccess;
 use crate::secrets::{Secrets, OFFLINE_VERIFIER, SESSION};
 use crate::{Result, SyncError};
 use argon2::password_hash::{
@@ -23,6 +24,7 @@ pub const ENV_CA: &str = "XINBAO_PLATFORM_CA";
 const KEY_URL: &str = "platform.url";
 const KEY_CA: &str = "platform.ca_file";
 const KEY_ACCOUNT: &str = "platform.account";
+const KEY_REMEMBER: &str = "platform.remember";
 const KEY_FAILURES: &str = "offline.failures";
 const KEY_LOCKED_UNTIL: &str = "offline.locked_until";
 
@@ -76,21 +78,69 @@ pub fn offline_verifier(password: &str) -> Result<String> {
         .map_err(|_| SyncError::Keyring("could not hash the password".into()))
 }
 
-/// Logs in online: the token and the offline verifier go to the keyring, the account's
-/// public fields to the settings.
+/// Logs in online: the token goes to the keyring, the account's public fields to the
+/// settings. `remember` ("remember this computer") also keeps an offline verifier, so the
+/// app opens later without the platform; without it the session ends with the app
+/// ([`forget_unremembered_session`] at the next start) and no password hash stays behind.
+///
+/// A profile's orders belong to one company: another company's login is refused while
+/// the profile holds orders, so they can never be pushed under the wrong account.
 pub async fn login(
-    store: &Store,
+    access: &impl StoreAccess,
     secrets: &dyn Secrets,
     client: &PlatformClient,
     req: &LoginRequest,
+    remember: bool,
 ) -> Result<Account> {
     let session = client.login(req).await?;
+    let owner_mismatch = access.with_store(|store| {
+        let previous = remembered_account(store)?;
+        let has_orders = xinbao_store::orders::count(store)? > 0;
+        Ok(previous.filter(|p| p.uscc != session.account.uscc && has_orders))
+    })?;
+    if let Some(previous) = owner_mismatch {
+        let _ = client.logout(&session.token).await;
+        return Err(SyncError::OtherCompany {
+            uscc: previous.uscc,
+        });
+    }
+    let verifier = if remember {
+        Some(offline_verifier(&req.password)?)
+    } else {
+        None
+    };
     secrets.set(SESSION, &session.token)?;
-    secrets.set(OFFLINE_VERIFIER, &offline_verifier(&req.password)?)?;
-    remember_account(store, &session.account)?;
-    settings::set(store, KEY_FAILURES, "[]")?;
-    settings::set(store, KEY_LOCKED_UNTIL, "0")?;
+    match &verifier {
+        Some(v) => secrets.set(OFFLINE_VERIFIER, v)?,
+        None => secrets.delete(OFFLINE_VERIFIER)?,
+    }
+    access.with_store(|store| {
+        remember_account(store, &session.account)?;
+        settings::set(store, KEY_REMEMBER, if remember { "1" } else { "0" })?;
+        settings::set(store, KEY_FAILURES, "[]")?;
+        settings::set(store, KEY_LOCKED_UNTIL, "0")?;
+        Ok(())
+    })?;
     Ok(session.account)
+}
+
+/// Whether the last login asked to remember this computer (the default).
+pub fn remembers_computer(store: &Store) -> Result<bool> {
+    Ok(settings::get(store, KEY_REMEMBER)?.as_deref() != Some("0"))
+}
+
+/// At start: a session that was not to be remembered ends with the app that opened it.
+pub fn forget_unremembered_session(store: &Store, secrets: &dyn Secrets) -> Result<()> {
+    if !remembers_computer(store)? {
+        secrets.delete(SESSION)?;
+        secrets.delete(OFFLINE_VERIFIER)?;
+    }
+    Ok(())
+}
+
+/// Whether this computer can be unlocked offline (a login remembered it).
+pub fn offline_available(store: &Store, secrets: &dyn Secrets) -> Result<bool> {
+    Ok(remembered_account(store)?.is_some() && secrets.get(OFFLINE_VERIFIER)?.is_some())
 }
 
 pub fn remember_account(store: &Store, account: &Account) -> Result<()> {

@@ -29,11 +29,28 @@ pub enum SyncError {
     OfflineLocked { retry_after_s: u64 },
     #[error("this computer has no offline login yet: log in online once")]
     OfflineUnavailable,
+    /// The profile holds orders of the company `uscc`; another company may not log in here.
+    #[error("this profile holds the orders of another company ({uscc})")]
+    OtherCompany { uscc: String },
     #[error("the platform's answer does not fit the contract: {0}")]
     Contract(String),
 }
 
 impl SyncError {
+    /// Every code of the client's own (platform refusals carry the platform's).
+    pub const CODES: &'static [&'static str] = &[
+        "platform.unreachable",
+        "platform.server_error",
+        "auth.required",
+        "settings.platform",
+        "keyring.unavailable",
+        "offline.wrong_password",
+        "offline.locked",
+        "offline.unavailable",
+        "auth.other_company",
+        "platform.contract",
+    ];
+
     pub fn code(&self) -> String {
         match self {
             SyncError::Network(_) => "platform.unreachable".into(),
@@ -46,6 +63,7 @@ impl SyncError {
             SyncError::OfflineWrongPassword { .. } => "offline.wrong_password".into(),
             SyncError::OfflineLocked { .. } => "offline.locked".into(),
             SyncError::OfflineUnavailable => "offline.unavailable".into(),
+            SyncError::OtherCompany { .. } => "auth.other_company".into(),
             SyncError::Contract(_) => "platform.contract".into(),
         }
     }
@@ -64,5 +82,37 @@ impl SyncError {
             SyncError::Api { error, .. } => error.field.as_deref(),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_own_code_is_listed() {
+        let all = [
+            SyncError::Network("x".into()),
+            SyncError::Server {
+                status: 500,
+                message: "x".into(),
+            },
+            SyncError::AuthRequired("x".into()),
+            SyncError::Config("x".into()),
+            SyncError::Keyring("x".into()),
+            SyncError::OfflineWrongPassword { tries_left: 1 },
+            SyncError::OfflineLocked { retry_after_s: 1 },
+            SyncError::OfflineUnavailable,
+            SyncError::OtherCompany { uscc: "x".into() },
+            SyncError::Contract("x".into()),
+        ];
+        for e in &all {
+            assert!(
+                SyncError::CODES.contains(&e.code().as_str()),
+                "{}",
+                e.code()
+            );
+        }
+        assert_eq!(all.len(), SyncError::CODES.len());
     }
 }

@@ -2,7 +2,7 @@
 //! bad cell in the preview, accepts, and finds the lines in the order.
 
 mod common;
-use common::App;
+use common::{App, Platform};
 use std::process::Command;
 
 fn list_with_one_bad_cell(path: &std::path::Path) {
@@ -32,10 +32,11 @@ fn list_with_one_bad_cell(path: &std::path::Path) {
 #[tokio::test(flavor = "multi_thread")]
 async fn import_fix_one_cell_accept_and_find_the_lines() {
     let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
     let file = data.path().join("交易清单.xlsx");
     list_with_one_bad_cell(&file);
 
-    let app = App::start(data.path()).await;
+    let app = App::start_logged_in(data.path(), &platform).await;
     app.click("[data-testid='new-order']").await;
     app.fill("#buyer_name", "Ivan Petrov").await;
     app.click("[data-testid='save-draft']").await;

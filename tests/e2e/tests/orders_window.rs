@@ -2,7 +2,7 @@
 //! starts again on the same data directory and finds the draft intact.
 
 mod common;
-use common::App;
+use common::{App, Platform};
 use std::process::Command;
 
 async fn fill_line(app: &App, row: usize, values: &[(&str, &str)]) {
@@ -21,8 +21,9 @@ async fn fill_line(app: &App, row: usize, values: &[(&str, &str)]) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_draft_with_two_lines_survives_quitting_and_restarting() {
     let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
 
-    let app = App::start(data.path()).await;
+    let app = App::start_logged_in(data.path(), &platform).await;
     // Chinese by default, and an empty list to begin with.
     app.wait_text("#nav-orders", "信保订单登记").await;
     app.wait_css("[data-testid='orders-empty']").await;
@@ -120,7 +121,7 @@ async fn a_draft_with_two_lines_survives_quitting_and_restarting() {
     assert_eq!(order["lines"][1]["mobile"], "13900139000");
     assert_eq!(order["lines"][1]["order_month"], "2026-04");
 
-    let app = App::start(data.path()).await;
+    let app = App::start_logged_in(data.path(), &platform).await;
     app.wait_count("[data-testid='order-row']", 1).await;
     app.wait_text("[data-testid='order-buyer']", "Ivan Petrov")
         .await;
@@ -152,7 +153,8 @@ async fn a_draft_with_two_lines_survives_quitting_and_restarting() {
 #[tokio::test(flavor = "multi_thread")]
 async fn invalid_fields_are_explained_beside_the_field_and_nothing_is_saved() {
     let data = tempfile::tempdir().unwrap();
-    let app = App::start(data.path()).await;
+    let platform = Platform::start();
+    let app = App::start_logged_in(data.path(), &platform).await;
     app.click("[data-testid='new-order']").await;
     app.fill("#buyer_name", "Ivan Petrov").await;
     app.fill("#passport_no", "E1").await;
@@ -181,14 +183,15 @@ async fn invalid_fields_are_explained_beside_the_field_and_nothing_is_saved() {
 #[tokio::test(flavor = "multi_thread")]
 async fn english_is_one_click_away_and_remembered() {
     let data = tempfile::tempdir().unwrap();
-    let app = App::start(data.path()).await;
+    let platform = Platform::start();
+    let app = App::start_logged_in(data.path(), &platform).await;
     app.wait_text("#lang-switch", "English").await;
     app.click("#lang-switch").await;
     app.wait_text("#nav-orders", "Export orders").await;
     app.wait_text("[data-testid='new-order']", "New order")
         .await;
     app.quit().await;
-    let app = App::start(data.path()).await;
+    let app = App::start_logged_in(data.path(), &platform).await;
     app.wait_text("#nav-orders", "Export orders").await;
     app.click("#lang-switch").await;
     app.wait_text("#nav-orders", "信保订单登记").await;
@@ -198,7 +201,8 @@ async fn english_is_one_click_away_and_remembered() {
 #[tokio::test(flavor = "multi_thread")]
 async fn deleting_a_draft_asks_first() {
     let data = tempfile::tempdir().unwrap();
-    let app = App::start(data.path()).await;
+    let platform = Platform::start();
+    let app = App::start_logged_in(data.path(), &platform).await;
     app.click("[data-testid='new-order']").await;
     app.fill("#buyer_name", "To Be Deleted").await;
     app.click("[data-testid='save-draft']").await;

@@ -21,6 +21,17 @@ impl Device {
         }
     }
 
+    /// A device whose store is the profile `profile` of a data directory, as the app and
+    /// the `xinbao` CLI open it (`--data-dir DIR --profile NAME`).
+    pub fn profile(profile: &str) -> Device {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_profile(dir.path(), profile).unwrap();
+        Device {
+            dir,
+            store: Mutex::new(store),
+        }
+    }
+
     pub fn id(&self) -> String {
         self.store.lock().unwrap().device_id().unwrap()
     }

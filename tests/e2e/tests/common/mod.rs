@@ -4,6 +4,7 @@
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -24,6 +25,84 @@ pub fn app_binary() -> PathBuf {
 
 pub fn cli_binary() -> PathBuf {
     app_binary().with_file_name("xinbao")
+}
+
+pub fn platform_binary() -> PathBuf {
+    app_binary().with_file_name("xinbao-platform")
+}
+
+/// The demo company of the reference platform's `--demo` data.
+pub const DEMO_USCC: &str = "91330782MA2D3M0A1E";
+pub const DEMO_PASSWORD: &str = "Xinbao#2026";
+pub const DEMO_COMPANY: &str = "义乌市信保示范贸易有限公司";
+
+/// The reference platform with its demo data, on a free loopback port, over TLS.
+pub struct Platform {
+    pub dir: tempfile::TempDir,
+    pub url: String,
+    child: Child,
+}
+
+impl Platform {
+    pub fn start() -> Platform {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(platform_binary())
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["--listen", "127.0.0.1:0", "--demo"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("xinbao-platform (cargo build --workspace)");
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on https://")
+            .unwrap_or_else(|| panic!("xinbao-platform said {line:?}"))
+            .to_string();
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in out.lines() {});
+        Platform {
+            dir,
+            url: format!("https://{addr}"),
+            child,
+        }
+    }
+
+    pub fn ca(&self) -> PathBuf {
+        self.dir.path().join("tls/ca.pem")
+    }
+
+    /// What the platform's development sink delivered (`captcha` answers, `sms` codes).
+    pub fn sink_code(&self, kind: &str, to: &str) -> String {
+        let out = self.admin(&["sink-code", "--kind", kind, "--to", to]);
+        assert!(out.status.success(), "nothing delivered to {to}");
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
+    pub fn admin(&self, args: &[&str]) -> std::process::Output {
+        Command::new(platform_binary())
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .arg("admin")
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Stops the platform: the app is offline from now on.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Platform {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 fn tauri_driver() -> PathBuf {
@@ -52,7 +131,16 @@ fn free_port() -> u16 {
 }
 
 impl App {
-    pub async fn start(data_dir: &Path) -> App {
+    /// Starts the app and logs in to `platform` as the demo company (or unlocks, when
+    /// this data directory remembers an earlier login).
+    pub async fn start_logged_in(data_dir: &Path, platform: &Platform) -> App {
+        let app = App::start(data_dir, platform).await;
+        app.log_in(platform).await;
+        app
+    }
+
+    /// Starts the app (it opens locked) trusting `platform`.
+    pub async fn start(data_dir: &Path, platform: &Platform) -> App {
         let app = app_binary();
         assert!(
             app.exists(),
@@ -68,6 +156,8 @@ impl App {
                 &native_port.to_string(),
             ])
             .env("XINBAO_DATA_DIR", data_dir)
+            .env("XINBAO_PLATFORM_URL", &platform.url)
+            .env("XINBAO_PLATFORM_CA", platform.ca())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -94,6 +184,43 @@ impl App {
         let app = App { client, driver };
         app.wait_css("body[data-ready='true']").await;
         app
+    }
+
+    /// Logs in online with the demo account, or unlocks with its password when the
+    /// screen offers unlocking.
+    pub async fn log_in(&self, platform: &Platform) {
+        let screen = self
+            .wait_css("[data-testid='login-screen'], [data-testid='unlock-screen']")
+            .await;
+        if screen.attr("data-testid").await.unwrap().as_deref() == Some("unlock-screen") {
+            self.fill("[data-testid='unlock-password']", DEMO_PASSWORD)
+                .await;
+            self.click("[data-testid='unlock-submit']").await;
+        } else {
+            self.fill("[data-testid='login-identifier']", DEMO_USCC)
+                .await;
+            self.fill("[data-testid='login-password']", DEMO_PASSWORD)
+                .await;
+            let captcha = self.captcha_id().await;
+            let answer = platform.sink_code("captcha", &captcha);
+            self.fill("[data-testid='login-captcha']", &answer).await;
+            self.click("[data-testid='login-submit']").await;
+        }
+        self.wait_css("body:not(.locked) [data-testid='account-name']")
+            .await;
+    }
+
+    /// The id of the captcha the login screen shows, once it has loaded.
+    pub async fn captcha_id(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let img = self.wait_css("[data-testid='login-captcha-img']").await;
+            if let Some(id) = img.attr("data-captcha-id").await.unwrap() {
+                return id;
+            }
+            assert!(Instant::now() < deadline, "no captcha loaded");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Quits the app (the session's end closes its window and process).

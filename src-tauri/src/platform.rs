@@ -1,0 +1,138 @@
+//! The platform commands: settings, captcha, login, offline unlock, logout, sync status.
+//! Each is a few lines over `xinbao-sync`; the session token never crosses to the UI.
+
+use crate::{AppState, UiError};
+use serde::Serialize;
+use tauri::State;
+use xinbao_sync::background::SyncStatus;
+use xinbao_sync::engine::{self, Status};
+use xinbao_sync::{account, PlatformClient};
+use xinbao_wire::{Account, Captcha, LoginRequest};
+
+type Res<T> = Result<T, UiError>;
+
+fn client(state: &AppState) -> Res<PlatformClient> {
+    let settings = state.with_store(|s| account::client_settings(s))?;
+    Ok(PlatformClient::new(&settings)?)
+}
+
+#[derive(Serialize)]
+pub struct SessionInfo {
+    /// The clerk working now; `None` while the app is locked.
+    clerk: Option<Account>,
+    /// The company of the last login on this profile (the unlock screen names it).
+    remembered: Option<Account>,
+    offline_available: bool,
+}
+
+#[tauri::command]
+pub fn session_info(state: State<'_, AppState>) -> Res<SessionInfo> {
+    let secrets = &*state.platform.secrets;
+    state.with_store(|s| {
+        Ok::<_, UiError>(SessionInfo {
+            clerk: state.platform.clerk(),
+            remembered: account::remembered_account(s)?,
+            // A keyring that cannot be read means no offline unlock, not a broken screen.
+            offline_available: account::offline_available(s, secrets).unwrap_or(false),
+        })
+    })
+}
+
+#[tauri::command]
+pub async fn platform_captcha(state: State<'_, AppState>) -> Res<Captcha> {
+    Ok(client(&state)?.captcha().await?)
+}
+
+#[tauri::command]
+pub async fn platform_login(
+    state: State<'_, AppState>,
+    request: LoginRequest,
+    remember: bool,
+) -> Res<Account> {
+    let client = client(&state)?;
+    let store = state.store_arc()?;
+    let acct = account::login(
+        &*store,
+        &*state.platform.secrets,
+        &client,
+        &request,
+        remember,
+    )
+    .await?;
+    state.platform.set_clerk(Some(acct.clone()));
+    state.platform.poke();
+    Ok(acct)
+}
+
+#[tauri::command]
+pub fn offline_unlock(state: State<'_, AppState>, password: String) -> Res<Account> {
+    let secrets = &*state.platform.secrets;
+    let acct =
+        state.with_store(|s| account::offline_unlock(s, secrets, &password, account::now_ms()))?;
+    state.platform.set_clerk(Some(acct.clone()));
+    state.platform.poke();
+    Ok(acct)
+}
+
+/// Ends the session (on the platform when reachable) and locks the app. `forget` also
+/// removes this computer's offline unlock.
+#[tauri::command]
+pub async fn platform_logout(state: State<'_, AppState>, forget: bool) -> Res<()> {
+    let client = client(&state).ok();
+    state.platform.set_clerk(None);
+    account::logout(&*state.platform.secrets, client.as_ref(), forget).await?;
+    state.platform.poke();
+    Ok(())
+}
+
+#[derive(Serialize)]
+pub struct SyncPanel {
+    /// The background task: idle, syncing, offline, auth_required, error.
+    task: SyncStatus,
+    /// The queue: pending operations, last success, rejections.
+    queue: Status,
+}
+
+#[tauri::command]
+pub fn sync_status(state: State<'_, AppState>) -> Res<SyncPanel> {
+    Ok(SyncPanel {
+        task: state.platform.status(),
+        queue: state.as_clerk(|s, _| engine::status(s))?,
+    })
+}
+
+#[tauri::command]
+pub fn sync_now(state: State<'_, AppState>) -> Res<()> {
+    state.as_clerk(|_, _| Ok::<_, UiError>(()))?;
+    state.platform.poke();
+    Ok(())
+}
+
+#[derive(Serialize)]
+pub struct PlatformSettings {
+    url: String,
+    ca_file: Option<String>,
+    /// Set by the environment (the README's run command): the saved values are not used.
+    from_environment: bool,
+}
+
+#[tauri::command]
+pub fn platform_settings(state: State<'_, AppState>) -> Res<PlatformSettings> {
+    let s = state.with_store(|s| account::client_settings(s))?;
+    Ok(PlatformSettings {
+        url: s.url,
+        ca_file: s.ca_file.map(|p| p.display().to_string()),
+        from_environment: std::env::var_os(account::ENV_URL).is_some(),
+    })
+}
+
+#[tauri::command]
+pub fn save_platform_settings(
+    state: State<'_, AppState>,
+    url: String,
+    ca_file: Option<String>,
+) -> Res<()> {
+    state.with_store(|s| account::save_client_settings(s, &url, ca_file.as_deref()))?;
+    state.platform.poke();
+    Ok(())
+}

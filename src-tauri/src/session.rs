@@ -1,0 +1,93 @@
+//! Who is working (the clerk who logged in or unlocked) and the background sync task.
+//!
+//! The app opens locked: orders hold personal information, so every order command asks
+//! for a clerk ([`crate::AppState::as_clerk`]), and the audit log names that clerk's
+//! company. The sync task runs from the start over the profile's store: operations queued
+//! before a restart leave as soon as the remembered session and the network allow.
+
+use std::sync::{Arc, Mutex};
+use tauri::{AppHandle, Emitter};
+use tokio::sync::{watch, Notify};
+use xinbao_store::Store;
+use xinbao_sync::background::{self, Schedule, SyncStatus};
+use xinbao_sync::{account, OsKeyring, PlatformClient, Secrets, StoreAccess};
+use xinbao_wire::Account;
+
+/// The event the UI listens to; its payload is empty, the UI asks `sync_status` for news.
+pub const SYNC_EVENT: &str = "sync-status";
+
+pub struct Platform {
+    pub secrets: Arc<dyn Secrets>,
+    poke: Arc<Notify>,
+    status_tx: watch::Sender<SyncStatus>,
+    /// The clerk of this run: set by login or unlock, cleared by logout.
+    clerk: Mutex<Option<Account>>,
+}
+
+impl Platform {
+    pub fn new(service: &str, profile: &str) -> Platform {
+        Platform {
+            secrets: Arc::new(OsKeyring::new(service, profile)),
+            poke: Arc::new(Notify::new()),
+            status_tx: watch::Sender::new(SyncStatus {
+                state: "idle".into(),
+                ..Default::default()
+            }),
+            clerk: Mutex::new(None),
+        }
+    }
+
+    pub fn clerk(&self) -> Option<Account> {
+        self.clerk.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn set_clerk(&self, account: Option<Account>) {
+        *self.clerk.lock().unwrap_or_else(|p| p.into_inner()) = account;
+    }
+
+    /// Asks the sync task for a pass now (a change was queued, the clerk logged in).
+    pub fn poke(&self) {
+        self.poke.notify_one();
+    }
+
+    pub fn status(&self) -> SyncStatus {
+        self.status_tx.borrow().clone()
+    }
+
+    /// Starts the sync task and the task that tells the UI when its status changes.
+    pub fn start(&self, app: &AppHandle, store: Arc<Mutex<Store>>) {
+        if let Err(e) =
+            store.with_store(|s| account::forget_unremembered_session(s, &*self.secrets))
+        {
+            log::warn!("could not end the unremembered session: [{}]", e.code());
+        }
+        let mut changes = self.status_tx.subscribe();
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            let mut last_state = String::new();
+            while changes.changed().await.is_ok() {
+                let (state, code) = {
+                    let s = changes.borrow_and_update();
+                    (s.state.clone(), s.last_error_code.clone())
+                };
+                if state != last_state {
+                    // Codes only: a platform message could quote what the clerk typed.
+                    log::info!("sync: {state} {}", code.as_deref().unwrap_or(""));
+                    last_state = state;
+                }
+                let _ = app.emit(SYNC_EVENT, ());
+            }
+        });
+        let task = background::run(
+            store,
+            self.secrets.clone(),
+            |access: &Mutex<Store>| {
+                access.with_store(|s| PlatformClient::new(&account::client_settings(s)?))
+            },
+            self.poke.clone(),
+            self.status_tx.clone(),
+            Schedule::default(),
+        );
+        tauri::async_runtime::spawn(task);
+    }
+}

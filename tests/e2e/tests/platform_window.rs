@@ -1,0 +1,197 @@
+//! The real app against the reference platform (demo data, TLS on loopback): a fresh
+//! computer logs in with a captcha, the background sync pulls the merchant directory, a
+//! confirmed order leaves the queue once and the list says so, and with the platform
+//! stopped the remembered computer still unlocks offline.
+
+mod common;
+use common::*;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn cli(data: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new(cli_binary())
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "xinbao {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+async fn wait_until(app: &App, css: &str, what: &str, ok: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = match app.client.find(fantoccini::Locator::Css(css)).await {
+            Ok(el) => el.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if ok(&text) {
+            return text;
+        }
+        assert!(Instant::now() < deadline, "{css}: {what}, shows {text:?}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_sync_a_confirmed_order_and_unlock_offline() {
+    let data = tempfile::tempdir().unwrap();
+    let mut platform = Platform::start();
+
+    // A fresh computer opens at the login screen: nothing of the app shows before login.
+    let app = App::start(data.path(), &platform).await;
+    app.wait_css("[data-testid='login-screen']").await;
+    assert!(app
+        .find_all("[data-testid='orders-table']")
+        .await
+        .is_empty());
+    app.fill("[data-testid='login-identifier']", DEMO_USCC)
+        .await;
+    app.fill("[data-testid='login-password']", DEMO_PASSWORD)
+        .await;
+    let first = app.captcha_id().await;
+    app.screenshot("login").await;
+    // A wrong captcha: the reason beside the field, and a new captcha (each is good once).
+    let right = platform.sink_code("captcha", &first);
+    let wrong: String = right
+        .chars()
+        .map(|c| if c == '9' { '0' } else { (c as u8 + 1) as char })
+        .collect();
+    app.fill("[data-testid='login-captcha']", &wrong).await;
+    app.click("[data-testid='login-submit']").await;
+    wait_until(
+        &app,
+        ".field-error[data-field='captcha_answer']",
+        "the captcha error",
+        |t| t == "验证码错误，请输入新的验证码",
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while app.captcha_id().await == first {
+        assert!(Instant::now() < deadline, "the captcha was not replaced");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.log_in(&platform).await;
+    app.wait_text("[data-testid='account-name']", DEMO_COMPANY)
+        .await;
+
+    // The first pass after login pulls the merchant directory and merchant orders.
+    app.click("#nav-sync").await;
+    wait_until(&app, "[data-testid='sync-last-success']", "a sync", |t| {
+        !t.is_empty() && t != "从未同步"
+    })
+    .await;
+    app.wait_text("[data-testid='sync-pending']", "0").await;
+    app.wait_text("[data-testid='sync-indicator']", "已同步")
+        .await;
+
+    // A draft typed in the window, for a demo merchant's June order.
+    app.click("#nav-orders").await;
+    app.click("[data-testid='new-order']").await;
+    app.fill("#buyer_name", "IVAN PETROV").await;
+    app.fill("#passport_no", "E12345678").await;
+    app.fill("#country", "俄罗斯").await;
+    app.fill("#total_amount", "1000").await;
+    let row = &app.find_all("[data-testid='line-row']").await[0];
+    for (field, value) in [
+        ("procurement_no", "3307820001"),
+        ("merchant_name", "义乌市小商品经营部"),
+        ("mobile", "13905790001"),
+        ("order_month", "2026-06"),
+        ("product_name", "毛绒玩具"),
+        ("quantity", "100"),
+        ("packages", "2"),
+        ("amount", "1000"),
+    ] {
+        let input = row
+            .find(fantoccini::Locator::Css(&format!(
+                "[data-testid='line-{field}']"
+            )))
+            .await
+            .unwrap();
+        app.type_into(&input, value).await;
+    }
+    app.click("[data-testid='save-draft']").await;
+    wait_until(&app, "[data-testid='save-status']", "saved", |t| {
+        t.starts_with("已暂存")
+    })
+    .await;
+    app.click("[data-testid='back-to-list']").await;
+    app.wait_count("[data-testid='order-row']", 1).await;
+    app.wait_text("[data-testid='sync-badge']", "本地").await;
+
+    // Linked and confirmed from the CLI on the same profile (the linking screen is the
+    // next issue's): the order joins the queue.
+    let order: serde_json::Value =
+        serde_json::from_str(&cli(data.path(), &["orders", "show", "1", "--json"])).unwrap();
+    let line = order["lines"][0]["id"].as_i64().unwrap().to_string();
+    cli(
+        data.path(),
+        &[
+            "orders",
+            "link",
+            "--line",
+            &line,
+            "--merchant-order",
+            "MO-202606-0001",
+        ],
+    );
+    cli(data.path(), &["orders", "confirm", "1"]);
+
+    // "Sync now" sends it; the platform's verdict shows in the panel and the list.
+    app.click("#nav-sync").await;
+    app.wait_text("[data-testid='sync-pending']", "1").await;
+    app.click("[data-testid='sync-now']").await;
+    app.wait_text("[data-testid='sync-pending']", "0").await;
+    wait_until(
+        &app,
+        "[data-testid='sync-last-report']",
+        "the report",
+        |t| t.starts_with("发送 1，平台受理 1，"),
+    )
+    .await;
+    app.wait_css("[data-testid='sync-no-rejections']").await;
+    let panel = app.text("#view").await;
+    assert!(!panel.contains("null") && !panel.contains("undefined"), "{panel}");
+    app.screenshot("sync-panel").await;
+    app.click("#nav-orders").await;
+    app.wait_text("[data-testid='sync-badge']", "已同步").await;
+    app.wait_text("[data-testid='state-badge']", "已确认").await;
+    app.quit().await;
+
+    // The CLI reads the same profile: nothing waits, and the account is remembered.
+    let status: serde_json::Value =
+        serde_json::from_str(&cli(data.path(), &["status", "--json"])).unwrap();
+    assert_eq!(status["pending"], 0);
+    assert_eq!(status["account"]["uscc"], DEMO_USCC);
+
+    // The platform goes away. The remembered computer unlocks with the password alone.
+    platform.stop();
+    let app = App::start(data.path(), &platform).await;
+    app.wait_text("[data-testid='unlock-company']", DEMO_COMPANY)
+        .await;
+    app.fill("[data-testid='unlock-password']", "Wrong#2026")
+        .await;
+    app.click("[data-testid='unlock-submit']").await;
+    wait_until(
+        &app,
+        ".field-error[data-field='password']",
+        "the wrong password",
+        |t| t == "密码错误，还可以再试 4 次",
+    )
+    .await;
+    app.fill("[data-testid='unlock-password']", DEMO_PASSWORD)
+        .await;
+    app.click("[data-testid='unlock-submit']").await;
+    app.wait_count("[data-testid='order-row']", 1).await;
+    app.wait_text("[data-testid='sync-badge']", "已同步").await;
+    app.wait_text("[data-testid='sync-indicator']", "离线，稍后重试")
+        .await;
+    app.screenshot("offline-unlock").await;
+    app.quit().await;
+}

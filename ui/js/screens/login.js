@@ -1,0 +1,193 @@
+// Login (manual §2.2) and offline unlock. The app opens here: orders hold personal
+// information, so nothing else shows until a clerk logs in online or unlocks offline.
+//
+// Online: account (统一社会信用代码 or 市场采购号) or bound mobile + password + captcha, and
+// "remember this computer" (keeps the offline unlock). Offline: the password of the last
+// login on this computer, checked against the local argon2id hash.
+import { call } from '../api.js';
+import { h, clear } from '../dom.js';
+import { t, errorText } from '../i18n.js';
+
+/** Renders the login screen into `view`; resolves with the account once someone is in. */
+export function render(view, session) {
+  return new Promise((resolve) => {
+    const offline = session.offline_available && session.remembered;
+    const state = { mode: offline ? 'unlock' : 'login', method: 'account' };
+    const done = (account) => resolve(account);
+    const paint = () => {
+      clear(view).append(state.mode === 'unlock'
+        ? unlockCard(session, state, paint, done)
+        : loginCard(session, state, paint, done));
+      view.querySelector('input:not([type=hidden]):not([type=checkbox])')?.focus();
+      document.body.dataset.ready = 'true';
+    };
+    paint();
+  });
+}
+
+function fieldBox(name, labelKey, input) {
+  return h('label.field', {},
+    h('span.label', {}, t(labelKey)),
+    input,
+    h(`small.field-error#err-${name}`, { 'aria-live': 'polite', dataset: { field: name } }));
+}
+
+function showError(card, err) {
+  for (const el of card.querySelectorAll('.field-error')) el.textContent = '';
+  for (const el of card.querySelectorAll('.invalid')) el.classList.remove('invalid');
+  const banner = card.querySelector('[data-testid=login-error]');
+  const holder = err.field && card.querySelector(`.field-error[data-field="${CSS.escape(err.field)}"]`);
+  if (holder) {
+    holder.textContent = errorText(err);
+    holder.previousElementSibling?.classList.add('invalid');
+    holder.previousElementSibling?.focus();
+    banner.hidden = true;
+  } else {
+    banner.textContent = errorText(err);
+    banner.hidden = false;
+  }
+}
+
+function loginCard(session, state, paint, done) {
+  const identifier = h('input#login-identifier', {
+    name: 'identifier', autocomplete: 'username', required: true, maxlength: 40,
+    'data-testid': 'login-identifier',
+    value: state.method === 'account' ? (session.remembered?.uscc || '') : (session.remembered?.mobile || ''),
+    placeholder: t(state.method === 'account' ? 'login.identifier_hint' : 'login.mobile_hint'),
+    inputmode: state.method === 'mobile' ? 'tel' : 'text',
+  });
+  const password = h('input#login-password', {
+    type: 'password', name: 'password', autocomplete: 'current-password', required: true, maxlength: 20,
+    'data-testid': 'login-password',
+  });
+  const captchaAnswer = h('input#login-captcha', {
+    name: 'captcha_answer', autocomplete: 'off', required: true, maxlength: 8, inputmode: 'numeric',
+    'data-testid': 'login-captcha',
+  });
+  const captchaImage = h('img.captcha-img', { alt: t('login.captcha_alt'), width: 120, height: 40, 'data-testid': 'login-captcha-img' });
+  const captchaStatus = h('span.captcha-status.muted', { 'data-testid': 'captcha-status' });
+  const remember = h('input#login-remember', { type: 'checkbox', checked: true, 'data-testid': 'login-remember' });
+  const submit = h('button.btn.btn-primary.btn-wide', { type: 'submit', 'data-testid': 'login-submit' }, t('login.submit'));
+  const offlineButton = h('button.btn', {
+    type: 'button', 'data-testid': 'switch-to-unlock', hidden: !session.offline_available,
+    on: { click: () => { state.mode = 'unlock'; paint(); } },
+  }, t('login.use_offline'));
+
+  let captchaId = null;
+  async function loadCaptcha() {
+    captchaId = null;
+    captchaImage.removeAttribute('src');
+    delete captchaImage.dataset.captchaId;
+    captchaStatus.textContent = t('login.captcha_loading');
+    try {
+      const c = await call('platform_captcha');
+      captchaId = c.captcha_id;
+      captchaImage.src = `data:image/png;base64,${c.image_png_base64}`;
+      captchaImage.dataset.captchaId = c.captcha_id;
+      captchaStatus.textContent = '';
+      submit.disabled = false;
+    } catch (err) {
+      captchaStatus.textContent = errorText(err);
+      submit.disabled = true;
+      if (session.offline_available) offlineButton.hidden = false;
+    }
+  }
+
+  const methodTabs = h('div.tabs', { role: 'tablist' },
+    ...['account', 'mobile'].map((m) => h('button.tab', {
+      type: 'button', role: 'tab', 'aria-selected': String(state.method === m),
+      'data-testid': `login-method-${m}`,
+      on: { click: () => { state.method = m; paint(); } },
+    }, t(`login.method.${m}`))));
+
+  const form = h('form.login-form', {
+    novalidate: true,
+    on: {
+      submit: async (e) => {
+        e.preventDefault();
+        submit.disabled = true;
+        submit.textContent = t('login.working');
+        try {
+          const account = await call('platform_login', {
+            request: {
+              method: state.method,
+              identifier: identifier.value.trim(),
+              password: password.value,
+              captcha_id: captchaId || '',
+              captcha_answer: captchaAnswer.value.trim(),
+            },
+            remember: remember.checked,
+          });
+          password.value = '';
+          done(account);
+        } catch (err) {
+          submit.textContent = t('login.submit');
+          showError(form, err);
+          // A captcha is good for one try, right or wrong.
+          captchaAnswer.value = '';
+          loadCaptcha();
+        }
+      },
+    },
+  },
+  methodTabs,
+  fieldBox('identifier', state.method === 'account' ? 'login.identifier' : 'login.mobile', identifier),
+  fieldBox('password', 'login.password', password),
+  h('div.field', {},
+    h('label.label', { for: 'login-captcha' }, t('login.captcha')),
+    h('div.captcha-row', {}, captchaAnswer, captchaImage,
+      h('button.btn.btn-small', { type: 'button', 'data-testid': 'captcha-refresh', on: { click: loadCaptcha } }, t('login.captcha_refresh'))),
+    h('small.field-error', { 'aria-live': 'polite', dataset: { field: 'captcha_answer' } }),
+    captchaStatus),
+  h('label.check', {}, remember, h('span', {}, t('login.remember'))),
+  h('p.muted.small', {}, t('login.remember_hint')),
+  h('p.error-banner', { role: 'alert', hidden: true, 'data-testid': 'login-error' }),
+  h('div.login-actions', {}, submit, offlineButton));
+
+  loadCaptcha();
+  return h('section.card.login-card', { 'data-testid': 'login-screen' },
+    h('h1', {}, t('login.title')),
+    h('p.muted', {}, t('login.subtitle')),
+    form);
+}
+
+function unlockCard(session, state, paint, done) {
+  const acct = session.remembered;
+  const password = h('input#unlock-password', {
+    type: 'password', name: 'password', autocomplete: 'current-password', required: true, maxlength: 20,
+    'data-testid': 'unlock-password',
+  });
+  const submit = h('button.btn.btn-primary.btn-wide', { type: 'submit', 'data-testid': 'unlock-submit' }, t('unlock.submit'));
+  const form = h('form.login-form', {
+    novalidate: true,
+    on: {
+      submit: async (e) => {
+        e.preventDefault();
+        submit.disabled = true;
+        try {
+          const account = await call('offline_unlock', { password: password.value });
+          password.value = '';
+          done(account);
+        } catch (err) {
+          submit.disabled = false;
+          showError(form, { ...err, field: err.code === 'offline.wrong_password' ? 'password' : err.field });
+          password.select();
+        }
+      },
+    },
+  },
+  h('dl.account-facts', {},
+    h('dt', {}, t('account.company')), h('dd', { 'data-testid': 'unlock-company' }, acct.company_name),
+    h('dt', {}, t('account.uscc')), h('dd.mono', {}, acct.uscc)),
+  fieldBox('password', 'login.password', password),
+  h('p.error-banner', { role: 'alert', hidden: true, 'data-testid': 'login-error' }),
+  h('div.login-actions', {}, submit,
+    h('button.btn', {
+      type: 'button', 'data-testid': 'switch-to-login',
+      on: { click: () => { state.mode = 'login'; paint(); } },
+    }, t('unlock.online_login'))));
+  return h('section.card.login-card', { 'data-testid': 'unlock-screen' },
+    h('h1', {}, t('unlock.title')),
+    h('p.muted', {}, t('unlock.subtitle')),
+    form);
+}

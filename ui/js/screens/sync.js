@@ -1,0 +1,137 @@
+// The sync panel: what waits to go to the platform, when it last went, what the platform
+// refused and why, "sync now", the account, and the platform settings (URL, trusted CA).
+import { call } from '../api.js';
+import { h, clear } from '../dom.js';
+import { t, errorText } from '../i18n.js';
+import { localTime } from '../format.js';
+import { confirmDialog, toast } from '../ui.js';
+
+/** The words for the background task's state, for the badge in the top bar too. */
+export function taskText(panel) {
+  const { task, queue } = panel;
+  if (task.state === 'syncing') return t('syncstate.syncing');
+  if (task.state === 'auth_required') return t('syncstate.auth_required');
+  if (task.state === 'offline') return t('syncstate.offline');
+  if (task.state === 'error') return t('syncstate.error');
+  if (queue.pending > 0) return t('syncstate.pending', { n: queue.pending });
+  return t('syncstate.idle');
+}
+
+export async function render(view, session) {
+  let panel;
+  let settings;
+  try {
+    [panel, settings] = await Promise.all([call('sync_status'), call('platform_settings')]);
+  } catch (err) {
+    clear(view).append(h('p.error-banner', { role: 'alert' }, errorText(err)));
+    return;
+  }
+  const { task, queue } = panel;
+  const report = task.last_report;
+
+  const syncNow = h('button.btn.btn-primary', {
+    type: 'button',
+    'data-testid': 'sync-now',
+    disabled: task.state === 'syncing',
+    on: {
+      click: async () => {
+        try {
+          await call('sync_now');
+          toast(t('sync.started'));
+        } catch (err) {
+          toast(errorText(err));
+        }
+      },
+    },
+  }, t('sync.now'));
+
+  const facts = h('dl.facts', {},
+    h('dt', {}, t('sync.state')),
+    h('dd', { 'data-testid': 'sync-task-state', dataset: { state: task.state } }, taskText(panel)),
+    h('dt', {}, t('sync.pending_ops')),
+    h('dd.num', { 'data-testid': 'sync-pending' }, String(queue.pending)),
+    h('dt', {}, t('sync.last_success')),
+    h('dd', { 'data-testid': 'sync-last-success' }, queue.last_sync ? localTime(queue.last_sync) : t('sync.never')),
+    report ? [
+      h('dt', {}, t('sync.last_report')),
+      h('dd', { 'data-testid': 'sync-last-report' }, t('sync.report', {
+        pushed: report.pushed, applied: report.applied, duplicates: report.duplicates,
+        rejected: report.rejected, pulled: report.pulled, seconds: report.seconds.toFixed(1),
+      })),
+    ] : null,
+    task.last_error_code ? [
+      h('dt', {}, t('sync.last_error')),
+      h('dd.status-error', { 'data-testid': 'sync-last-error' },
+        errorText({ code: task.last_error_code }),
+        task.retry_in_s != null ? ` · ${t('sync.retry_in', { s: task.retry_in_s })}` : ''),
+    ] : null);
+
+  const authBanner = task.state === 'auth_required'
+    ? h('div.info-banner', { role: 'status', 'data-testid': 'sync-auth-required' },
+      t('sync.auth_required_hint'), ' ',
+      h('button.btn.btn-small', { type: 'button', on: { click: () => window.dispatchEvent(new CustomEvent('xinbao:relogin')) } }, t('sync.relogin')))
+    : null;
+
+  const rejections = queue.rejections.length === 0
+    ? h('p.muted', { 'data-testid': 'sync-no-rejections' }, t('sync.no_rejections'))
+    : h('table.grid', { 'data-testid': 'sync-rejections' },
+      h('thead', {}, h('tr', {}, ...['sync.col.order', 'sync.col.operation', 'sync.col.reason'].map((k) => h('th', { scope: 'col' }, t(k))))),
+      h('tbody', {}, ...queue.rejections.map((r) => h('tr', {},
+        h('td', {}, h('a', { href: `#/orders/${r.order_id}` }, `#${r.order_id}`)),
+        h('td', {}, t(`op.${r.kind}`)),
+        h('td.status-error', { title: r.message }, errorText({ code: r.code }))))));
+
+  const acct = session.clerk;
+  const account = h('section.card', { 'data-testid': 'account-card' },
+    h('h2', {}, t('account.title')),
+    h('dl.facts', {},
+      h('dt', {}, t('account.company')), h('dd', { 'data-testid': 'account-company' }, acct.company_name),
+      h('dt', {}, t('account.uscc')), h('dd.mono', {}, acct.uscc),
+      h('dt', {}, t('account.procurement_no')), h('dd.mono', {}, acct.procurement_no)),
+    h('div.row-actions.card-actions', {},
+      h('button.btn', {
+        type: 'button', 'data-testid': 'logout',
+        on: { click: () => window.dispatchEvent(new CustomEvent('xinbao:logout', { detail: { forget: false } })) },
+      }, t('account.logout')),
+      h('button.btn.btn-danger', {
+        type: 'button', 'data-testid': 'logout-forget',
+        on: {
+          click: async () => {
+            if (!(await confirmDialog('dialog.forget_title', 'dialog.forget_body'))) return;
+            window.dispatchEvent(new CustomEvent('xinbao:logout', { detail: { forget: true } }));
+          },
+        },
+      }, t('account.logout_forget'))));
+
+  const url = h('input#platform-url', { value: settings.url, 'data-testid': 'platform-url', disabled: settings.from_environment, size: 40 });
+  const ca = h('input#platform-ca', { value: settings.ca_file || '', 'data-testid': 'platform-ca', disabled: settings.from_environment, size: 40 });
+  const settingsForm = h('form.card', {
+    on: {
+      submit: async (e) => {
+        e.preventDefault();
+        try {
+          await call('save_platform_settings', { url: url.value, caFile: ca.value || null });
+          toast(t('settings.saved'));
+        } catch (err) {
+          toast(errorText(err));
+        }
+      },
+    },
+  },
+  h('h2', {}, t('settings.platform_title')),
+  settings.from_environment ? h('p.muted', {}, t('settings.from_environment')) : null,
+  h('div.form-grid', {},
+    h('label.field', {}, h('span.label', {}, t('settings.platform_url')), url),
+    h('label.field', {}, h('span.label', {}, t('settings.platform_ca')), ca)),
+  h('div.row-actions.card-actions', {},
+    h('button.btn', { type: 'submit', disabled: settings.from_environment }, t('settings.save'))));
+
+  clear(view).append(...[
+    h('div.toolbar', {}, h('h1', {}, t('sync.title')), h('div.toolbar-end', {}, syncNow)),
+    authBanner,
+    h('section.card', { 'data-testid': 'sync-panel' }, facts),
+    h('section.card', {}, h('h2', {}, t('sync.rejections')), rejections),
+    account,
+    settingsForm,
+  ].filter(Boolean));
+}
