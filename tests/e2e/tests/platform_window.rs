@@ -157,7 +157,10 @@ async fn login_sync_a_confirmed_order_and_unlock_offline() {
     .await;
     app.wait_css("[data-testid='sync-no-rejections']").await;
     let panel = app.text("#view").await;
-    assert!(!panel.contains("null") && !panel.contains("undefined"), "{panel}");
+    assert!(
+        !panel.contains("null") && !panel.contains("undefined"),
+        "{panel}"
+    );
     app.screenshot("sync-panel").await;
     app.click("#nav-orders").await;
     app.wait_text("[data-testid='sync-badge']", "已同步").await;
