@@ -40,8 +40,15 @@ impl AppState {
                 e.code
             );
         }
+        let platform = {
+            let guard = store
+                .as_ref()
+                .ok()
+                .map(|s| s.lock().unwrap_or_else(|p| p.into_inner()));
+            session::Platform::new(paths::APP_IDENTIFIER, &profile, guard.as_deref())
+        };
         AppState {
-            platform: session::Platform::new(paths::APP_IDENTIFIER, &profile),
+            platform,
             data_dir,
             profile,
             store,

@@ -25,9 +25,14 @@ pub struct Platform {
 }
 
 impl Platform {
-    pub fn new(service: &str, profile: &str) -> Platform {
+    /// The profile's keyring entries ([`OsKeyring::for_profile`]); without a store (it
+    /// failed to open and the app shows why) nothing can log in anyway.
+    pub fn new(service: &str, profile: &str, store: Option<&Store>) -> Platform {
+        let keyring = store
+            .and_then(|s| OsKeyring::for_profile(service, profile, s).ok())
+            .unwrap_or_else(|| OsKeyring::new(service, profile));
         Platform {
-            secrets: Arc::new(OsKeyring::new(service, profile)),
+            secrets: Arc::new(keyring),
             poke: Arc::new(Notify::new()),
             status_tx: watch::Sender::new(SyncStatus {
                 state: "idle".into(),

@@ -26,7 +26,7 @@ fn read_password() -> Result<String, CliError> {
 }
 
 pub fn run(store: Store, profile: &str, command: Command) -> Result<(), CliError> {
-    let secrets = OsKeyring::new(paths::APP_IDENTIFIER, profile);
+    let secrets = OsKeyring::for_profile(paths::APP_IDENTIFIER, profile, &store)?;
     let client = || -> Result<PlatformClient, CliError> {
         Ok(PlatformClient::new(&account::client_settings(&store)?)?)
     };

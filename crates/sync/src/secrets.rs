@@ -30,6 +30,20 @@ impl OsKeyring {
         }
     }
 
+    /// The keyring of one profile database, as the app and the CLI both open it: entries
+    /// are named after the profile and its database's device id, so two data directories
+    /// (a test run, a second installation) never share or overwrite a login.
+    pub fn for_profile(
+        service: &str,
+        profile: &str,
+        store: &xinbao_store::Store,
+    ) -> Result<OsKeyring> {
+        Ok(OsKeyring::new(
+            service,
+            &format!("{profile}.{}", store.device_id()?),
+        ))
+    }
+
     fn entry(&self, key: &str) -> Result<keyring::Entry> {
         keyring::Entry::new(&self.service, &format!("{}:{key}", self.profile)).map_err(keyring_err)
     }
