@@ -202,3 +202,90 @@ async fn another_company_cannot_log_in_on_a_profile_with_orders() {
     ));
     assert_eq!(keyring.get(secrets::OFFLINE_VERIFIER).unwrap(), None);
 }
+
+/// Another company on a profile without orders: allowed, and nothing the platform sent the
+/// previous company stays (its merchant orders, its feed cursors).
+#[tokio::test]
+async fn another_company_on_an_empty_profile_starts_its_feeds_afresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let client = server.client();
+    let device = Device::new();
+    let keyring = OsKeyring::new(&format!("xinbao-test-{}", uuid::Uuid::new_v4()), "default");
+    {
+        let mut store = device.store.lock().unwrap();
+        account::remember_account(
+            &store,
+            &Account {
+                uscc: "91330782MA2D3M0B1X".into(),
+                procurement_no: "YW2026009999".into(),
+                company_name: "别的公司".into(),
+                contact_name: "王五".into(),
+                mobile: "13800000000".into(),
+                realname_status: RealnameStatus::Approved,
+                settlement_bound: false,
+            },
+        )
+        .unwrap();
+        xinbao_store::links::upsert_merchant_orders(
+            &mut store,
+            &[xinbao_store::links::MerchantOrder {
+                id: "MO-OTHER-0001".into(),
+                procurement_no: Some("3307820001".into()),
+                merchant_name: "义乌市小商品经营部".into(),
+                mobile: "13905790001".into(),
+                order_month: "2026-06".into(),
+                buyer_name: None,
+                product_name: None,
+                quantity: None,
+                packages: None,
+                amount_cents: 100,
+                sent_at: None,
+            }],
+        )
+        .unwrap();
+        // The other company had pulled far along every feed.
+        for cursor in ["merchant_orders", "authorizations", "changes"] {
+            xinbao_store::settings::set(&store, &format!("sync.cursor.{cursor}"), "999999")
+                .unwrap();
+        }
+    }
+    let (captcha_id, captcha_answer) = server.captcha(&client).await;
+    let req = LoginRequest {
+        method: LoginMethod::Account,
+        identifier: demo::COMPANY_USCC.into(),
+        password: demo::PASSWORD.into(),
+        captcha_id,
+        captcha_answer,
+    };
+    let acct = account::login(&device.store, &keyring, &client, &req, true)
+        .await
+        .expect("an empty profile takes another company");
+    assert_eq!(acct.uscc, demo::COMPANY_USCC);
+    let token = account::token(&keyring).unwrap();
+    xinbao_sync::engine::sync_once(&device.store, &client, &token)
+        .await
+        .unwrap();
+    let store = device.store.lock().unwrap();
+    let ids: Vec<String> = store
+        .connection()
+        .prepare("SELECT id FROM merchant_orders ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        ids.len(),
+        48,
+        "every merchant order of this company, pulled from the start"
+    );
+    assert!(!ids.contains(&"MO-OTHER-0001".to_string()));
+    let authorizations: i64 = store
+        .connection()
+        .query_row("SELECT count(*) FROM settlement_authorizations", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(authorizations, 8);
+}

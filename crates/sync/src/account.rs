@@ -94,9 +94,13 @@ pub async fn login(
 ) -> Result<Account> {
     let session = client.login(req).await?;
     let owner_mismatch = access.with_store(|store| {
-        let previous = remembered_account(store)?;
-        let has_orders = xinbao_store::orders::count(store)? > 0;
-        Ok(previous.filter(|p| p.uscc != session.account.uscc && has_orders))
+        let previous = remembered_account(store)?.filter(|p| p.uscc != session.account.uscc);
+        if previous.is_some() && xinbao_store::orders::count(store)? == 0 {
+            // Another company, but nothing of the previous one's to protect: start afresh.
+            crate::engine::forget_company_feeds(store)?;
+            return Ok(None);
+        }
+        Ok(previous)
     })?;
     if let Some(previous) = owner_mismatch {
         let _ = client.logout(&session.token).await;

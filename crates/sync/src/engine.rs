@@ -169,6 +169,20 @@ where
     }
 }
 
+/// Another company now uses this profile: its feeds start again from the beginning, and
+/// nothing the platform sent about the previous company stays.
+pub fn forget_company_feeds(store: &mut Store) -> Result<()> {
+    platform_cache::forget_company(store)?;
+    for cursor in [
+        CURSOR_MERCHANT_ORDERS,
+        CURSOR_AUTHORIZATIONS,
+        CURSOR_CHANGES,
+    ] {
+        settings::set(store, cursor, "0")?;
+    }
+    Ok(())
+}
+
 /// Pulls every feed: merchants, merchant orders, settlement authorizations, order states.
 pub async fn pull_all(
     access: &impl StoreAccess,
