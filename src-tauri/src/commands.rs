@@ -5,6 +5,7 @@ use crate::{i18n, AppState, UiError};
 use serde::Serialize;
 use tauri::State;
 use xinbao_domain::{countries, OrderForm};
+use xinbao_store::links;
 use xinbao_store::orders::{self, ListQuery, OrderDetail, OrderPage, SaveOutcome};
 
 type Res<T> = Result<T, UiError>;
@@ -141,5 +142,29 @@ pub fn confirm_order(state: State<'_, AppState>, id: i64) -> Res<()> {
 pub fn attach_customs_no(state: State<'_, AppState>, id: i64, customs_no: String) -> Res<String> {
     state
         .as_clerk(|s, actor| orders::attach_customs_no(s, actor, id, &customs_no))
+        .inspect(|_| state.platform.poke())
+}
+
+/// 关联商户订单: the merchant orders the line's merchant sent to this company (cached).
+#[tauri::command]
+pub fn link_candidates(state: State<'_, AppState>, line_id: i64) -> Res<Vec<links::MerchantOrder>> {
+    state.as_clerk(|s, _| links::candidates_for_line(s, line_id))
+}
+
+#[tauri::command]
+pub fn link_line(state: State<'_, AppState>, line_id: i64, merchant_order_id: String) -> Res<bool> {
+    state
+        .as_clerk(|s, actor| links::link(s, actor, line_id, &merchant_order_id))
+        .inspect(|_| state.platform.poke())
+}
+
+#[tauri::command]
+pub fn unlink_line(
+    state: State<'_, AppState>,
+    line_id: i64,
+    merchant_order_id: String,
+) -> Res<bool> {
+    state
+        .as_clerk(|s, actor| links::unlink(s, actor, line_id, &merchant_order_id))
         .inspect(|_| state.platform.poke())
 }

@@ -1,6 +1,7 @@
 //! The real app against the reference platform (demo data, TLS on loopback): a fresh
-//! computer logs in with a captcha, the background sync pulls the merchant directory, a
-//! confirmed order leaves the queue once and the list says so, and with the platform
+//! computer logs in with a captcha, the background sync pulls the merchant directory; a
+//! draft is linked to a cached merchant order, confirmed (after a first try that lists
+//! what is missing), sent once, declared with a customs number; and with the platform
 //! stopped the remembered computer still unlocks offline.
 
 mod common;
@@ -121,38 +122,67 @@ async fn login_sync_a_confirmed_order_and_unlock_offline() {
         t.starts_with("已暂存")
     })
     .await;
-    app.click("[data-testid='back-to-list']").await;
-    app.wait_count("[data-testid='order-row']", 1).await;
-    app.wait_text("[data-testid='sync-badge']", "本地").await;
+    // Confirming too early lists exactly what is missing: the line is not linked yet.
+    app.click("[data-testid='confirm-order']").await;
+    app.click("[data-testid='dialog-ok']").await;
+    wait_until(
+        &app,
+        "[data-testid='confirm-problems'] li",
+        "the missing link",
+        |t| t == "第 1 行：该行尚未关联商户订单",
+    )
+    .await;
+    app.screenshot("confirm-problems").await;
+    app.click("[data-testid='problems-close']").await;
 
-    // Linked and confirmed from the CLI on the same profile (the linking screen is the
-    // next issue's): the order joins the queue.
-    let order: serde_json::Value =
-        serde_json::from_str(&cli(data.path(), &["orders", "show", "1", "--json"])).unwrap();
-    let line = order["lines"][0]["id"].as_i64().unwrap().to_string();
-    cli(
-        data.path(),
-        &[
-            "orders",
-            "link",
-            "--line",
-            &line,
-            "--merchant-order",
-            "MO-202606-0001",
-        ],
+    // 关联商户订单 from the cached merchant orders of that merchant (pulled at login).
+    app.click("[data-testid='link-open']").await;
+    app.click("[data-testid='link-candidate'][data-mo-id='MO-202606-0001']")
+        .await;
+    wait_until(&app, "[data-testid='link-sum']", "the linked sum", |t| {
+        t.starts_with("已关联金额 ") && t.ends_with(" / 本行金额 1,000.00")
+    })
+    .await;
+    app.screenshot("linking").await;
+    app.click("[data-testid='link-close']").await;
+    app.wait_text("[data-testid='line-link-state']", "已关联 1 笔")
+        .await;
+
+    // 订单确认: asked first, then the buyer is frozen and says why.
+    app.click("[data-testid='confirm-order']").await;
+    app.click("[data-testid='dialog-ok']").await;
+    app.wait_text("[data-testid='state-badge']", "已确认").await;
+    app.wait_text(
+        "[data-testid='frozen-banner']",
+        "订单已确认：采购商信息不可修改。",
+    )
+    .await;
+    assert_eq!(
+        app.wait_css("#buyer_name")
+            .await
+            .attr("readonly")
+            .await
+            .unwrap(),
+        Some("true".into())
     );
-    cli(data.path(), &["orders", "confirm", "1"]);
 
-    // "Sync now" sends it; the platform's verdict shows in the panel and the list.
+    // Confirmation woke the sync task: the order leaves at once, and the panel shows the
+    // platform's verdict. "Sync now" afterwards sends nothing: it went exactly once.
     app.click("#nav-sync").await;
-    app.wait_text("[data-testid='sync-pending']", "1").await;
-    app.click("[data-testid='sync-now']").await;
-    app.wait_text("[data-testid='sync-pending']", "0").await;
     wait_until(
         &app,
         "[data-testid='sync-last-report']",
         "the report",
         |t| t.starts_with("发送 1，平台受理 1，"),
+    )
+    .await;
+    app.wait_text("[data-testid='sync-pending']", "0").await;
+    app.click("[data-testid='sync-now']").await;
+    wait_until(
+        &app,
+        "[data-testid='sync-last-report']",
+        "a pass that sends nothing",
+        |t| t.starts_with("发送 0，"),
     )
     .await;
     app.wait_css("[data-testid='sync-no-rejections']").await;
@@ -165,6 +195,29 @@ async fn login_sync_a_confirmed_order_and_unlock_offline() {
     app.click("#nav-orders").await;
     app.wait_text("[data-testid='sync-badge']", "已同步").await;
     app.wait_text("[data-testid='state-badge']", "已确认").await;
+
+    // 报关单号补录: a malformed number is explained beside the field; a valid one freezes
+    // the whole order, and the declaration leaves for the platform too.
+    app.click("[data-testid='order-row'] button").await;
+    app.fill("[data-testid='customs-input']", "12345").await;
+    app.click("[data-testid='customs-submit']").await;
+    app.click("[data-testid='dialog-ok']").await;
+    wait_until(&app, "[data-testid='customs-error']", "a reason", |t| {
+        !t.is_empty()
+    })
+    .await;
+    app.fill("[data-testid='customs-input']", "292920260000012345")
+        .await;
+    app.click("[data-testid='customs-submit']").await;
+    app.click("[data-testid='dialog-ok']").await;
+    app.wait_text("[data-testid='state-badge']", "已报关").await;
+    app.wait_text(
+        "[data-testid='frozen-banner']",
+        "已补录报关单号：该订单不可再修改。",
+    )
+    .await;
+    app.click("#nav-sync").await;
+    app.wait_text("[data-testid='sync-pending']", "0").await;
     app.quit().await;
 
     // The CLI reads the same profile: nothing waits, and the account is remembered.

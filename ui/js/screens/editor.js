@@ -5,6 +5,7 @@ import { t, errorText } from '../i18n.js';
 import { cents, countryList, countryName, localTime } from '../format.js';
 import { confirmDialog, stateBadge, toast } from '../ui.js';
 import { runImport } from './import.js';
+import { openLinkDialog } from './linking.js';
 
 const BUYER_FIELDS = [
   { name: 'buyer_name', label: 'editor.buyer_name', maxlength: 100 },
@@ -117,6 +118,7 @@ class Editor {
           h('thead', {}, h('tr', {},
             h('th', { scope: 'col' }, t('editor.line_no')),
             ...LINE_FIELDS.map((f) => h('th', { scope: 'col' }, t(f.label))),
+            h('th', { scope: 'col' }, t('editor.link_col')),
             h('th', { scope: 'col' }, ''))),
           this.linesBody)),
       h('div.lines-footer', {},
@@ -139,6 +141,10 @@ class Editor {
       h('a.btn', { href: '#/orders', 'data-testid': 'back-to-list' }, t('editor.back')),
       d && this.state === 'draft' ? h('button.btn.btn-danger', { type: 'button', 'data-testid': 'delete-draft', on: { click: () => this.remove() } }, t('editor.delete')) : null,
       this.statusEl,
+      d && this.state === 'confirmed' ? this.customsEntry() : null,
+      d && this.state === 'draft' ? h('button.btn', {
+        type: 'button', 'data-testid': 'confirm-order', on: { click: () => this.confirmOrder() },
+      }, t('editor.confirm')) : null,
       this.allFrozen ? null : h('button.btn.btn-primary', {
         type: 'button', 'data-testid': 'save-draft', title: t('editor.save_hint'), on: { click: () => this.save() },
       }, t('editor.save')));
@@ -194,8 +200,32 @@ class Editor {
         title: t('editor.remove_line_label', { n: index + 1 }),
         on: { click: () => this.removeLine(index) },
       }, t('editor.remove_line')));
-      this.linesBody.append(h('tr', { 'data-testid': 'line-row' }, h('td.num', {}, index + 1), ...cells, remove));
+      this.linesBody.append(h('tr', { 'data-testid': 'line-row' }, h('td.num', {}, index + 1), ...cells, this.linkCell(line, index), remove));
     });
+  }
+
+  /** The line's links: how many, and the button that opens the linking dialog. A line
+   * must be saved first (links belong to a stored line). */
+  linkCell(line, index) {
+    const stored = line.id != null && this.detail?.lines.find((l) => l.id === line.id);
+    const n = stored ? stored.merchant_order_ids.length : 0;
+    return h('td', {}, h('div.row-actions', {},
+      h('span', { 'data-testid': 'line-link-state', class: n ? 'linked' : 'muted' }, n ? t('editor.linked_n', { n }) : t('editor.unlinked')),
+      h('button.btn.btn-small', {
+        type: 'button',
+        'data-testid': 'link-open',
+        disabled: !stored,
+        title: stored ? t('editor.link_open_label', { n: index + 1 }) : t('editor.link_save_first'),
+        'aria-label': t('editor.link_open_label', { n: index + 1 }),
+        on: {
+          click: async () => {
+            if (await openLinkDialog(stored, { frozen: this.allFrozen })) {
+              this.load(await call('get_order', { id: this.detail.id }));
+              this.draw();
+            }
+          },
+        },
+      }, t('editor.link_open'))));
   }
 
   addLine() {
@@ -281,6 +311,51 @@ class Editor {
     }
   }
 
+  /** 订单确认: saves what is on screen, asks (the buyer freezes for good), then confirms;
+   * what is missing comes back as a list, each item in words. */
+  async confirmOrder() {
+    await this.save();
+    if (this.statusEl.classList.contains('status-error')) return;
+    if (!(await confirmDialog('dialog.confirm_title', 'dialog.confirm_body'))) return;
+    try {
+      await call('confirm_order', { id: this.detail.id });
+      toast(t('editor.confirmed'));
+      this.load(await call('get_order', { id: this.detail.id }));
+      this.status = '';
+      this.draw();
+    } catch (err) {
+      await problemsDialog(err);
+      this.showErrors(err);
+    }
+  }
+
+  customsEntry() {
+    const input = h('input#customs_no.mono', {
+      name: 'customs_no', maxlength: 18, size: 20, inputmode: 'numeric',
+      placeholder: t('editor.customs_hint'), 'aria-label': t('editor.customs_no'),
+      'data-testid': 'customs-input',
+    });
+    const submit = async () => {
+      this.clearErrors();
+      if (!(await confirmDialog('dialog.customs_title', 'dialog.customs_body'))) return;
+      try {
+        await call('attach_customs_no', { id: this.detail.id, customsNo: input.value });
+        toast(t('editor.declared'));
+        this.load(await call('get_order', { id: this.detail.id }));
+        this.status = '';
+        this.draw();
+      } catch (err) {
+        this.root.querySelector('#err-customs_no').textContent = errorText(err.fields?.[0] || err);
+        input.classList.add('invalid');
+        input.focus();
+      }
+    };
+    return h('div.customs-entry', {},
+      h('label.inline', {}, t('editor.customs_no'), input),
+      h('button.btn.btn-primary', { type: 'button', 'data-testid': 'customs-submit', on: { click: submit } }, t('editor.customs_submit')),
+      h('small.field-error#err-customs_no', { 'aria-live': 'polite', 'data-testid': 'customs-error' }));
+  }
+
   async remove() {
     if (!(await confirmDialog('dialog.delete_title', 'dialog.delete_body'))) return;
     try {
@@ -291,4 +366,25 @@ class Editor {
       this.setStatus(errorText(err), true);
     }
   }
+}
+
+/** What keeps an order from confirmation, one item per problem, in words. */
+function problemsDialog(err) {
+  const label = (field) => {
+    const m = /^lines\[(\d+)\]/.exec(field || '');
+    if (m) return t('editor.line_n', { n: Number(m[1]) + 1 });
+    const f = BUYER_FIELDS.find((b) => b.name === field);
+    return f ? t(f.label) : '';
+  };
+  const items = (err.fields && err.fields.length ? err.fields : [err])
+    .map((fe) => h('li', {}, label(fe.field) ? h('strong', {}, `${label(fe.field)}：`) : null, errorText(fe)));
+  const dialog = h('dialog.dialog', { 'data-testid': 'confirm-problems' },
+    h('h2', {}, t('dialog.problems_title')),
+    h('ul.problems', {}, ...items),
+    h('div.dialog-actions', {}, h('button.btn.btn-primary', { type: 'button', 'data-testid': 'problems-close', on: { click: () => dialog.close() } }, t('dialog.problems_close'))));
+  document.body.append(dialog);
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => { dialog.remove(); resolve(); }, { once: true });
+    dialog.showModal();
+  });
 }
