@@ -15,7 +15,7 @@ const view = document.getElementById('view');
 let info;
 let session;
 let lastPanel = null;
-let lastSyncAt = null;
+let lastPushed = null;
 
 function lock(locked) {
   document.body.classList.toggle('locked', locked);
@@ -76,12 +76,13 @@ async function refreshSync() {
   el.textContent = sync.taskText(panel);
   el.dataset.state = state;
   el.title = panel.queue.last_sync ? `${t('sync.last_success')}: ${new Date(panel.queue.last_sync).toLocaleString(currentLanguage())}` : t('sync.never');
-  const shown = [panel.task.state, panel.queue.pending, panel.queue.last_sync, panel.queue.rejections.length, panel.task.last_error_code].join('|');
+  const shown = [panel.task.state, panel.queue.pending, panel.queue.last_sync, panel.task.totals.passes, panel.queue.rejections.length, panel.task.last_error_code].join('|');
   const previous = lastPanel;
   lastPanel = shown;
-  const report = panel.task.last_report;
-  const sent = panel.queue.last_sync !== lastSyncAt && report && report.pushed > 0;
-  lastSyncAt = panel.queue.last_sync;
+  // The totals only grow when a pass sent something, however many passes ran between
+  // two looks (a later empty pass would hide it in the last report).
+  const sent = lastPushed !== null && panel.task.totals.pushed !== lastPushed;
+  lastPushed = panel.task.totals.pushed;
   if (previous === null || previous === shown) return;
   const hash = location.hash || '#/orders';
   if (hash === '#/sync' || (hash === '#/orders' && sent)) await route();

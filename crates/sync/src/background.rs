@@ -18,10 +18,57 @@ pub struct SyncStatus {
     /// `idle`, `syncing`, `offline` (retrying), `auth_required`, `error`.
     pub state: String,
     pub last_report: Option<SyncReport>,
+    /// The last pass that sent anything, with when it ended (UTC, RFC 3339): a pass that
+    /// finds nothing to send must not hide what the one before it sent.
+    pub last_push: Option<SyncReport>,
+    pub last_push_at: Option<String>,
+    /// Everything sent since this task started: an operation acknowledged once is never
+    /// sent again, so `pushed` only grows by what was new.
+    pub totals: SyncTotals,
     pub last_error_code: Option<String>,
     pub last_error: Option<String>,
     pub retry_in_s: Option<u64>,
     pub attempts: u32,
+}
+
+/// Running sums over the passes of one run of the task.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SyncTotals {
+    pub passes: usize,
+    pub pushed: usize,
+    pub applied: usize,
+    pub duplicates: usize,
+    pub rejected: usize,
+    pub pulled: usize,
+}
+
+impl SyncTotals {
+    fn add(&mut self, r: &SyncReport) {
+        self.passes += 1;
+        self.pushed += r.pushed;
+        self.applied += r.applied;
+        self.duplicates += r.duplicates;
+        self.rejected += r.rejected;
+        self.pulled += r.pulled;
+    }
+}
+
+impl SyncStatus {
+    /// A pass ended well: it becomes the last report, counts in the totals, and is the
+    /// last push if it sent anything. Errors of earlier passes are cleared.
+    pub fn record_success(&mut self, report: SyncReport, now: String) {
+        self.state = "idle".into();
+        self.totals.add(&report);
+        if report.pushed > 0 {
+            self.last_push = Some(report.clone());
+            self.last_push_at = Some(now);
+        }
+        self.last_report = Some(report);
+        self.last_error_code = None;
+        self.last_error = None;
+        self.retry_in_s = None;
+        self.attempts = 0;
+    }
 }
 
 /// Exponential backoff with full jitter: the n-th retry waits a random time up to
@@ -110,13 +157,7 @@ pub async fn run<A, C>(
         let wait = match outcome {
             Ok(report) => {
                 schedule.backoff.reset();
-                status.send_modify(|s| {
-                    *s = SyncStatus {
-                        state: "idle".into(),
-                        last_report: Some(report),
-                        ..Default::default()
-                    };
-                });
+                status.send_modify(|s| s.record_success(report, xinbao_store::now()));
                 schedule.interval
             }
             Err(SyncError::AuthRequired(code)) => {
@@ -160,4 +201,57 @@ fn report_error(status: &watch::Sender<SyncStatus>, e: &SyncError, retry: Option
         s.retry_in_s = retry.map(|d| d.as_secs());
         s.attempts += 1;
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(pushed: usize, applied: usize) -> SyncReport {
+        SyncReport {
+            pushed,
+            applied,
+            duplicates: pushed - applied,
+            rejected: 0,
+            pulled: 3,
+            seconds: 0.1,
+        }
+    }
+
+    #[test]
+    fn an_empty_pass_keeps_the_last_push_and_the_totals_only_grow() {
+        let mut status = SyncStatus {
+            state: "offline".into(),
+            last_error_code: Some("net.unreachable".into()),
+            attempts: 2,
+            ..Default::default()
+        };
+        status.record_success(report(2, 2), "2026-11-24T08:00:00.000Z".into());
+        status.record_success(report(0, 0), "2026-11-24T08:00:05.000Z".into());
+        assert_eq!(status.state, "idle");
+        assert_eq!(status.last_error_code, None);
+        assert_eq!(status.attempts, 0);
+        assert_eq!(status.last_report.as_ref().unwrap().pushed, 0);
+        assert_eq!(status.last_push.as_ref().unwrap().pushed, 2);
+        assert_eq!(
+            status.last_push_at.as_deref(),
+            Some("2026-11-24T08:00:00.000Z")
+        );
+        status.record_success(report(1, 0), "2026-11-24T08:00:09.000Z".into());
+        assert_eq!(
+            status.totals,
+            SyncTotals {
+                passes: 3,
+                pushed: 3,
+                applied: 2,
+                duplicates: 1,
+                rejected: 0,
+                pulled: 9,
+            }
+        );
+        assert_eq!(
+            status.last_push_at.as_deref(),
+            Some("2026-11-24T08:00:09.000Z")
+        );
+    }
 }

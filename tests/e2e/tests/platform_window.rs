@@ -168,20 +168,45 @@ async fn login_sync_a_confirmed_order_and_unlock_offline() {
 
     // Confirmation woke the sync task: the order leaves at once, and the panel shows the
     // platform's verdict. "Sync now" afterwards sends nothing: it went exactly once.
+    // Other passes may run in between (each save pokes the task); the last push and the
+    // totals keep what went, whatever passes ran after it.
     app.click("#nav-sync").await;
     wait_until(
         &app,
-        "[data-testid='sync-last-report']",
-        "the report",
-        |t| t.starts_with("发送 1，平台受理 1，"),
+        "[data-testid='sync-last-push']",
+        "the pass that sent the confirmation",
+        |t| t.contains("发送 1，平台受理 1，重复 0，被拒绝 0"),
     )
     .await;
     app.wait_text("[data-testid='sync-pending']", "0").await;
+    let sent_once = |t: &str| t.contains("发送 1，平台受理 1，重复 0，被拒绝 0");
+    let totals = wait_until(&app, "[data-testid='sync-totals']", "the totals", sent_once).await;
+    let passes_before: usize = totals
+        .trim_start_matches("同步 ")
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     app.click("[data-testid='sync-now']").await;
+    let totals = wait_until(
+        &app,
+        "[data-testid='sync-totals']",
+        "one more pass that sends nothing",
+        |t| {
+            t.trim_start_matches("同步 ")
+                .split(' ')
+                .next()
+                .and_then(|n| n.parse::<usize>().ok())
+                .is_some_and(|n| n > passes_before)
+        },
+    )
+    .await;
+    assert!(sent_once(&totals), "{totals}");
     wait_until(
         &app,
         "[data-testid='sync-last-report']",
-        "a pass that sends nothing",
+        "the last pass sent nothing",
         |t| t.starts_with("发送 0，"),
     )
     .await;

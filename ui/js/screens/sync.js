@@ -17,6 +17,13 @@ export function taskText(panel) {
   return t('syncstate.idle');
 }
 
+function reportText(report) {
+  return t('sync.report', {
+    pushed: report.pushed, applied: report.applied, duplicates: report.duplicates,
+    rejected: report.rejected, pulled: report.pulled, seconds: report.seconds.toFixed(1),
+  });
+}
+
 export async function render(view, session) {
   let panel;
   let settings;
@@ -54,10 +61,16 @@ export async function render(view, session) {
     h('dd', { 'data-testid': 'sync-last-success' }, queue.last_sync ? localTime(queue.last_sync) : t('sync.never')),
     report ? [
       h('dt', {}, t('sync.last_report')),
-      h('dd', { 'data-testid': 'sync-last-report' }, t('sync.report', {
-        pushed: report.pushed, applied: report.applied, duplicates: report.duplicates,
-        rejected: report.rejected, pulled: report.pulled, seconds: report.seconds.toFixed(1),
-      })),
+      h('dd', { 'data-testid': 'sync-last-report' }, reportText(report)),
+    ] : null,
+    task.last_push ? [
+      h('dt', {}, t('sync.last_push')),
+      h('dd', { 'data-testid': 'sync-last-push' },
+        `${localTime(task.last_push_at)} · ${reportText(task.last_push)}`),
+    ] : null,
+    task.totals.passes > 0 ? [
+      h('dt', {}, t('sync.totals')),
+      h('dd', { 'data-testid': 'sync-totals' }, t('sync.totals_text', task.totals)),
     ] : null,
     task.last_error_code ? [
       h('dt', {}, t('sync.last_error')),
