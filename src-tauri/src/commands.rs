@@ -10,16 +10,6 @@ use xinbao_store::orders::{self, ListQuery, OrderDetail, OrderPage, SaveOutcome}
 
 type Res<T> = Result<T, UiError>;
 
-fn ui_error(code: &str, message: impl Into<String>) -> UiError {
-    UiError {
-        code: code.into(),
-        message: message.into(),
-        field: None,
-        fields: Vec::new(),
-        params: None,
-    }
-}
-
 #[derive(Serialize)]
 pub struct AppInfo {
     version: &'static str,
@@ -66,18 +56,18 @@ pub fn ui_ready() {
 #[tauri::command]
 pub fn i18n_table(lang: String) -> Res<serde_json::Value> {
     let table = i18n::table(&lang).ok_or_else(|| {
-        ui_error(
+        UiError::new(
             "i18n.unknown_language",
             format!("no translation table for {lang}"),
         )
     })?;
-    serde_json::from_str(table).map_err(|e| ui_error("i18n.broken_table", e.to_string()))
+    serde_json::from_str(table).map_err(|e| UiError::new("i18n.broken_table", e.to_string()))
 }
 
 #[tauri::command]
 pub fn set_language(state: State<'_, AppState>, lang: String) -> Res<()> {
     if i18n::table(&lang).is_none() {
-        return Err(ui_error(
+        return Err(UiError::new(
             "i18n.unknown_language",
             format!("no translation table for {lang}"),
         ));
@@ -107,6 +97,35 @@ pub fn countries(query: String) -> Vec<CountryOption> {
 #[tauri::command]
 pub fn list_orders(state: State<'_, AppState>, query: ListQuery) -> Res<OrderPage> {
     state.as_clerk(|s, _| orders::list(s, &query))
+}
+
+#[tauri::command]
+pub fn list_facets(state: State<'_, AppState>) -> Res<orders::ListFacets> {
+    state.as_clerk(|s, _| orders::list_facets(s))
+}
+
+/// The cached merchant directory: a line's procurement number fills its merchant's name
+/// and mobile, offline too.
+#[tauri::command]
+pub fn merchant_lookup(
+    state: State<'_, AppState>,
+    procurement_no: String,
+) -> Res<Option<xinbao_store::platform_cache::Merchant>> {
+    state.as_clerk(|s, _| xinbao_store::platform_cache::merchant(s, &procurement_no))
+}
+
+/// 商户订单查询 (manual §3.2), from the local cache: it works offline.
+#[tauri::command]
+pub fn merchant_orders(
+    state: State<'_, AppState>,
+    query: links::MerchantOrderQuery,
+) -> Res<links::MerchantOrderPage> {
+    state.as_clerk(|s, _| links::merchant_orders(s, &query))
+}
+
+#[tauri::command]
+pub fn merchant_order(state: State<'_, AppState>, id: String) -> Res<links::MerchantOrderDetail> {
+    state.as_clerk(|s, _| links::merchant_order(s, &id))
 }
 
 #[tauri::command]

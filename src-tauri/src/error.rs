@@ -17,6 +17,19 @@ pub struct UiError {
     pub params: Option<serde_json::Value>,
 }
 
+impl UiError {
+    /// An error of the app itself (no field concerned).
+    pub fn new(code: &str, message: impl Into<String>) -> UiError {
+        UiError {
+            code: code.into(),
+            message: message.into(),
+            field: None,
+            fields: Vec::new(),
+            params: None,
+        }
+    }
+}
+
 impl From<StoreError> for UiError {
     fn from(e: StoreError) -> Self {
         let fields = e.field_errors().to_vec();

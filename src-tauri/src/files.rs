@@ -28,13 +28,7 @@ impl From<ImportError> for UiError {
     fn from(e: ImportError) -> Self {
         match e {
             ImportError::Store(s) => s.into(),
-            other => UiError {
-                code: other.code().to_string(),
-                message: other.to_string(),
-                field: None,
-                fields: Vec::new(),
-                params: None,
-            },
+            other => UiError::new(other.code(), other.to_string()),
         }
     }
 }
@@ -50,34 +44,28 @@ fn words(state: &AppState, key: &str) -> String {
 
 /// A worker thread that did not finish (it panicked or was cancelled by the runtime).
 fn worker_failed(e: tauri::Error) -> UiError {
-    UiError {
-        code: "import.io".into(),
-        message: e.to_string(),
-        field: None,
-        fields: Vec::new(),
-        params: None,
-    }
+    UiError::new("import.io", e.to_string())
 }
 
 const SPREADSHEETS: &[&str] = &["xlsx", "xlsm", "xls", "ods", "csv"];
 
-/// Asks the clerk for a spreadsheet to import.
-#[tauri::command]
-pub async fn import_pick_file(
-    app: AppHandle,
-    state: State<'_, AppState>,
-) -> Result<Option<Picked>, UiError> {
+/// Opens the native file dialog; the chosen file is kept here under a new token.
+async fn pick(
+    app: &AppHandle,
+    state: &AppState,
+    title_key: &str,
+    filter_key: &str,
+    extensions: &[&str],
+) -> Option<(u64, String, PathBuf)> {
     let (tx, rx) = std::sync::mpsc::channel();
     app.dialog()
         .file()
-        .set_title(words(&state, "import.pick_title"))
-        .add_filter(words(&state, "import.filter_name"), SPREADSHEETS)
+        .set_title(words(state, title_key))
+        .add_filter(words(state, filter_key), extensions)
         .pick_file(move |p| {
             let _ = tx.send(p.and_then(|p| p.into_path().ok()));
         });
-    let Some(path) = rx.recv().ok().flatten() else {
-        return Ok(None);
-    };
+    let path = rx.recv().ok().flatten()?;
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -87,22 +75,126 @@ pub async fn import_pick_file(
     files.insert(
         token,
         PickedFile {
-            path,
+            path: path.clone(),
             cancel: Arc::new(AtomicBool::new(false)),
         },
     );
-    Ok(Some(Picked { token, file_name }))
+    Some((token, file_name, path))
+}
+
+/// Asks the clerk for a spreadsheet to import.
+#[tauri::command]
+pub async fn import_pick_file(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Option<Picked>, UiError> {
+    let picked = pick(
+        &app,
+        &state,
+        "import.pick_title",
+        "import.filter_name",
+        SPREADSHEETS,
+    )
+    .await;
+    Ok(picked.map(|(token, file_name, _)| Picked { token, file_name }))
+}
+
+/// A photo for real-name verification: its token, and a preview (a data URL) for the page.
+#[derive(Serialize)]
+pub struct PickedPhoto {
+    token: u64,
+    file_name: String,
+    preview: String,
+}
+
+/// A photo file as the platform will take it: JPEG or PNG by content, at most 5 MiB.
+fn read_photo(path: &std::path::Path) -> Result<(Vec<u8>, &'static str), UiError> {
+    let name = path.display().to_string();
+    let size = std::fs::metadata(path)
+        .map_err(|e| UiError::new("import.io", format!("{name}: {e}")))?
+        .len();
+    if size > xinbao_wire::MAX_PHOTO_BYTES as u64 {
+        return Err(UiError::new(
+            "upload.too_large",
+            format!("{name} has {size} bytes; a photo may have 5 MiB"),
+        ));
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| UiError::new("import.io", format!("{name}: {e}")))?;
+    let kind = xinbao_wire::sniff_image(&bytes).ok_or_else(|| {
+        UiError::new(
+            "upload.not_image",
+            format!("{name} is not a JPEG or PNG image"),
+        )
+    })?;
+    Ok((bytes, kind))
+}
+
+/// Asks the clerk for a photo (证件照片) and checks it at once, so a wrong file is named
+/// before anything is sent.
+#[tauri::command]
+pub async fn pick_photo(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Option<PickedPhoto>, UiError> {
+    let Some((token, file_name, path)) = pick(
+        &app,
+        &state,
+        "realname.pick_title",
+        "realname.filter_name",
+        &["jpg", "jpeg", "png"],
+    )
+    .await
+    else {
+        return Ok(None);
+    };
+    let (bytes, kind) = read_photo(&path)?;
+    use base64::Engine;
+    let preview = format!(
+        "data:{kind};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(&bytes)
+    );
+    Ok(Some(PickedPhoto {
+        token,
+        file_name,
+        preview,
+    }))
+}
+
+/// The photos of a real-name submission, read again (they may have changed since they
+/// were picked): exactly the parts the nationality asks for, each checked.
+pub fn take_photos(
+    state: &AppState,
+    nationality: xinbao_wire::Nationality,
+    photos: &std::collections::HashMap<String, u64>,
+) -> Result<Vec<(String, String, Vec<u8>)>, UiError> {
+    let mut parts = vec!["holding_id"];
+    parts.extend(nationality.photo_parts());
+    let mut out = Vec::new();
+    for part in parts {
+        let token = photos.get(part).ok_or_else(|| UiError {
+            field: Some(part.to_string()),
+            ..UiError::new("upload.missing", format!("the photo {part} is missing"))
+        })?;
+        let (path, _) = picked(state, *token)?;
+        let (bytes, _) = read_photo(&path).map_err(|e| UiError {
+            field: Some(part.to_string()),
+            ..e
+        })?;
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| format!("{part}.jpg"));
+        out.push((part.to_string(), file_name, bytes));
+    }
+    Ok(out)
 }
 
 fn picked(state: &AppState, token: u64) -> Result<(PathBuf, Arc<AtomicBool>), UiError> {
     let files = state.picked.lock().unwrap_or_else(|p| p.into_inner());
-    let f = files.get(&token).ok_or_else(|| UiError {
-        code: "import.no_file".into(),
-        message: format!("no chosen file {token}"),
-        field: None,
-        fields: Vec::new(),
-        params: None,
-    })?;
+    let f = files
+        .get(&token)
+        .ok_or_else(|| UiError::new("import.no_file", format!("no chosen file {token}")))?;
     Ok((f.path.clone(), f.cancel.clone()))
 }
 
@@ -312,9 +404,10 @@ pub async fn export_order(
 pub async fn export_orders(
     app: AppHandle,
     state: State<'_, AppState>,
+    query: xinbao_store::orders::ListQuery,
 ) -> Result<Option<Saved>, UiError> {
     let name = words(&state, "files.orders_file");
     save_as(&app, &state, "files.save_export", &name, |s, path| {
-        xinbao_import::export::orders(s, path)
+        xinbao_import::export::orders(s, &query, path)
     })
 }

@@ -2,6 +2,7 @@
 //! crates (`xinbao-store`, `xinbao-domain`), and every error crosses to the UI as a
 //! [`UiError`] with a stable code.
 
+mod account;
 mod commands;
 mod error;
 mod files;
@@ -156,6 +157,22 @@ pub fn run() {
             commands::set_language,
             commands::countries,
             commands::list_orders,
+            commands::list_facets,
+            commands::merchant_orders,
+            commands::merchant_lookup,
+            commands::merchant_order,
+            account::check_field,
+            account::registration_check,
+            account::registration_activate,
+            account::account_refresh,
+            account::change_password,
+            account::realname_state,
+            account::realname_submit,
+            files::pick_photo,
+            account::settlement_binding,
+            account::settlement_sms_code,
+            account::settlement_bind,
+            account::settlement_authorizations,
             commands::get_order,
             commands::create_draft,
             commands::save_order,

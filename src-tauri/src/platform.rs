@@ -11,7 +11,7 @@ use xinbao_wire::{Account, Captcha, LoginRequest};
 
 type Res<T> = Result<T, UiError>;
 
-fn client(state: &AppState) -> Res<PlatformClient> {
+pub(crate) fn client(state: &AppState) -> Res<PlatformClient> {
     let settings = state.with_store(|s| account::client_settings(s))?;
     Ok(PlatformClient::new(&settings)?)
 }

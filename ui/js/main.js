@@ -1,4 +1,5 @@
-// Start-up, the lock, and the router: #/orders, #/orders/new, #/orders/ID, #/sync.
+// Start-up, the lock, and the router: #/orders, #/orders/new, #/orders/ID,
+// #/merchant-orders[/ID], #/settlement, #/account, #/sync.
 //
 // The app opens locked (login or offline unlock, screens/login.js); the top bar's sync
 // indicator follows the background sync task through its `sync-status` event.
@@ -10,6 +11,9 @@ import * as orders from './screens/orders.js';
 import * as editor from './screens/editor.js';
 import * as login from './screens/login.js';
 import * as sync from './screens/sync.js';
+import * as merchantOrders from './screens/merchant-orders.js';
+import * as settlement from './screens/settlement.js';
+import * as account from './screens/account.js';
 
 const view = document.getElementById('view');
 let info;
@@ -49,9 +53,18 @@ async function route() {
   }
   const hash = location.hash || '#/orders';
   const match = hash.match(/^#\/orders\/(new|\d+)$/);
-  for (const link of document.querySelectorAll('.nav-link')) link.classList.toggle('active', hash.startsWith(link.getAttribute('href')));
+  const merchantOrder = hash.match(/^#\/merchant-orders\/(.+)$/);
+  for (const link of document.querySelectorAll('.nav-link')) link.classList.toggle('active', hash === link.getAttribute('href') || hash.startsWith(`${link.getAttribute('href')}/`));
   if (match) {
     await editor.render(view, match[1] === 'new' ? null : Number(match[1]));
+  } else if (merchantOrder) {
+    await merchantOrders.renderDetail(view, decodeURIComponent(merchantOrder[1]));
+  } else if (hash === '#/merchant-orders') {
+    await merchantOrders.render(view);
+  } else if (hash === '#/settlement') {
+    await settlement.render(view);
+  } else if (hash === '#/account') {
+    await account.render(view, info);
   } else if (hash === '#/sync') {
     await sync.render(view, session);
   } else {
@@ -85,7 +98,8 @@ async function refreshSync() {
   lastPushed = panel.task.totals.pushed;
   if (previous === null || previous === shown) return;
   const hash = location.hash || '#/orders';
-  if (hash === '#/sync' || (hash === '#/orders' && sent)) await route();
+  if (hash === '#/sync') await route();
+  else if (hash === '#/orders' && sent && !orders.refreshResults()) await route();
 }
 
 async function switchLanguage() {

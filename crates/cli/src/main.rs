@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use xinbao_domain::{Cents, OrderState};
 use xinbao_import::{ImportError, ImportOptions};
-use xinbao_store::orders::{self, ListQuery};
+use xinbao_store::orders::{self, ListQuery, SyncState};
 use xinbao_store::{imports, paths, Store, StoreError};
 
 mod platform;
@@ -133,6 +133,15 @@ enum OrdersCommand {
         /// Only orders in this state: draft, confirmed or declared.
         #[arg(long, value_parser = parse_state)]
         state: Option<OrderState>,
+        /// Only orders in this sync state: local, pending, synced or rejected.
+        #[arg(long, value_parser = parse_sync_state)]
+        sync_state: Option<SyncState>,
+        /// Only orders to this country (ISO 3166 alpha-2, e.g. NG).
+        #[arg(long)]
+        country: Option<String>,
+        /// Part of a buyer name, passport or customs number, merchant name or procurement number.
+        #[arg(long)]
+        search: Option<String>,
         #[arg(long, default_value_t = 1000)]
         limit: u32,
         #[arg(long, default_value_t = 0)]
@@ -166,6 +175,11 @@ enum OrdersCommand {
 
 fn parse_state(s: &str) -> Result<OrderState, String> {
     OrderState::parse(s).ok_or_else(|| format!("'{s}' is not a state (draft, confirmed, declared)"))
+}
+
+fn parse_sync_state(s: &str) -> Result<SyncState, String> {
+    serde_json::from_value(serde_json::Value::String(s.into()))
+        .map_err(|_| format!("'{s}' is not a sync state (local, pending, synced, rejected)"))
 }
 
 /// An error as the CLI prints it with --json: the same stable code the app's UI gets.
@@ -421,9 +435,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Export { what } => {
             let (n, out) = match what {
-                ExportCommand::Orders { out } => {
-                    (xinbao_import::export::orders(&store, &out)?, out)
-                }
+                ExportCommand::Orders { out } => (
+                    xinbao_import::export::orders(&store, &ListQuery::default(), &out)?,
+                    out,
+                ),
                 ExportCommand::Order { id, out } => {
                     (xinbao_import::export::order(&store, id, &out)?, out)
                 }
@@ -445,6 +460,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
             OrdersCommand::List {
                 json,
                 state,
+                sync_state,
+                country,
+                search,
                 limit,
                 offset,
             } => {
@@ -452,8 +470,12 @@ fn run(cli: Cli) -> Result<(), CliError> {
                     &store,
                     &ListQuery {
                         state,
+                        sync_state,
+                        country,
+                        search,
                         limit: Some(limit),
                         offset: Some(offset),
+                        ..Default::default()
                     },
                 )?;
                 if json {
@@ -471,7 +493,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
                             "{:>6}  {:<10} {:<8} {:<24} {:<12} {:>16}  {:>5}",
                             o.id,
                             o.state.as_str(),
-                            o.sync_state,
+                            o.sync_state.as_str(),
                             o.buyer_name.as_deref().unwrap_or("-"),
                             o.passport_masked.as_deref().unwrap_or("-"),
                             o.total_cents

@@ -71,8 +71,10 @@ fn write_texts(
     Ok(())
 }
 
-/// The whole order list, newest change first. Passport numbers masked, as in every list.
-pub fn orders(store: &Store, path: &Path) -> Result<u64, ImportError> {
+/// The order list as the list screen shows it (its filters and search; its paging is
+/// ignored: every matching order), newest change first. Passport numbers masked, as in
+/// every list.
+pub fn orders(store: &Store, filter: &ListQuery, path: &Path) -> Result<u64, ImportError> {
     let e = werr(path);
     let mut book = Workbook::new();
     let sheet = book.add_worksheet_with_constant_memory().map_err(&e)?;
@@ -102,9 +104,9 @@ pub fn orders(store: &Store, path: &Path) -> Result<u64, ImportError> {
         let page = orders::list(
             store,
             &ListQuery {
-                state: None,
                 limit: Some(1000),
                 offset: Some(offset),
+                ..filter.clone()
             },
         )?;
         if page.orders.is_empty() {
@@ -139,7 +141,9 @@ pub fn orders(store: &Store, path: &Path) -> Result<u64, ImportError> {
             sheet
                 .write_string(row, 8, o.customs_no.as_deref().unwrap_or(""))
                 .map_err(&e)?;
-            sheet.write_string(row, 9, &o.sync_state).map_err(&e)?;
+            sheet
+                .write_string(row, 9, o.sync_state.as_str())
+                .map_err(&e)?;
             sheet.write_string(row, 10, &o.updated_at).map_err(&e)?;
             row += 1;
         }

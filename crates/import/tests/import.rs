@@ -557,7 +557,10 @@ fn an_exported_order_imports_back_unchanged() {
         2
     );
     let list = env.path("orders.xlsx");
-    assert_eq!(xinbao_import::export::orders(&env.store, &list).unwrap(), 1);
+    assert_eq!(
+        xinbao_import::export::orders(&env.store, &Default::default(), &list).unwrap(),
+        1
+    );
     let before = orders::get(&env.store, env.order).unwrap().lines;
     let b2 = env.stage(&out).unwrap();
     assert_eq!((b2.summary.rows_valid, b2.summary.rows_invalid), (2, 0));

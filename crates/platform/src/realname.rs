@@ -8,7 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use xinbao_wire::{Nationality, RealnameState, RealnameStatus};
 
 /// Largest photo accepted.
-pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
+pub use xinbao_wire::MAX_PHOTO_BYTES;
 /// Largest whole upload (every photo, the fields and multipart framing).
 pub const MAX_UPLOAD_BYTES: usize = 5 * MAX_PHOTO_BYTES + 64 * 1024;
 
@@ -21,16 +21,7 @@ pub struct Submission {
     pub photos: Vec<(String, Vec<u8>)>,
 }
 
-/// The image type by content, never by the name or the declared type.
-pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
-        Some("image/png")
-    } else {
-        None
-    }
-}
+pub use xinbao_wire::sniff_image;
 
 pub fn photo_too_large(part: &str) -> ApiErr {
     ApiErr::new(

@@ -100,7 +100,9 @@ async fn confirmed_orders_reach_the_platform_once_and_the_list_says_synced() {
         let store = device.store.lock().unwrap();
         let list = orders::list(&store, &Default::default()).unwrap();
         assert!(
-            list.orders.iter().all(|o| o.sync_state == "synced"),
+            list.orders
+                .iter()
+                .all(|o| o.sync_state.as_str() == "synced"),
             "{:?}",
             list.orders
         );
@@ -153,7 +155,7 @@ async fn the_platform_enforces_the_order_life_and_the_queue_moves_on() {
             ("rejected", Some("customs_no.taken"))
         );
         let o2 = list.orders.iter().find(|o| o.id == b2).unwrap();
-        assert_eq!(o2.sync_state, "synced");
+        assert_eq!(o2.sync_state.as_str(), "synced");
         let status = engine::status(&store).unwrap();
         assert_eq!(status.pending, 0, "a rejected operation is not retried");
         assert_eq!(status.rejections.len(), 1);

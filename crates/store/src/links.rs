@@ -193,28 +193,167 @@ pub fn candidates_for_line(store: &Store, line_id: i64) -> Result<Vec<MerchantOr
         .optional()?
         .ok_or(StoreError::LineNotFound(line_id))?;
     let mut stmt = store.conn.prepare_cached(
-        "SELECT id, procurement_no, merchant_name, mobile, order_month, buyer_name, product_name, quantity,
-                packages, amount_cents, sent_at
-         FROM merchant_orders
+        "SELECT m.id, m.procurement_no, m.merchant_name, m.mobile, m.order_month, m.buyer_name, m.product_name,
+                m.quantity, m.packages, m.amount_cents, m.sent_at
+         FROM merchant_orders m
          WHERE (?1 IS NOT NULL AND procurement_no = ?1) OR ((?1 IS NULL OR procurement_no IS NULL) AND mobile = ?2)
          ORDER BY order_month = ?3 DESC, order_month DESC, id",
     )?;
-    let rows = stmt.query_map(params![procurement_no, mobile, month], |r| {
-        Ok(MerchantOrder {
-            id: r.get(0)?,
-            procurement_no: r.get(1)?,
-            merchant_name: r.get(2)?,
-            mobile: r.get(3)?,
-            order_month: r.get(4)?,
-            buyer_name: r.get(5)?,
-            product_name: r.get(6)?,
-            quantity: r.get(7)?,
-            packages: r.get(8)?,
-            amount_cents: r.get(9)?,
-            sent_at: r.get(10)?,
-        })
-    })?;
+    let rows = stmt.query_map(params![procurement_no, mobile, month], merchant_order_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+const MERCHANT_ORDER_COLUMNS: &str =
+    "m.id, m.procurement_no, m.merchant_name, m.mobile, m.order_month,
+    m.buyer_name, m.product_name, m.quantity, m.packages, m.amount_cents, m.sent_at";
+
+fn merchant_order_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MerchantOrder> {
+    Ok(MerchantOrder {
+        id: r.get(0)?,
+        procurement_no: r.get(1)?,
+        merchant_name: r.get(2)?,
+        mobile: r.get(3)?,
+        order_month: r.get(4)?,
+        buyer_name: r.get(5)?,
+        product_name: r.get(6)?,
+        quantity: r.get(7)?,
+        packages: r.get(8)?,
+        amount_cents: r.get(9)?,
+        sent_at: r.get(10)?,
+    })
+}
+
+/// The merchant order query (商户订单查询, manual §3.2): paging and a search.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MerchantOrderQuery {
+    /// Part of the merchant's name, procurement number, buyer name or product.
+    pub search: Option<String>,
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+/// One merchant order in the query's list: the mobile masked, and how many of this
+/// company's lines are linked to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MerchantOrderSummary {
+    pub id: String,
+    pub procurement_no: Option<String>,
+    pub merchant_name: String,
+    pub mobile_masked: String,
+    pub order_month: String,
+    pub buyer_name: Option<String>,
+    pub product_name: Option<String>,
+    pub amount_cents: i64,
+    pub sent_at: Option<String>,
+    pub linked_lines: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MerchantOrderPage {
+    pub total: i64,
+    pub orders: Vec<MerchantOrderSummary>,
+}
+
+/// The merchant orders sent to this company, newest first, from the local cache.
+pub fn merchant_orders(store: &Store, q: &MerchantOrderQuery) -> Result<MerchantOrderPage> {
+    let term = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let pattern = term.map(crate::orders::like_anywhere);
+    let filter =
+        "?1 IS NULL OR m.merchant_name LIKE ?1 ESCAPE '\\' OR m.procurement_no LIKE ?1 ESCAPE '\\'
+                  OR m.buyer_name LIKE ?1 ESCAPE '\\' OR m.product_name LIKE ?1 ESCAPE '\\'";
+    let total: i64 = store.conn.query_row(
+        &format!("SELECT count(*) FROM merchant_orders m WHERE {filter}"),
+        [&pattern],
+        |r| r.get(0),
+    )?;
+    let mut stmt = store.conn.prepare_cached(&format!(
+        "SELECT {MERCHANT_ORDER_COLUMNS},
+                (SELECT count(*) FROM line_links k WHERE k.merchant_order_id = m.id)
+         FROM merchant_orders m WHERE {filter}
+         ORDER BY m.sent_at DESC, m.id DESC LIMIT ?2 OFFSET ?3"
+    ))?;
+    let rows = stmt.query_map(
+        params![
+            pattern,
+            q.limit.unwrap_or(50).min(1000),
+            q.offset.unwrap_or(0)
+        ],
+        |r| {
+            let m = merchant_order_row(r)?;
+            Ok(MerchantOrderSummary {
+                mobile_masked: xinbao_domain::mask::mobile(&m.mobile),
+                id: m.id,
+                procurement_no: m.procurement_no,
+                merchant_name: m.merchant_name,
+                order_month: m.order_month,
+                buyer_name: m.buyer_name,
+                product_name: m.product_name,
+                amount_cents: m.amount_cents,
+                sent_at: m.sent_at,
+                linked_lines: r.get(11)?,
+            })
+        },
+    )?;
+    Ok(MerchantOrderPage {
+        total,
+        orders: rows.collect::<Result<_, _>>()?,
+    })
+}
+
+/// A line of this company linked to a merchant order.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkedLine {
+    pub order_id: i64,
+    pub line_id: i64,
+    pub position: i64,
+    pub buyer_name: Option<String>,
+    pub amount_cents: Option<i64>,
+}
+
+/// One merchant order in full (its detail page), with the lines linked to it. The mobile
+/// stays masked: the detail is a list's neighbour, not a reveal.
+#[derive(Debug, Clone, Serialize)]
+pub struct MerchantOrderDetail {
+    #[serde(flatten)]
+    pub order: MerchantOrder,
+    pub mobile_masked: String,
+    pub linked: Vec<LinkedLine>,
+}
+
+pub fn merchant_order(store: &Store, id: &str) -> Result<MerchantOrderDetail> {
+    let mut order = store
+        .conn
+        .query_row(
+            &format!("SELECT {MERCHANT_ORDER_COLUMNS} FROM merchant_orders m WHERE m.id = ?1"),
+            [id],
+            merchant_order_row,
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::MerchantOrderNotFound(id.to_string()))?;
+    let mut stmt = store.conn.prepare_cached(
+        "SELECT l.order_id, l.id, l.position, o.buyer_name, l.amount_cents
+         FROM line_links k JOIN order_lines l ON l.id = k.line_id JOIN export_orders o ON o.id = l.order_id
+         WHERE k.merchant_order_id = ?1 ORDER BY l.order_id, l.position",
+    )?;
+    let linked = stmt
+        .query_map([id], |r| {
+            Ok(LinkedLine {
+                order_id: r.get(0)?,
+                line_id: r.get(1)?,
+                position: r.get(2)?,
+                buyer_name: r.get(3)?,
+                amount_cents: r.get(4)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let mobile_masked = xinbao_domain::mask::mobile(&order.mobile);
+    order.mobile = mobile_masked.clone();
+    Ok(MerchantOrderDetail {
+        order,
+        mobile_masked,
+        linked,
+    })
 }
 
 impl From<xinbao_wire::MerchantOrder> for MerchantOrder {

@@ -32,13 +32,14 @@ pub fn upsert_merchants(store: &mut Store, merchants: &[Merchant]) -> Result<usi
     Ok(merchants.len())
 }
 
-/// The merchant with this procurement number, for filling a line's name and mobile.
+/// The merchant with this procurement number (any case), for filling a line's name and
+/// mobile.
 pub fn merchant(store: &Store, procurement_no: &str) -> Result<Option<Merchant>> {
     Ok(store
         .conn
         .query_row(
             "SELECT procurement_no, name, mobile FROM merchants WHERE procurement_no = ?1",
-            [procurement_no.trim()],
+            [procurement_no.trim().to_ascii_uppercase()],
             |r| {
                 Ok(Merchant {
                     procurement_no: r.get(0)?,

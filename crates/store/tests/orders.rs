@@ -4,7 +4,7 @@
 mod common;
 use common::*;
 use xinbao_domain::{Code, OrderForm, OrderState};
-use xinbao_store::orders::{self, ListQuery};
+use xinbao_store::orders::{self, ListQuery, SyncState};
 use xinbao_store::{audit, links, outbox, Store, StoreError};
 
 #[test]
@@ -374,5 +374,199 @@ fn link_candidates_are_the_lines_merchants_orders_its_month_first() {
     assert_eq!(
         links::candidates_for_line(&store, 999).unwrap_err().code(),
         "line.not_found"
+    );
+}
+
+#[test]
+fn list_filters_by_country_month_and_sync_state_and_searches_buyers_and_merchants() {
+    let (_dir, mut store) = temp_store();
+    let with_merchant = |mut form: OrderForm, no: &str, name: &str| {
+        for l in &mut form.lines {
+            l.procurement_no = no.into();
+            l.merchant_name = name.into();
+        }
+        form
+    };
+    let mut ru = with_merchant(complete_form(), "YW2026000007", "王五百货");
+    ru.buyer_name = "Ivan Petrov".into();
+    let ru = orders::create_draft(&mut store, ACTOR, &ru).unwrap();
+    let mut ng = with_merchant(complete_form(), "YW2026000008", "赵六饰品");
+    ng.buyer_name = "Chinedu Okafor".into();
+    ng.passport_no = "A07654321".into();
+    ng.country = "NG".into();
+    let ng = orders::create_draft(&mut store, ACTOR, &ng).unwrap();
+    let (confirmed, _) = linked_order(&mut store);
+    orders::confirm(&mut store, ACTOR, confirmed).unwrap();
+    // The platform refuses the confirmed order's first operation.
+    let first = outbox::pending(&store).unwrap()[0].seq;
+    outbox::acknowledge(
+        &mut store,
+        &[outbox::Ack {
+            seq: first,
+            verdict: "rejected".into(),
+            code: Some("order.buyer_frozen".into()),
+            message: Some("no".into()),
+        }],
+    )
+    .unwrap();
+    // The Nigerian order was made last month (by the clock of the time).
+    store
+        .connection()
+        .execute(
+            "UPDATE export_orders SET created_at = '2026-10-15T08:00:00.000Z' WHERE id = ?1",
+            [ng],
+        )
+        .unwrap();
+
+    let ids = |store: &Store, q: ListQuery| -> Vec<i64> {
+        let page = orders::list(store, &q).unwrap();
+        assert_eq!(page.total as usize, page.orders.len());
+        let mut ids: Vec<i64> = page.orders.iter().map(|o| o.id).collect();
+        ids.sort();
+        ids
+    };
+    let search = |store: &Store, s: &str| {
+        ids(
+            store,
+            ListQuery {
+                search: Some(s.into()),
+                ..Default::default()
+            },
+        )
+    };
+    assert_eq!(
+        ids(
+            &store,
+            ListQuery {
+                country: Some("ng".into()),
+                ..Default::default()
+            }
+        ),
+        vec![ng]
+    );
+    assert_eq!(
+        ids(
+            &store,
+            ListQuery {
+                created_from: Some("2026-10-01T00:00:00.000Z".into()),
+                created_to: Some("2026-11-01T00:00:00.000Z".into()),
+                ..Default::default()
+            }
+        ),
+        vec![ng]
+    );
+    assert_eq!(
+        ids(
+            &store,
+            ListQuery {
+                sync_state: Some(SyncState::Local),
+                ..Default::default()
+            }
+        ),
+        vec![ru, ng]
+    );
+    assert_eq!(
+        ids(
+            &store,
+            ListQuery {
+                sync_state: Some(SyncState::Rejected),
+                ..Default::default()
+            }
+        ),
+        vec![confirmed]
+    );
+    // A second confirmed order, every operation acknowledged: the only synced one.
+    let (synced, _) = linked_order(&mut store);
+    orders::confirm(&mut store, ACTOR, synced).unwrap();
+    let acks: Vec<outbox::Ack> = outbox::pending(&store)
+        .unwrap()
+        .iter()
+        .filter(|op| op.order_id == synced)
+        .map(|op| outbox::Ack {
+            seq: op.seq,
+            verdict: "applied".into(),
+            code: None,
+            message: None,
+        })
+        .collect();
+    outbox::acknowledge(&mut store, &acks).unwrap();
+    assert_eq!(
+        ids(
+            &store,
+            ListQuery {
+                sync_state: Some(SyncState::Synced),
+                ..Default::default()
+            }
+        ),
+        vec![synced]
+    );
+    assert_eq!(
+        search(&store, "Petrov").len(),
+        3,
+        "the trigram index, any case"
+    );
+    assert_eq!(
+        search(&store, "Iv").len(),
+        3,
+        "two letters: read without the index"
+    );
+    assert!(ids(
+        &store,
+        ListQuery {
+            sync_state: Some(SyncState::Pending),
+            ..Default::default()
+        }
+    )
+    .is_empty());
+    assert_eq!(search(&store, "okafor"), vec![ng], "buyer name, any case");
+    assert_eq!(
+        search(&store, "E1234"),
+        vec![ru, confirmed, synced],
+        "passport number"
+    );
+    assert_eq!(
+        search(&store, "王五"),
+        vec![ru],
+        "a merchant's name on the lines"
+    );
+    assert_eq!(search(&store, "000008"), vec![ng], "a procurement number");
+    assert_eq!(
+        search(&store, "%"),
+        Vec::<i64>::new(),
+        "LIKE's wildcards are literal"
+    );
+    assert_eq!(
+        search(&store, "_"),
+        Vec::<i64>::new(),
+        "LIKE's wildcards are literal"
+    );
+    assert_eq!(
+        ids(
+            &store,
+            ListQuery {
+                search: Some("E1234".into()),
+                state: Some(OrderState::Draft),
+                ..Default::default()
+            }
+        ),
+        vec![ru],
+        "filters combine"
+    );
+
+    // A merchant no longer on any line of an order stops finding it.
+    let mut form = form_of(&store, ru);
+    for l in &mut form.lines {
+        l.procurement_no = "YW2026000009".into();
+        l.merchant_name = "孙七".into();
+    }
+    orders::save(&mut store, ACTOR, ru, &form).unwrap();
+    assert_eq!(search(&store, "王五"), Vec::<i64>::new());
+    assert_eq!(search(&store, "孙七"), vec![ru]);
+
+    let facets = orders::list_facets(&store).unwrap();
+    assert_eq!(facets.countries, vec!["NG", "RU"]);
+    assert_eq!(
+        facets.first_created_at.as_deref(),
+        Some("2026-10-15T08:00:00.000Z")
     );
 }

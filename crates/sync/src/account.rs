@@ -14,7 +14,7 @@ use argon2::password_hash::{
 };
 use argon2::{Algorithm, Argon2, Params, Version};
 use xinbao_store::{settings, Store};
-use xinbao_wire::{Account, LoginRequest};
+use xinbao_wire::{Account, LoginRequest, PasswordChange};
 
 pub const DEFAULT_PLATFORM_URL: &str = "https://127.0.0.1:8443";
 /// Environment overrides of the settings (the README's run command uses them).
@@ -163,6 +163,33 @@ pub fn token(secrets: &dyn Secrets) -> Result<String> {
     secrets
         .get(SESSION)?
         .ok_or(SyncError::AuthRequired("auth.required".into()))
+}
+
+/// The account as the platform has it now (real-name status, settlement binding); it is
+/// remembered for the unlock screen and the offline session.
+pub async fn refresh(
+    access: &impl StoreAccess,
+    secrets: &dyn Secrets,
+    client: &PlatformClient,
+) -> Result<Account> {
+    let account = client.account(&token(secrets)?).await?;
+    access.with_store(|store| remember_account(store, &account))?;
+    Ok(account)
+}
+
+/// Changes the password on the platform (old and new; the platform ends the company's
+/// other sessions). A computer that unlocks offline then takes the new password, not the
+/// old one.
+pub async fn change_password(
+    secrets: &dyn Secrets,
+    client: &PlatformClient,
+    req: &PasswordChange,
+) -> Result<()> {
+    client.change_password(&token(secrets)?, req).await?;
+    if secrets.get(OFFLINE_VERIFIER)?.is_some() {
+        secrets.set(OFFLINE_VERIFIER, &offline_verifier(&req.new_password)?)?;
+    }
+    Ok(())
 }
 
 /// Ends the session on the platform when reachable, and forgets the token here either way.

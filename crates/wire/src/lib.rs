@@ -165,6 +165,21 @@ pub struct PasswordChange {
     pub new_password: String,
 }
 
+/// The largest real-name photo the platform takes.
+pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
+
+/// A real-name photo's type by its content, never by its name or declared type: the
+/// platform takes JPEG and PNG.
+pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else {
+        None
+    }
+}
+
 /// Nationality of the legal representative: decides which photos are asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

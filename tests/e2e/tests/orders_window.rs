@@ -213,7 +213,7 @@ async fn deleting_a_draft_asks_first() {
     app.click("[data-testid='dialog-cancel']").await;
     app.wait_count("[data-testid='order-row']", 1).await;
     app.click("[data-testid='delete-order']").await;
-    app.click("[data-testid='dialog-ok']").await;
+    app.click("dialog[open] [data-testid='dialog-ok']").await;
     app.wait_css("[data-testid='orders-empty']").await;
     app.quit().await;
 }

@@ -24,21 +24,6 @@ fn cli(data: &std::path::Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-async fn wait_until(app: &App, css: &str, what: &str, ok: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let text = match app.client.find(fantoccini::Locator::Css(css)).await {
-            Ok(el) => el.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        if ok(&text) {
-            return text;
-        }
-        assert!(Instant::now() < deadline, "{css}: {what}, shows {text:?}");
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn login_sync_a_confirmed_order_and_unlock_offline() {
     let data = tempfile::tempdir().unwrap();
@@ -65,8 +50,7 @@ async fn login_sync_a_confirmed_order_and_unlock_offline() {
         .collect();
     app.fill("[data-testid='login-captcha']", &wrong).await;
     app.click("[data-testid='login-submit']").await;
-    wait_until(
-        &app,
+    app.wait_until(
         ".field-error[data-field='captcha_answer']",
         "the captcha error",
         |t| t == "验证码错误，请输入新的验证码",
@@ -83,7 +67,7 @@ async fn login_sync_a_confirmed_order_and_unlock_offline() {
 
     // The first pass after login pulls the merchant directory and merchant orders.
     app.click("#nav-sync").await;
-    wait_until(&app, "[data-testid='sync-last-success']", "a sync", |t| {
+    app.wait_until("[data-testid='sync-last-success']", "a sync", |t| {
         !t.is_empty() && t != "从未同步"
     })
     .await;
@@ -99,10 +83,29 @@ async fn login_sync_a_confirmed_order_and_unlock_offline() {
     app.fill("#country", "俄罗斯").await;
     app.fill("#total_amount", "1000").await;
     let row = &app.find_all("[data-testid='line-row']").await[0];
-    for (field, value) in [
-        ("procurement_no", "3307820001"),
+    let line_input = |field: &'static str| async move {
+        row.find(fantoccini::Locator::Css(&format!(
+            "[data-testid='line-{field}']"
+        )))
+        .await
+        .unwrap()
+    };
+    // The procurement number fills the merchant's name and mobile from the cached directory.
+    app.type_into(&line_input("procurement_no").await, "3307820001")
+        .await;
+    line_input("order_month").await.click().await.unwrap();
+    for (field, expected) in [
         ("merchant_name", "义乌市小商品经营部"),
         ("mobile", "13905790001"),
+    ] {
+        let input = line_input(field).await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while app.value(&input).await != expected {
+            assert!(Instant::now() < deadline, "{field} was not filled");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    for (field, value) in [
         ("order_month", "2026-06"),
         ("product_name", "毛绒玩具"),
         ("quantity", "100"),
@@ -118,15 +121,14 @@ async fn login_sync_a_confirmed_order_and_unlock_offline() {
         app.type_into(&input, value).await;
     }
     app.click("[data-testid='save-draft']").await;
-    wait_until(&app, "[data-testid='save-status']", "saved", |t| {
+    app.wait_until("[data-testid='save-status']", "saved", |t| {
         t.starts_with("已暂存")
     })
     .await;
     // Confirming too early lists exactly what is missing: the line is not linked yet.
     app.click("[data-testid='confirm-order']").await;
-    app.click("[data-testid='dialog-ok']").await;
-    wait_until(
-        &app,
+    app.click("dialog[open] [data-testid='dialog-ok']").await;
+    app.wait_until(
         "[data-testid='confirm-problems'] li",
         "the missing link",
         |t| t == "第 1 行：该行尚未关联商户订单",
@@ -139,7 +141,7 @@ async fn login_sync_a_confirmed_order_and_unlock_offline() {
     app.click("[data-testid='link-open']").await;
     app.click("[data-testid='link-candidate'][data-mo-id='MO-202606-0001']")
         .await;
-    wait_until(&app, "[data-testid='link-sum']", "the linked sum", |t| {
+    app.wait_until("[data-testid='link-sum']", "the linked sum", |t| {
         t.starts_with("已关联金额 ") && t.ends_with(" / 本行金额 1,000.00")
     })
     .await;
@@ -150,7 +152,7 @@ async fn login_sync_a_confirmed_order_and_unlock_offline() {
 
     // 订单确认: asked first, then the buyer is frozen and says why.
     app.click("[data-testid='confirm-order']").await;
-    app.click("[data-testid='dialog-ok']").await;
+    app.click("dialog[open] [data-testid='dialog-ok']").await;
     app.wait_text("[data-testid='state-badge']", "已确认").await;
     app.wait_text(
         "[data-testid='frozen-banner']",
@@ -171,8 +173,7 @@ async fn login_sync_a_confirmed_order_and_unlock_offline() {
     // Other passes may run in between (each save pokes the task); the last push and the
     // totals keep what went, whatever passes ran after it.
     app.click("#nav-sync").await;
-    wait_until(
-        &app,
+    app.wait_until(
         "[data-testid='sync-last-push']",
         "the pass that sent the confirmation",
         |t| t.contains("发送 1，平台受理 1，重复 0，被拒绝 0"),
@@ -180,7 +181,9 @@ async fn login_sync_a_confirmed_order_and_unlock_offline() {
     .await;
     app.wait_text("[data-testid='sync-pending']", "0").await;
     let sent_once = |t: &str| t.contains("发送 1，平台受理 1，重复 0，被拒绝 0");
-    let totals = wait_until(&app, "[data-testid='sync-totals']", "the totals", sent_once).await;
+    let totals = app
+        .wait_until("[data-testid='sync-totals']", "the totals", sent_once)
+        .await;
     let passes_before: usize = totals
         .trim_start_matches("同步 ")
         .split(' ')
@@ -189,22 +192,21 @@ async fn login_sync_a_confirmed_order_and_unlock_offline() {
         .parse()
         .unwrap();
     app.click("[data-testid='sync-now']").await;
-    let totals = wait_until(
-        &app,
-        "[data-testid='sync-totals']",
-        "one more pass that sends nothing",
-        |t| {
-            t.trim_start_matches("同步 ")
-                .split(' ')
-                .next()
-                .and_then(|n| n.parse::<usize>().ok())
-                .is_some_and(|n| n > passes_before)
-        },
-    )
-    .await;
+    let totals = app
+        .wait_until(
+            "[data-testid='sync-totals']",
+            "one more pass that sends nothing",
+            |t| {
+                t.trim_start_matches("同步 ")
+                    .split(' ')
+                    .next()
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .is_some_and(|n| n > passes_before)
+            },
+        )
+        .await;
     assert!(sent_once(&totals), "{totals}");
-    wait_until(
-        &app,
+    app.wait_until(
         "[data-testid='sync-last-report']",
         "the last pass sent nothing",
         |t| t.starts_with("发送 0，"),
@@ -226,21 +228,34 @@ async fn login_sync_a_confirmed_order_and_unlock_offline() {
     app.click("[data-testid='order-row'] button").await;
     app.fill("[data-testid='customs-input']", "12345").await;
     app.click("[data-testid='customs-submit']").await;
-    app.click("[data-testid='dialog-ok']").await;
-    wait_until(&app, "[data-testid='customs-error']", "a reason", |t| {
+    app.click("dialog[open] [data-testid='dialog-ok']").await;
+    app.wait_until("[data-testid='customs-error']", "a reason", |t| {
         !t.is_empty()
     })
     .await;
     app.fill("[data-testid='customs-input']", "292920260000012345")
         .await;
     app.click("[data-testid='customs-submit']").await;
-    app.click("[data-testid='dialog-ok']").await;
+    app.click("dialog[open] [data-testid='dialog-ok']").await;
     app.wait_text("[data-testid='state-badge']", "已报关").await;
     app.wait_text(
         "[data-testid='frozen-banner']",
         "已补录报关单号：该订单不可再修改。",
     )
     .await;
+    // The list finds the order by its customs number, by its merchant, and by nothing else.
+    app.click("#nav-orders").await;
+    app.fill("[data-testid='list-search']", "2929202600000")
+        .await;
+    app.wait_text("[data-testid='order-customs']", "292920260000012345")
+        .await;
+    app.fill("[data-testid='list-search']", "小商品经营部")
+        .await;
+    app.wait_text("[data-testid='list-count']", "共 1 笔订单")
+        .await;
+    app.fill("[data-testid='list-search']", "nobody at all")
+        .await;
+    app.wait_css("[data-testid='orders-none-match']").await;
     app.click("#nav-sync").await;
     app.wait_text("[data-testid='sync-pending']", "0").await;
     app.quit().await;
@@ -259,8 +274,7 @@ async fn login_sync_a_confirmed_order_and_unlock_offline() {
     app.fill("[data-testid='unlock-password']", "Wrong#2026")
         .await;
     app.click("[data-testid='unlock-submit']").await;
-    wait_until(
-        &app,
+    app.wait_until(
         ".field-error[data-field='password']",
         "the wrong password",
         |t| t == "密码错误，还可以再试 4 次",

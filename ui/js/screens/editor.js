@@ -190,7 +190,10 @@ class Editor {
           readonly: this.allFrozen,
           'aria-label': `${t(f.label)} ${index + 1}`,
           'data-testid': `line-${f.name}`,
-          on: { input: (e) => { line[f.name] = e.target.value; } },
+          on: {
+            input: (e) => { line[f.name] = e.target.value; },
+            change: f.name === 'procurement_no' ? (e) => this.fillMerchant(line, e.target.closest('tr')) : undefined,
+          },
         }),
         h('small.field-error', { dataset: { field: `lines[${index}].${f.name}` } })));
       const remove = this.allFrozen ? h('td', {}) : h('td', {}, h('button.btn.btn-small', {
@@ -228,6 +231,25 @@ class Editor {
       }, t('editor.link_open'))));
   }
 
+  /** A procurement number from the cached directory fills the merchant's name and mobile
+   * where the clerk left them empty (or where an earlier fill put them). */
+  async fillMerchant(line, row) {
+    let m;
+    try {
+      m = await call('merchant_lookup', { procurementNo: line.procurement_no });
+    } catch {
+      return;
+    }
+    if (!m) return;
+    for (const [field, value] of [['merchant_name', m.name], ['mobile', m.mobile]]) {
+      if (line[field] !== '' && line[field] !== line.filled?.[field]) continue;
+      line[field] = value;
+      const input = row.querySelector(`[data-testid='line-${field}']`);
+      if (input) input.value = value;
+    }
+    line.filled = { merchant_name: m.name, mobile: m.mobile };
+  }
+
   addLine() {
     this.lines.push(emptyLine());
     this.drawLines();
@@ -241,7 +263,8 @@ class Editor {
   }
 
   form() {
-    return { ...this.buyer, lines: this.lines.map((l) => ({ ...l })) };
+    // `filled` is the editor's own note of an auto-fill, not part of the form.
+    return { ...this.buyer, lines: this.lines.map(({ filled, ...l }) => l) };
   }
 
   clearErrors() {
@@ -377,7 +400,7 @@ function problemsDialog(err) {
     return f ? t(f.label) : '';
   };
   const items = (err.fields && err.fields.length ? err.fields : [err])
-    .map((fe) => h('li', {}, label(fe.field) ? h('strong', {}, `${label(fe.field)}：`) : null, errorText(fe)));
+    .map((fe) => h('li', {}, label(fe.field) ? h('strong', {}, `${label(fe.field)}${t('punct.colon')}`) : null, errorText(fe)));
   const dialog = h('dialog.dialog', { 'data-testid': 'confirm-problems' },
     h('h2', {}, t('dialog.problems_title')),
     h('ul.problems', {}, ...items),

@@ -95,7 +95,7 @@ class ImportDialog {
       h('td.muted', {}, c.matched_by ? t(`import.matched_${c.matched_by}`) : '')));
     const missing = info.missing.length
       ? h('p.error-banner', { role: 'alert', 'data-testid': 'import-missing' },
-        t('import.missing', { fields: info.missing.map((f) => t(`editor.${f}`)).join('、') }))
+        t('import.missing', { fields: info.missing.map((f) => t(`editor.${f}`)).join(t('punct.list')) }))
       : null;
     this.frame(
       info.template_outdated ? h('p.info-banner', {}, t('import.template_outdated')) : null,
@@ -156,7 +156,7 @@ class ImportDialog {
     const notes = [
       this.outcome.previous_import ? h('p.info-banner', { 'data-testid': 'import-already' }, t('import.already_imported')) : null,
       this.outcome.rows_skipped ? h('p.muted', {}, t('import.skipped', { n: this.outcome.rows_skipped })) : null,
-      this.outcome.info.ignored.length ? h('p.muted', {}, t('import.ignored', { cols: this.outcome.info.ignored.join('、') })) : null,
+      this.outcome.info.ignored.length ? h('p.muted', {}, t('import.ignored', { cols: this.outcome.info.ignored.join(t('punct.list')) })) : null,
     ];
     const filter = h('label.inline', {}, h('input', {
       type: 'checkbox', checked: this.onlyErrors, 'data-testid': 'import-only-errors',
@@ -187,7 +187,7 @@ class ImportDialog {
     const problems = h('td.problems', { 'data-testid': 'import-row-problems' });
     const tr = h('tr', { 'data-testid': 'import-row', dataset: { row: r.row_no } });
     const show = (row) => {
-      clear(problems).append(...row.errors.map((e) => h('div', {}, `${e.header}：${errorText(e)}`)));
+      clear(problems).append(...row.errors.map((e) => h('div', {}, `${e.header}${t('punct.colon')}${errorText(e)}`)));
       if (row.duplicate_of) problems.append(h('div.muted', {}, t('import.duplicate_of', { row: row.duplicate_of })));
       tr.classList.toggle('row-invalid', row.errors.length > 0);
       for (const input of tr.querySelectorAll('input')) {

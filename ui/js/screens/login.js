@@ -7,6 +7,7 @@
 import { call } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, errorText } from '../i18n.js';
+import { registerCard } from './register.js';
 
 /** Renders the login screen into `view`; resolves with the account once someone is in. */
 export function render(view, session) {
@@ -15,9 +16,12 @@ export function render(view, session) {
     const state = { mode: offline ? 'unlock' : 'login', method: 'account' };
     const done = (account) => resolve(account);
     const paint = () => {
-      clear(view).append(state.mode === 'unlock'
-        ? unlockCard(session, state, paint, done)
-        : loginCard(session, state, paint, done));
+      const back = (uscc) => { state.mode = 'login'; state.method = 'account'; state.registered = uscc; paint(); };
+      let card;
+      if (state.mode === 'unlock') card = unlockCard(session, state, paint, done);
+      else if (state.mode === 'register') card = registerCard(back);
+      else card = loginCard(session, state, paint, done);
+      clear(view).append(card);
       view.querySelector('input:not([type=hidden]):not([type=checkbox])')?.focus();
       document.body.dataset.ready = 'true';
     };
@@ -52,7 +56,7 @@ function loginCard(session, state, paint, done) {
   const identifier = h('input#login-identifier', {
     name: 'identifier', autocomplete: 'username', required: true, maxlength: 40,
     'data-testid': 'login-identifier',
-    value: state.method === 'account' ? (session.remembered?.uscc || '') : (session.remembered?.mobile || ''),
+    value: state.method === 'account' ? (state.registered || session.remembered?.uscc || '') : (session.remembered?.mobile || ''),
     placeholder: t(state.method === 'account' ? 'login.identifier_hint' : 'login.mobile_hint'),
     inputmode: state.method === 'mobile' ? 'tel' : 'text',
   });
@@ -148,7 +152,10 @@ function loginCard(session, state, paint, done) {
   return h('section.card.login-card', { 'data-testid': 'login-screen' },
     h('h1', {}, t('login.title')),
     h('p.muted', {}, t('login.subtitle')),
-    form);
+    state.registered ? h('p.ok-banner', { role: 'status', 'data-testid': 'registered' }, t('register.done', { uscc: state.registered })) : null,
+    form,
+    h('p.register-link', {}, t('login.no_account'), ' ',
+      h('button.btn.btn-link', { type: 'button', 'data-testid': 'switch-to-register', on: { click: () => { state.mode = 'register'; paint(); } } }, t('login.register'))));
 }
 
 function unlockCard(session, state, paint, done) {

@@ -6,39 +6,108 @@ import { cents, countryName, localTime } from '../format.js';
 import { confirmDialog, stateBadge, syncBadge, toast } from '../ui.js';
 
 const PAGE_SIZE = 50;
-const filters = { state: null, page: 0 };
+// The filters outlive the screen: back from an order, the clerk finds the list as left.
+const filters = { state: '', sync: '', country: '', month: '', search: '', page: 0 };
+
+/** Local months from the oldest order's to this one, newest first, as `YYYY-MM`. */
+function monthsSince(firstUtc) {
+  const now = new Date();
+  const first = firstUtc ? new Date(firstUtc) : now;
+  const out = [];
+  let y = now.getFullYear();
+  let m = now.getMonth();
+  while ((y > first.getFullYear() || (y === first.getFullYear() && m >= first.getMonth())) && out.length < 240) {
+    out.push(`${y}-${String(m + 1).padStart(2, '0')}`);
+    m -= 1;
+    if (m < 0) { m = 11; y -= 1; }
+  }
+  return out;
+}
+
+/** The list query of the filters: a local month becomes a UTC range. */
+function query() {
+  const q = { limit: PAGE_SIZE, offset: filters.page * PAGE_SIZE };
+  if (filters.state) q.state = filters.state;
+  if (filters.sync) q.sync_state = filters.sync;
+  if (filters.country) q.country = filters.country;
+  if (filters.search.trim()) q.search = filters.search.trim();
+  if (filters.month) {
+    const [y, m] = filters.month.split('-').map(Number);
+    q.created_from = new Date(y, m - 1, 1).toISOString();
+    q.created_to = new Date(y, m, 1).toISOString();
+  }
+  return q;
+}
+
+function select(id, label, value, options, onChange) {
+  const el = h(`select#${id}`, {
+    'data-testid': id,
+    on: { change: (e) => onChange(e.target.value) },
+  },
+  h('option', { value: '' }, t('list.filter.all')),
+  ...options.map(([v, text]) => h('option', { value: v, selected: value === v }, text)));
+  return h('label.inline', { for: id }, label, el);
+}
+
+let shownResults = null;
+
+/** Re-reads the page of results in place (the filters and the search box keep their
+ * focus and text); false when the list is not on screen. */
+export function refreshResults() {
+  if (!shownResults || !document.body.contains(shownResults.el)) return false;
+  shownResults.refresh();
+  return true;
+}
 
 export async function render(view) {
-  let page;
+  let facets;
   try {
-    page = await call('list_orders', {
-      query: { state: filters.state, limit: PAGE_SIZE, offset: filters.page * PAGE_SIZE },
-    });
+    facets = await call('list_facets');
   } catch (err) {
     clear(view).append(h('p.error-banner', { role: 'alert' }, errorText(err)));
     return;
   }
-  const pages = Math.max(1, Math.ceil(page.total / PAGE_SIZE));
+  const results = h('div.list-results', { 'aria-live': 'polite' });
+  let shown = 0;
+  const refresh = async () => {
+    const asked = ++shown;
+    let page;
+    try {
+      page = await call('list_orders', { query: query() });
+    } catch (err) {
+      clear(results).append(h('p.error-banner', { role: 'alert' }, errorText(err)));
+      return;
+    }
+    // A slower answer to an older question never replaces a newer one.
+    if (asked === shown) showPage(results, page, refresh);
+  };
+  const set = (key) => (value) => { filters[key] = value; filters.page = 0; refresh(); };
 
-  const stateFilter = h('select#state-filter', {
-    'aria-label': t('list.filter.state'),
-    on: { change: (e) => { filters.state = e.target.value || null; filters.page = 0; render(view); } },
-  },
-  h('option', { value: '' }, t('list.filter.all')),
-  ...['draft', 'confirmed', 'declared'].map((s) => h('option', { value: s, selected: filters.state === s }, t(`state.${s}`))));
-
+  let typing;
+  const search = h('input#list-search', {
+    type: 'search',
+    'data-testid': 'list-search',
+    value: filters.search,
+    placeholder: t('list.search_hint'),
+    autocomplete: 'off',
+    on: {
+      input: (e) => {
+        clearTimeout(typing);
+        typing = setTimeout(() => set('search')(e.target.value), 200);
+      },
+    },
+  });
   const toolbar = h('div.toolbar',
     {},
     h('h1', {}, t('list.title')),
     h('div.toolbar-end', {},
-      h('label.inline', {}, t('list.filter.state'), stateFilter),
       h('button.btn', {
         type: 'button',
         'data-testid': 'export-orders',
         on: {
           click: async () => {
             try {
-              const saved = await call('export_orders');
+              const saved = await call('export_orders', { query: { ...query(), limit: null, offset: null } });
               if (saved) toast(t('files.saved', { name: saved.file_name }));
             } catch (err) {
               toast(errorText(err));
@@ -47,23 +116,45 @@ export async function render(view) {
         },
       }, t('list.export')),
       h('a.btn.btn-primary', { href: '#/orders/new', 'data-testid': 'new-order' }, t('nav.new_order'))));
+  const filterBar = h('div.filter-bar', { role: 'search' },
+    h('label.inline.search', { for: 'list-search' }, t('list.search'), search),
+    select('state-filter', t('list.filter.state'), filters.state,
+      ['draft', 'confirmed', 'declared'].map((s) => [s, t(`state.${s}`)]), set('state')),
+    select('sync-filter', t('list.filter.sync'), filters.sync,
+      ['local', 'pending', 'synced', 'rejected'].map((s) => [s, t(`sync.${s}`)]), set('sync')),
+    select('month-filter', t('list.filter.month'), filters.month,
+      monthsSince(facets.first_created_at).map((m) => [m, m]), set('month')),
+    select('country-filter', t('list.filter.country'), filters.country,
+      facets.countries.map((c) => [c, countryName(c)]), set('country')));
 
-  const body = page.orders.length === 0
-    ? h('p.empty', { 'data-testid': 'orders-empty' }, t('list.empty'))
-    : h('table.grid.orders', { 'data-testid': 'orders-table' },
+  clear(view).append(toolbar, filterBar, results);
+  shownResults = { el: results, refresh };
+  await refresh();
+}
+
+function showPage(results, page, refresh) {
+  const pages = Math.max(1, Math.ceil(page.total / PAGE_SIZE));
+  const filtered = filters.state || filters.sync || filters.country || filters.month || filters.search.trim();
+  let body;
+  if (page.orders.length > 0) {
+    body = h('table.grid.orders', { 'data-testid': 'orders-table' },
       h('thead', {}, h('tr', {}, ...[
         'list.col.id', 'list.col.buyer', 'list.col.passport', 'list.col.country', 'list.col.total',
-        'list.col.lines', 'list.col.link', 'list.col.state', 'list.col.sync', 'list.col.updated', 'list.col.actions',
+        'list.col.lines', 'list.col.link', 'list.col.state', 'list.col.customs', 'list.col.sync', 'list.col.updated', 'list.col.actions',
       ].map((k) => h('th', { scope: 'col' }, t(k))))),
-      h('tbody', {}, ...page.orders.map((o) => row(o, view))));
-
+      h('tbody', {}, ...page.orders.map((o) => row(o, refresh))));
+  } else if (filtered) {
+    body = h('p.empty', { 'data-testid': 'orders-none-match' }, t('list.none_match'));
+  } else {
+    body = h('p.empty', { 'data-testid': 'orders-empty' }, t('list.empty'));
+  }
+  const go = (p) => { filters.page = p; refresh(); };
   const pager = h('div.pager', {},
-    h('span', {}, t('list.count', { n: page.total })),
-    h('button.btn', { type: 'button', disabled: filters.page === 0, on: { click: () => { filters.page -= 1; render(view); } } }, t('list.prev')),
+    h('span', { 'data-testid': 'list-count' }, t('list.count', { n: page.total })),
+    h('button.btn', { type: 'button', disabled: filters.page === 0, on: { click: () => go(filters.page - 1) } }, t('list.prev')),
     h('span', {}, t('list.page', { page: filters.page + 1, pages })),
-    h('button.btn', { type: 'button', disabled: filters.page + 1 >= pages, on: { click: () => { filters.page += 1; render(view); } } }, t('list.next')));
-
-  clear(view).append(toolbar, body, pager);
+    h('button.btn', { type: 'button', disabled: filters.page + 1 >= pages, on: { click: () => go(filters.page + 1) } }, t('list.next')));
+  clear(results).append(body, pager);
 }
 
 function linkText(o) {
@@ -72,7 +163,7 @@ function linkText(o) {
   return t('link.all');
 }
 
-function row(o, view) {
+function row(o, refresh) {
   const open = () => { location.hash = `#/orders/${o.id}`; };
   const actions = h('td', {}, h('div.row-actions', {},
     h('button.btn.btn-small', { type: 'button', on: { click: open } }, t('list.open')),
@@ -90,7 +181,7 @@ function row(o, view) {
             } catch (err) {
               toast(errorText(err));
             }
-            render(view);
+            refresh();
           },
         },
       }, t('list.delete'))
@@ -104,7 +195,9 @@ function row(o, view) {
     h('td.num', { 'data-testid': 'order-lines' }, t('list.lines_n', { n: o.line_count })),
     h('td', {}, linkText(o)),
     h('td', {}, stateBadge(o.state)),
-    h('td', { title: o.rejection ? errorText({ code: o.rejection }) : '' }, syncBadge(o.sync_state)),
+    h('td.mono', { 'data-testid': 'order-customs' }, o.customs_no || ''),
+    h('td', {}, syncBadge(o.sync_state),
+      o.rejection ? h('div.rejection', { 'data-testid': 'order-rejection' }, errorText({ code: o.rejection })) : null),
     h('td', {}, localTime(o.updated_at)),
     actions);
 }

@@ -1,5 +1,5 @@
 // The sync panel: what waits to go to the platform, when it last went, what the platform
-// refused and why, "sync now", the account, and the platform settings (URL, trusted CA).
+// refused and why, "sync now", and the account (logout).
 import { call } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, errorText } from '../i18n.js';
@@ -26,9 +26,8 @@ function reportText(report) {
 
 export async function render(view, session) {
   let panel;
-  let settings;
   try {
-    [panel, settings] = await Promise.all([call('sync_status'), call('platform_settings')]);
+    panel = await call('sync_status');
   } catch (err) {
     clear(view).append(h('p.error-banner', { role: 'alert' }, errorText(err)));
     return;
@@ -116,35 +115,11 @@ export async function render(view, session) {
         },
       }, t('account.logout_forget'))));
 
-  const url = h('input#platform-url', { value: settings.url, 'data-testid': 'platform-url', disabled: settings.from_environment, size: 40 });
-  const ca = h('input#platform-ca', { value: settings.ca_file || '', 'data-testid': 'platform-ca', disabled: settings.from_environment, size: 40 });
-  const settingsForm = h('form.card', {
-    on: {
-      submit: async (e) => {
-        e.preventDefault();
-        try {
-          await call('save_platform_settings', { url: url.value, caFile: ca.value || null });
-          toast(t('settings.saved'));
-        } catch (err) {
-          toast(errorText(err));
-        }
-      },
-    },
-  },
-  h('h2', {}, t('settings.platform_title')),
-  settings.from_environment ? h('p.muted', {}, t('settings.from_environment')) : null,
-  h('div.form-grid', {},
-    h('label.field', {}, h('span.label', {}, t('settings.platform_url')), url),
-    h('label.field', {}, h('span.label', {}, t('settings.platform_ca')), ca)),
-  h('div.row-actions.card-actions', {},
-    h('button.btn', { type: 'submit', disabled: settings.from_environment }, t('settings.save'))));
-
   clear(view).append(...[
     h('div.toolbar', {}, h('h1', {}, t('sync.title')), h('div.toolbar-end', {}, syncNow)),
     authBanner,
     h('section.card', { 'data-testid': 'sync-panel' }, facts),
     h('section.card', {}, h('h2', {}, t('sync.rejections')), rejections),
     account,
-    settingsForm,
   ].filter(Boolean));
 }

@@ -148,7 +148,11 @@ impl App {
             app.display()
         );
         let (port, native_port) = (free_port(), free_port());
+        // Its own process group, so a failed test can end the driver, WebKitWebDriver and
+        // the app together.
+        use std::os::unix::process::CommandExt;
         let driver = Command::new(tauri_driver())
+            .process_group(0)
             .args([
                 "--port",
                 &port.to_string(),
@@ -287,6 +291,22 @@ impl App {
         }
     }
 
+    /// Waits until the text of `css` satisfies `ok` (30 s); returns that text.
+    pub async fn wait_until(&self, css: &str, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let text = match self.client.find(Locator::Css(css)).await {
+                Ok(el) => el.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if ok(&text) {
+                return text;
+            }
+            assert!(Instant::now() < deadline, "{css}: {what}, shows {text:?}");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
     /// Waits until `count` elements match `css`.
     pub async fn wait_count(&self, css: &str, count: usize) {
         let deadline = Instant::now() + Duration::from_secs(15);
@@ -318,6 +338,17 @@ impl App {
             .unwrap_or_else(|| repo_root().join("target/screenshots"));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+impl Drop for App {
+    /// A test that failed half-way must not leave tauri-driver (and the app) running: the
+    /// display and D-Bus session wrappers would wait for them for ever.
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
+        let _ = self.driver.wait();
     }
 }
 

@@ -1,0 +1,224 @@
+//! The company's account in the real app against the reference platform (demo data, TLS
+//! on loopback): registration (manual §2.1) and the first login with the new USCC; the
+//! merchant order query and its detail (§3.2); settlement binding with an SMS code, and no
+//! second binding (§3.3); password change (§3.4) and a login with the new password.
+
+mod common;
+use common::*;
+
+const NEW_USCC: &str = "91330782MA2D3M0B2J";
+const NEW_COMPANY: &str = "义乌市稠城进出口有限公司";
+const NEW_REP: &str = "陈美华";
+const NEW_REP_ID: &str = "330782198505050026";
+
+async fn log_in_as(app: &App, platform: &Platform, identifier: &str, password: &str) {
+    app.fill("[data-testid='login-identifier']", identifier)
+        .await;
+    app.fill("[data-testid='login-password']", password).await;
+    let captcha = app.captcha_id().await;
+    let answer = platform.sink_code("captcha", &captcha);
+    app.fill("[data-testid='login-captcha']", &answer).await;
+    app.click("[data-testid='login-submit']").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn register_a_company_then_log_in_with_its_uscc() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    let app = App::start(data.path(), &platform).await;
+    app.click("[data-testid='switch-to-register']").await;
+    app.wait_css("[data-testid='register-screen']").await;
+
+    // Every field is checked as it is typed, with the reason beside it.
+    app.fill("#f-company_name", NEW_COMPANY).await;
+    app.fill("#f-uscc", "91330782MA2D3M0B2K").await;
+    app.fill("#f-legal_rep_name", NEW_REP).await;
+    app.wait_until("[data-testid='err-uscc']", "a wrong check character", |t| {
+        t.contains("校验")
+    })
+    .await;
+    app.fill("#f-uscc", NEW_USCC).await;
+    app.fill("#f-legal_rep_id_no", "33078219850505002").await;
+    app.click("#f-company_name").await;
+    app.wait_until("[data-testid='err-legal_rep_id_no']", "too short", |t| {
+        !t.is_empty()
+    })
+    .await;
+    app.wait_text("[data-testid='err-uscc']", "").await;
+
+    // The registry is asked only with valid fields; a name that does not match is named.
+    app.fill("#f-legal_rep_id_no", NEW_REP_ID).await;
+    app.fill("#f-legal_rep_name", "陈美").await;
+    app.click("[data-testid='register-verify']").await;
+    app.wait_until(
+        "[data-testid='err-legal_rep_name']",
+        "the registry's verdict",
+        |t| !t.is_empty(),
+    )
+    .await;
+    app.fill("#f-legal_rep_name", NEW_REP).await;
+    app.click("[data-testid='register-verify']").await;
+    app.wait_css("[data-testid='register-verified']:not([hidden])")
+        .await;
+
+    // 激活: the profile and the password, typed twice.
+    app.fill("#f-contact_name", "陈美华").await;
+    app.fill("#f-mobile", "13905790002").await;
+    app.fill("#f-password", "Chouc#2026").await;
+    app.fill("#f-password_again", "Chouc#2025").await;
+    app.click("[data-testid='register-activate']").await;
+    app.wait_text("[data-testid='err-password_again']", "两次输入的密码不一致")
+        .await;
+    app.fill("#f-password_again", "Chouc#2026").await;
+    app.screenshot("register").await;
+    app.click("[data-testid='register-activate']").await;
+
+    // Back at the login, the new account filled in: the USCC.
+    app.wait_css("[data-testid='registered']").await;
+    let identifier = app.wait_css("[data-testid='login-identifier']").await;
+    assert_eq!(app.value(&identifier).await, NEW_USCC);
+    log_in_as(&app, &platform, NEW_USCC, "Chouc#2026").await;
+    app.wait_text(
+        "body:not(.locked) [data-testid='account-name']",
+        NEW_COMPANY,
+    )
+    .await;
+    app.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn merchant_orders_settlement_binding_and_password_change() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    let app = App::start_logged_in(data.path(), &platform).await;
+
+    // The first sync downloads the merchant orders sent to the demo company.
+    app.click("#nav-sync").await;
+    app.wait_css("[data-testid='sync-last-report']").await;
+    app.click("#nav-merchant-orders").await;
+    app.wait_until("[data-testid='mo-count']", "the demo's 48 orders", |t| {
+        t == "共 48 笔商户订单"
+    })
+    .await;
+    let first = app.wait_css("[data-testid='mo-row']").await;
+    let merchant = first
+        .find(fantoccini::Locator::Css("td:nth-child(2)"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    app.fill("[data-testid='mo-search']", &merchant).await;
+    app.wait_until("[data-testid='mo-count']", "only that merchant's", |t| {
+        t != "共 48 笔商户订单" && t != "共 0 笔商户订单"
+    })
+    .await;
+    let buyer = app.text("[data-testid='mo-buyer']").await;
+    app.screenshot("merchant-orders").await;
+    app.click("[data-testid='mo-buyer']").await;
+    app.wait_text("[data-testid='mo-detail-buyer']", &buyer)
+        .await;
+    app.wait_text("[data-testid='mo-detail-merchant']", &merchant)
+        .await;
+    app.wait_css("[data-testid='mo-detail-unlinked']").await;
+    app.screenshot("merchant-order-detail").await;
+
+    // 结汇主体绑定: a code to the mobile, a warning, a confirmation; then read-only.
+    app.click("#nav-settlement").await;
+    app.wait_css("[data-testid='settlement-form']").await;
+    app.wait_until(
+        "[data-testid='settlement-authorizations']",
+        "the cached authorizations",
+        |t| t.contains("锁定金额"),
+    )
+    .await;
+    app.fill("#f-name", "义乌市信保示范贸易有限公司").await;
+    app.fill("#f-uscc", DEMO_USCC).await;
+    app.fill("#f-legal_rep_name", "王建国").await;
+    app.fill("#f-legal_rep_id_no", "330782198001010012").await;
+    app.fill("#f-mobile", "13805790001").await;
+    app.click("[data-testid='settlement-send-code']").await;
+    app.wait_until(
+        "[data-testid='settlement-send-code']",
+        "the countdown",
+        |t| t.contains("秒后"),
+    )
+    .await;
+    let code = platform.sink_code("sms", "13805790001");
+    app.fill("#f-sms_code", "000000").await;
+    app.click("[data-testid='settlement-submit']").await;
+    app.wait_text("#confirm-title", "绑定结汇主体？").await;
+    app.screenshot("settlement-confirm").await;
+    app.click("dialog[open] [data-testid='dialog-ok']").await;
+    if code != "000000" {
+        app.wait_until("[data-testid='err-sms_code']", "a wrong code", |t| {
+            !t.is_empty()
+        })
+        .await;
+    }
+    app.fill("#f-sms_code", &code).await;
+    app.click("[data-testid='settlement-submit']").await;
+    app.click("dialog[open] [data-testid='dialog-ok']").await;
+    app.wait_text("[data-testid='settlement-bound-type']", "结汇个人")
+        .await;
+    app.screenshot("settlement-bound").await;
+    // Bound for good: coming back shows the binding, never a form to bind again.
+    app.click("#nav-orders").await;
+    app.click("#nav-settlement").await;
+    app.wait_css("[data-testid='settlement-bound']").await;
+    assert!(app
+        .find_all("[data-testid='settlement-form']")
+        .await
+        .is_empty());
+
+    // 密码修改: a wrong old password is named beside its field; then the change.
+    app.click("#nav-account").await;
+    app.fill("#f-old_password", "Wrong#2026").await;
+    app.fill("#f-new_password", "short").await;
+    app.wait_until("[data-testid='err-new_password']", "the policy", |t| {
+        t.contains("8")
+    })
+    .await;
+    app.fill("#f-new_password", "Newpass#2027").await;
+    app.fill("#f-new_password_again", "Newpass#2027").await;
+    app.click("[data-testid='password-save']").await;
+    app.wait_until(
+        "[data-testid='err-old_password']",
+        "the old one is wrong",
+        |t| !t.is_empty(),
+    )
+    .await;
+    app.fill("#f-old_password", DEMO_PASSWORD).await;
+    app.click("[data-testid='password-save']").await;
+    app.wait_css("[data-testid='password-changed']:not([hidden])")
+        .await;
+    app.wait_css("[data-testid='help-card']").await;
+    app.screenshot("account").await;
+
+    // Log out; the old password no longer opens the account, the new one does.
+    app.click("#nav-sync").await;
+    app.click("[data-testid='logout']").await;
+    app.wait_css("[data-testid='unlock-screen'], [data-testid='login-screen']")
+        .await;
+    if !app
+        .find_all("[data-testid='switch-to-login']")
+        .await
+        .is_empty()
+    {
+        app.click("[data-testid='switch-to-login']").await;
+    }
+    log_in_as(&app, &platform, DEMO_USCC, DEMO_PASSWORD).await;
+    app.wait_until(
+        "[data-testid='login-error']",
+        "the old password refused",
+        |t| !t.is_empty(),
+    )
+    .await;
+    log_in_as(&app, &platform, DEMO_USCC, "Newpass#2027").await;
+    app.wait_text(
+        "body:not(.locked) [data-testid='account-name']",
+        DEMO_COMPANY,
+    )
+    .await;
+    app.quit().await;
+}

@@ -1,0 +1,77 @@
+// Form fields that check themselves as the clerk types (the domain's own validators, via
+// `check_field`), and the placing of an error from Rust beside the field it concerns.
+import { call } from './api.js';
+import { h } from './dom.js';
+import { t, errorText } from './i18n.js';
+
+/**
+ * A labelled input whose value is checked against `rule` (uscc, resident_id, mobile,
+ * password, name, address, customs_no) a moment after each keystroke and on leaving it.
+ * Returns { box, input, check } where `check()` resolves true when the value passes.
+ */
+export function liveField(name, labelKey, rule, attrs = {}) {
+  const id = `f-${name}`;
+  const input = h(`input#${id}`, { name, autocomplete: 'off', 'data-testid': id, ...attrs });
+  const error = h('small.field-error', { 'aria-live': 'polite', dataset: { field: name }, 'data-testid': `err-${name}` });
+  const optional = attrs.required === false;
+  let timer;
+  const check = async () => {
+    clearTimeout(timer);
+    if (optional && input.value.trim() === '') {
+      setFieldError(input, error, null);
+      return true;
+    }
+    if (!rule) return true;
+    try {
+      const problem = await call('check_field', { field: name, rule, value: input.value });
+      setFieldError(input, error, problem && errorText(problem));
+      return !problem;
+    } catch (err) {
+      setFieldError(input, error, errorText(err));
+      return false;
+    }
+  };
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(check, 300);
+  });
+  input.addEventListener('blur', check);
+  const box = h('div.field', {},
+    h('label.label', { for: id }, t(labelKey), optional ? h('span.muted', {}, ` ${t('form.optional')}`) : null),
+    input,
+    error);
+  return { box, input, error, check };
+}
+
+export function setFieldError(input, error, text) {
+  error.textContent = text || '';
+  input.classList.toggle('invalid', Boolean(text));
+  input.setAttribute('aria-invalid', text ? 'true' : 'false');
+}
+
+/** Checks every field; focuses the first that fails. */
+export async function checkAll(fields) {
+  let ok = true;
+  for (const f of fields) {
+    const passed = await f.check();
+    if (!passed && ok) f.input.focus();
+    ok = ok && passed;
+  }
+  return ok;
+}
+
+/**
+ * An error from Rust: beside its field when the form has it, else in the form's banner.
+ */
+export function showFormError(form, banner, err) {
+  const holder = err.field && form.querySelector(`.field-error[data-field="${CSS.escape(err.field)}"]`);
+  if (holder) {
+    const input = holder.parentElement.querySelector('input, select, textarea');
+    setFieldError(input || holder, holder, errorText(err));
+    input?.focus();
+    banner.hidden = true;
+  } else {
+    banner.textContent = errorText(err);
+    banner.hidden = false;
+  }
+}

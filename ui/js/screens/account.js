@@ -1,0 +1,99 @@
+// Account and settings: 密码修改 (manual §3.4), the settings (language, platform URL,
+// trusted CA file, where the data lives), and help (ch. 4: hotlines and training).
+import { call } from '../api.js';
+import { h, clear } from '../dom.js';
+import { t, errorText, currentLanguage } from '../i18n.js';
+import { toast } from '../ui.js';
+import { liveField, checkAll, showFormError, setFieldError } from '../forms.js';
+
+export async function render(view, info) {
+  let settings;
+  try {
+    settings = await call('platform_settings');
+  } catch (err) {
+    clear(view).append(h('p.error-banner', { role: 'alert' }, errorText(err)));
+    return;
+  }
+  clear(view).append(
+    h('div.toolbar', {}, h('h1', {}, t('account.page_title'))),
+    h('div.page-grid', {}, passwordCard(), settingsCard(settings, info), helpCard()));
+}
+
+function passwordCard() {
+  const banner = h('p.error-banner', { role: 'alert', hidden: true, 'data-testid': 'password-error' });
+  const done = h('p.ok-banner', { role: 'status', hidden: true, 'data-testid': 'password-changed' }, t('password.changed'));
+  const old = liveField('old_password', 'password.old', null, { required: true, type: 'password', maxlength: 20, autocomplete: 'current-password' });
+  const next = liveField('new_password', 'password.new', 'password', { required: true, type: 'password', maxlength: 20, autocomplete: 'new-password' });
+  const again = liveField('new_password_again', 'password.again', null, { required: true, type: 'password', maxlength: 20, autocomplete: 'new-password' });
+  const sameCheck = again.check;
+  again.check = async () => {
+    const same = again.input.value === next.input.value;
+    setFieldError(again.input, again.error, same ? null : t('register.password_mismatch'));
+    return same && sameCheck();
+  };
+  const save = h('button.btn.btn-primary', { type: 'submit', 'data-testid': 'password-save' }, t('password.save'));
+  const form = h('form', {
+    novalidate: true,
+    on: {
+      submit: async (e) => {
+        e.preventDefault();
+        banner.hidden = true;
+        done.hidden = true;
+        if (old.input.value === '') {
+          setFieldError(old.input, old.error, t('error.required'));
+          old.input.focus();
+          return;
+        }
+        if (!(await checkAll([next, again]))) return;
+        save.disabled = true;
+        try {
+          await call('change_password', { request: { old_password: old.input.value, new_password: next.input.value } });
+          for (const f of [old, next, again]) f.input.value = '';
+          done.hidden = false;
+        } catch (err) {
+          showFormError(form, banner, err);
+        } finally {
+          save.disabled = false;
+        }
+      },
+    },
+  }, h('p.muted.small', {}, t('register.password_rule')), old.box, next.box, again.box, banner, done, save);
+  return h('section.card', { 'data-testid': 'password-card' }, h('h2', {}, t('password.title')), form);
+}
+
+function settingsCard(settings, info) {
+  const url = h('input#platform-url', { value: settings.url, 'data-testid': 'platform-url', disabled: settings.from_environment });
+  const ca = h('input#platform-ca', { value: settings.ca_file || '', 'data-testid': 'platform-ca', disabled: settings.from_environment });
+  const form = h('form', {
+    on: {
+      submit: async (e) => {
+        e.preventDefault();
+        try {
+          await call('save_platform_settings', { url: url.value, caFile: ca.value || null });
+          toast(t('settings.saved'));
+        } catch (err) {
+          toast(errorText(err));
+        }
+      },
+    },
+  },
+  h('div.field', {}, h('span.label', {}, t('settings.language')),
+    h('div', {}, h('span', { 'data-testid': 'settings-language' }, t(`lang.name.${currentLanguage()}`)), ' ',
+      h('button.btn.btn-small', { type: 'button', 'data-testid': 'settings-switch-language', on: { click: () => document.getElementById('lang-switch').click() } }, t('lang.switch')))),
+  h('div.field', {}, h('span.label', {}, t('app.data_dir')), h('code.mono', { 'data-testid': 'settings-data-dir' }, info.data_dir)),
+  h('h2', {}, t('settings.platform_title')),
+  settings.from_environment ? h('p.muted', {}, t('settings.from_environment')) : null,
+  h('div.field', {}, h('label.label', { for: 'platform-url' }, t('settings.platform_url')), url),
+  h('div.field', {}, h('label.label', { for: 'platform-ca' }, t('settings.platform_ca')), ca),
+  h('button.btn', { type: 'submit', disabled: settings.from_environment }, t('settings.save')));
+  return h('section.card', { 'data-testid': 'settings-card' }, h('h2', {}, t('settings.title')), form);
+}
+
+function helpCard() {
+  const phones = [['help.hotline', '0579-85250715'], ['help.hotline', '0579-85250725'], ['help.picc', '0579-85250210']];
+  return h('section.card', { 'data-testid': 'help-card' },
+    h('h2', {}, t('help.title')),
+    h('table.grid.help-phones', {}, h('tbody', {}, ...phones.map(([k, n]) => h('tr', {}, h('td', {}, t(k)), h('td.mono', {}, n))))),
+    h('h2', {}, t('help.training_title')),
+    h('p', { 'data-testid': 'help-training' }, t('help.training')));
+}
