@@ -1,5 +1,5 @@
 // Start-up, the lock, and the router: #/orders, #/orders/new, #/orders/ID,
-// #/merchant-orders[/ID], #/settlement, #/account, #/sync.
+// #/merchant-orders[/ID], #/settlement, #/realname, #/account, #/sync.
 //
 // The app opens locked (login or offline unlock, screens/login.js); the top bar's sync
 // indicator follows the background sync task through its `sync-status` event.
@@ -14,6 +14,7 @@ import * as sync from './screens/sync.js';
 import * as merchantOrders from './screens/merchant-orders.js';
 import * as settlement from './screens/settlement.js';
 import * as account from './screens/account.js';
+import * as realname from './screens/realname.js';
 
 const view = document.getElementById('view');
 let info;
@@ -24,6 +25,7 @@ let lastPushed = null;
 function lock(locked) {
   document.body.classList.toggle('locked', locked);
   document.getElementById('sync-indicator').hidden = locked;
+  if (locked) document.getElementById('realname-prompt').hidden = true;
   document.getElementById('account-name').textContent = locked || !session.clerk ? '' : session.clerk.company_name;
 }
 
@@ -39,6 +41,26 @@ async function showLogin(options = {}) {
   await route();
 }
 
+/** While the company is not verified (or was rejected), a prompt under the top bar leads
+ * to 实名认证 (manual §2.3), on every screen but that one. */
+function showRealnamePrompt(hash) {
+  const prompt = document.getElementById('realname-prompt');
+  const status = session && session.clerk && session.clerk.realname_status;
+  const show = (status === 'unverified' || status === 'rejected') && hash !== '#/realname';
+  prompt.hidden = !show;
+  if (!show) return;
+  clear(prompt).append(
+    h('span', {}, t(status === 'rejected' ? 'realname.prompt_rejected' : 'realname.prompt')), ' ',
+    h('a.btn.btn-small', { href: '#/realname', 'data-testid': 'realname-go' }, t('realname.go')));
+}
+
+/** The account as the platform now has it (after a verification or a binding). */
+function updateAccount(acct) {
+  session.clerk = acct;
+  document.getElementById('account-name').textContent = acct.company_name;
+  showRealnamePrompt(location.hash || '#/orders');
+}
+
 async function route() {
   if (info.store_error) {
     clear(view).append(h('section.card.error-screen', { role: 'alert', 'data-testid': 'store-error' },
@@ -52,6 +74,7 @@ async function route() {
     return;
   }
   const hash = location.hash || '#/orders';
+  showRealnamePrompt(hash);
   const match = hash.match(/^#\/orders\/(new|\d+)$/);
   const merchantOrder = hash.match(/^#\/merchant-orders\/(.+)$/);
   for (const link of document.querySelectorAll('.nav-link')) link.classList.toggle('active', hash === link.getAttribute('href') || hash.startsWith(`${link.getAttribute('href')}/`));
@@ -63,8 +86,10 @@ async function route() {
     await merchantOrders.render(view);
   } else if (hash === '#/settlement') {
     await settlement.render(view);
+  } else if (hash === '#/realname') {
+    await realname.render(view, updateAccount);
   } else if (hash === '#/account') {
-    await account.render(view, info);
+    await account.render(view, info, session.clerk);
   } else if (hash === '#/sync') {
     await sync.render(view, session);
   } else {

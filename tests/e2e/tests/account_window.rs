@@ -222,3 +222,101 @@ async fn merchant_orders_settlement_binding_and_password_change() {
     .await;
     app.quit().await;
 }
+
+/// A 1×1 PNG: what the platform takes (it looks at the content, not the name).
+const PNG: [u8; 70] = [
+    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0,
+    0, 0, 31, 21, 196, 137, 0, 0, 0, 13, 73, 68, 65, 84, 120, 218, 99, 100, 96, 248, 95, 15, 0, 2,
+    135, 1, 128, 235, 71, 186, 146, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
+];
+
+async fn pick_photo(app: &App, part: &str, path: &std::path::Path) {
+    app.click(&format!("[data-testid='realname-pick-{part}']"))
+        .await;
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || answer_file_dialog("选择证件照片", &path))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn real_name_verification_is_prompted_uploaded_and_approved() {
+    let data = tempfile::tempdir().unwrap();
+    let photos = tempfile::tempdir().unwrap();
+    let png = |name: &str| {
+        let p = photos.path().join(name);
+        std::fs::write(&p, PNG).unwrap();
+        p
+    };
+    let (holding, front, back) = (png("holding.png"), png("front.png"), png("back.png"));
+    let fake = photos.path().join("scan.png");
+    std::fs::write(&fake, "not a picture at all").unwrap();
+
+    let platform = Platform::start();
+    let app = App::start_logged_in(data.path(), &platform).await;
+    // After login an unverified company is asked to verify, on every screen.
+    app.wait_css("[data-testid='realname-prompt']:not([hidden])")
+        .await;
+    app.click("[data-testid='realname-go']").await;
+    app.wait_text("[data-testid='realname-status']", "未认证")
+        .await;
+
+    // A file that is not an image is named at once, before anything is sent.
+    pick_photo(&app, "holding_id", &fake).await;
+    app.wait_until("[data-testid='err-holding_id']", "not an image", |t| {
+        !t.is_empty()
+    })
+    .await;
+    pick_photo(&app, "holding_id", &holding).await;
+    app.wait_css("[data-testid='realname-preview-holding_id']:not([hidden])")
+        .await;
+    app.wait_text("[data-testid='err-holding_id']", "").await;
+
+    // The nationality decides the photos: a foreigner shows a passport and a 商友卡.
+    app.click("[data-testid='realname-nationality-foreign']")
+        .await;
+    app.wait_css("[data-testid='realname-slot-merchant_card']")
+        .await;
+    assert!(app
+        .find_all("[data-testid='realname-slot-id_front']")
+        .await
+        .is_empty());
+    app.click("[data-testid='realname-nationality-chinese']")
+        .await;
+    app.wait_css("[data-testid='realname-preview-holding_id']:not([hidden])")
+        .await;
+
+    // Submitting with a photo missing names it.
+    app.fill("#f-office_address", "义乌市国际商贸城五区 88 号")
+        .await;
+    app.click("[data-testid='realname-submit']").await;
+    app.wait_until("[data-testid='err-id_front']", "the missing photo", |t| {
+        !t.is_empty()
+    })
+    .await;
+    pick_photo(&app, "id_front", &front).await;
+    app.wait_css("[data-testid='realname-preview-id_front']:not([hidden])")
+        .await;
+    pick_photo(&app, "id_back", &back).await;
+    app.wait_css("[data-testid='realname-preview-id_back']:not([hidden])")
+        .await;
+    app.screenshot("realname").await;
+    app.click("[data-testid='realname-submit']").await;
+    app.wait_text("[data-testid='realname-status']", "待审核")
+        .await;
+    assert!(app
+        .find_all("[data-testid='realname-form']")
+        .await
+        .is_empty());
+
+    // The platform's reviewer approves (its admin command); the clerk refreshes.
+    let out = platform.admin(&["realname-approve", "--uscc", DEMO_USCC]);
+    assert!(out.status.success(), "{out:?}");
+    app.click("[data-testid='realname-refresh']").await;
+    app.wait_text("[data-testid='realname-status']", "已通过")
+        .await;
+    app.click("#nav-orders").await;
+    app.wait_css("[data-testid='realname-prompt'][hidden]")
+        .await;
+    app.quit().await;
+}

@@ -6,7 +6,7 @@ import { t, errorText, currentLanguage } from '../i18n.js';
 import { toast } from '../ui.js';
 import { liveField, checkAll, showFormError, setFieldError } from '../forms.js';
 
-export async function render(view, info) {
+export async function render(view, info, clerk) {
   let settings;
   try {
     settings = await call('platform_settings');
@@ -16,7 +16,15 @@ export async function render(view, info) {
   }
   clear(view).append(
     h('div.toolbar', {}, h('h1', {}, t('account.page_title'))),
-    h('div.page-grid', {}, passwordCard(), settingsCard(settings, info), helpCard()));
+    h('div.page-grid', {}, realnameCard(clerk), passwordCard(), settingsCard(settings, info), helpCard()));
+}
+
+function realnameCard(clerk) {
+  return h('section.card', { 'data-testid': 'account-realname' },
+    h('h2', {}, t('realname.title')),
+    h('p', {}, t('realname.status'), t('punct.colon'),
+      h(`span.badge.badge-realname-${clerk.realname_status}`, {}, t(`realname.status.${clerk.realname_status}`))),
+    h('a.btn', { href: '#/realname', 'data-testid': 'account-realname-open' }, t('realname.open')));
 }
 
 function passwordCard() {

@@ -358,7 +358,7 @@ pub fn answer_file_dialog(title: &str, path: &Path) {
     let deadline = Instant::now() + Duration::from_secs(20);
     let window = loop {
         let out = Command::new("xdotool")
-            .args(["search", "--name", title])
+            .args(["search", "--onlyvisible", "--name", title])
             .output()
             .expect("xdotool");
         let ids = String::from_utf8_lossy(&out.stdout);
