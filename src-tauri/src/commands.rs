@@ -99,6 +99,16 @@ pub fn list_orders(state: State<'_, AppState>, query: ListQuery) -> Res<OrderPag
     state.as_clerk(|s, _| orders::list(s, &query))
 }
 
+/// The home dashboard; `since` is the start of the oldest local month shown (UTC).
+#[tauri::command]
+pub fn dashboard(
+    state: State<'_, AppState>,
+    since: String,
+    offset_minutes: i32,
+) -> Res<orders::Dashboard> {
+    state.as_clerk(|s, _| orders::dashboard(s, &since, offset_minutes))
+}
+
 #[tauri::command]
 pub fn list_facets(state: State<'_, AppState>) -> Res<orders::ListFacets> {
     state.as_clerk(|s, _| orders::list_facets(s))

@@ -158,6 +158,7 @@ pub fn run() {
             commands::countries,
             commands::list_orders,
             commands::list_facets,
+            commands::dashboard,
             commands::merchant_orders,
             commands::merchant_lookup,
             commands::merchant_order,

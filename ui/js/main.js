@@ -1,4 +1,4 @@
-// Start-up, the lock, and the router: #/orders, #/orders/new, #/orders/ID,
+// Start-up, the lock, and the router: #/home, #/orders, #/orders/new, #/orders/ID,
 // #/merchant-orders[/ID], #/settlement, #/realname, #/account, #/sync.
 //
 // The app opens locked (login or offline unlock, screens/login.js); the top bar's sync
@@ -15,6 +15,7 @@ import * as merchantOrders from './screens/merchant-orders.js';
 import * as settlement from './screens/settlement.js';
 import * as account from './screens/account.js';
 import * as realname from './screens/realname.js';
+import * as home from './screens/home.js';
 
 const view = document.getElementById('view');
 let info;
@@ -86,6 +87,8 @@ async function route() {
     await merchantOrders.render(view);
   } else if (hash === '#/settlement') {
     await settlement.render(view);
+  } else if (hash === '#/home') {
+    await home.render(view);
   } else if (hash === '#/realname') {
     await realname.render(view, updateAccount);
   } else if (hash === '#/account') {

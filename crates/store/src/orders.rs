@@ -970,6 +970,59 @@ impl ListQuery {
     }
 }
 
+/// The home dashboard's figures: orders by state, by local month and state, by sync state.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dashboard {
+    pub draft: i64,
+    pub confirmed: i64,
+    pub declared: i64,
+    /// The last `months` local months, oldest first: (`YYYY-MM`, draft, confirmed, declared).
+    pub by_month: Vec<(String, i64, i64, i64)>,
+    pub sync_pending: i64,
+    pub sync_rejected: i64,
+}
+
+/// `since` is the first instant (UTC) of the oldest month to show; `offset_minutes` the
+/// clerk's time zone, so an order made at 07:00 in Yiwu on the 1st counts in that month.
+pub fn dashboard(store: &Store, since: &str, offset_minutes: i32) -> Result<Dashboard> {
+    let by_state = |state: &str| -> Result<i64> {
+        Ok(store.conn.query_row(
+            "SELECT count(*) FROM export_orders WHERE state = ?1",
+            [state],
+            |r| r.get(0),
+        )?)
+    };
+    let mut stmt = store.conn.prepare_cached(
+        "SELECT strftime('%Y-%m', created_at, ?2 || ' minutes') AS month,
+                sum(state = 'draft'), sum(state = 'confirmed'), sum(state = 'declared')
+         FROM export_orders WHERE created_at >= ?1 GROUP BY month ORDER BY month",
+    )?;
+    let by_month = stmt
+        .query_map(params![since, offset_minutes], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let count = |sync_state| {
+        list(
+            store,
+            &ListQuery {
+                sync_state: Some(sync_state),
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .map(|p| p.total)
+    };
+    Ok(Dashboard {
+        draft: by_state("draft")?,
+        confirmed: by_state("confirmed")?,
+        declared: by_state("declared")?,
+        by_month,
+        sync_pending: count(SyncState::Pending)?,
+        sync_rejected: count(SyncState::Rejected)?,
+    })
+}
+
 /// What the list's filters can offer: the countries that occur and the first month.
 #[derive(Debug, Clone, Serialize)]
 pub struct ListFacets {

@@ -563,6 +563,19 @@ fn list_filters_by_country_month_and_sync_state_and_searches_buyers_and_merchant
     assert_eq!(search(&store, "王五"), Vec::<i64>::new());
     assert_eq!(search(&store, "孙七"), vec![ru]);
 
+    let home = orders::dashboard(&store, "2000-01-01T00:00:00.000Z", 480).unwrap();
+    assert_eq!((home.draft, home.confirmed, home.declared), (2, 2, 0));
+    assert_eq!((home.sync_pending, home.sync_rejected), (0, 1));
+    assert!(
+        home.by_month.contains(&("2026-10".into(), 1, 0, 0)),
+        "the Nigerian draft in its local month: {:?}",
+        home.by_month
+    );
+    assert_eq!(
+        home.by_month.iter().map(|m| m.1 + m.2 + m.3).sum::<i64>(),
+        4
+    );
+
     let facets = orders::list_facets(&store).unwrap();
     assert_eq!(facets.countries, vec!["NG", "RU"]);
     assert_eq!(

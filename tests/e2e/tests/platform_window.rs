@@ -256,6 +256,14 @@ async fn login_sync_a_confirmed_order_and_unlock_offline() {
     app.fill("[data-testid='list-search']", "nobody at all")
         .await;
     app.wait_css("[data-testid='orders-none-match']").await;
+    // The home dashboard counts it as declared, and nothing refused.
+    app.click("#nav-home").await;
+    app.wait_text("[data-testid='home-count-declared']", "1")
+        .await;
+    app.wait_text("[data-testid='home-count-confirmed']", "0")
+        .await;
+    app.wait_text("[data-testid='home-rejected']", "0").await;
+    app.screenshot("home").await;
     app.click("#nav-sync").await;
     app.wait_text("[data-testid='sync-pending']", "0").await;
     app.quit().await;
