@@ -353,7 +353,8 @@ impl Drop for App {
 }
 
 /// Answers a native GTK file dialog the way a person would: waits for the window with
-/// `title`, opens the location bar (Ctrl+L), types `path` and presses Enter.
+/// `title`, opens the location bar (Ctrl+L), replaces what it holds with `path` and
+/// presses Enter.
 pub fn answer_file_dialog(title: &str, path: &Path) {
     let deadline = Instant::now() + Duration::from_secs(20);
     let window = loop {
@@ -380,6 +381,9 @@ pub fn answer_file_dialog(title: &str, path: &Path) {
     xdo(&["windowfocus", "--sync", &window]);
     xdo(&["key", "--window", &window, "--clearmodifiers", "ctrl+l"]);
     std::thread::sleep(Duration::from_millis(300));
+    // The location bar may already hold text (GTK remembers its mode between dialogs):
+    // the typed path replaces it rather than joining it.
+    xdo(&["key", "--window", &window, "--clearmodifiers", "ctrl+a"]);
     xdo(&[
         "type",
         "--window",
