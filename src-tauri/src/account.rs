@@ -6,7 +6,7 @@
 use crate::platform::client;
 use crate::{AppState, UiError};
 use tauri::State;
-use xinbao_domain::{validate, FieldError};
+use xinbao_domain::{mask, validate, FieldError};
 use xinbao_sync::account;
 use xinbao_wire::{
     Account, Activation, Nationality, PasswordChange, RealnameState, RegistrationCheck,
@@ -88,12 +88,21 @@ pub async fn realname_submit(
         .await?)
 }
 
+/// The bound entity as the page shows it: the ID and mobile numbers masked.
+fn masked(b: SettlementBinding) -> SettlementBinding {
+    SettlementBinding {
+        legal_rep_id_no: mask::id_number(&b.legal_rep_id_no),
+        mobile: mask::mobile(&b.mobile),
+        ..b
+    }
+}
+
 /// The bound settlement entity, or `None` while unbound.
 #[tauri::command]
 pub async fn settlement_binding(state: State<'_, AppState>) -> Res<Option<SettlementBinding>> {
     let token = account::token(&*state.platform.secrets)?;
     match client(&state)?.settlement_binding(&token).await {
-        Ok(b) => Ok(Some(b)),
+        Ok(b) => Ok(Some(masked(b))),
         Err(e) if e.code() == "settlement.unbound" => Ok(None),
         Err(e) => Err(e.into()),
     }
@@ -115,7 +124,9 @@ pub async fn settlement_bind(
     request: SettlementBindingRequest,
 ) -> Res<SettlementBinding> {
     let token = account::token(&*state.platform.secrets)?;
-    Ok(client(&state)?.bind_settlement(&token, &request).await?)
+    Ok(masked(
+        client(&state)?.bind_settlement(&token, &request).await?,
+    ))
 }
 
 /// 交易清单结汇金额授权: from the local cache (synced), so it shows offline too.

@@ -67,13 +67,10 @@ impl AppState {
         &self,
         f: impl FnOnce(&mut Store, &str) -> Result<T, E>,
     ) -> Result<T, UiError> {
-        let clerk = self.platform.clerk().ok_or_else(|| UiError {
-            code: "app.locked".into(),
-            message: "log in or unlock the app first".into(),
-            field: None,
-            fields: Vec::new(),
-            params: None,
-        })?;
+        let clerk = self
+            .platform
+            .clerk()
+            .ok_or_else(|| UiError::new("app.locked", "log in or unlock the app first"))?;
         self.with_store(|s| f(s, &clerk.uscc))
     }
 

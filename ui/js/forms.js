@@ -6,8 +6,10 @@ import { t, errorText } from './i18n.js';
 
 /**
  * A labelled input whose value is checked against `rule` (uscc, resident_id, mobile,
- * password, name, address, customs_no) a moment after each keystroke and on leaving it.
- * Returns { box, input, check } where `check()` resolves true when the value passes.
+ * password, name, address, customs_no: the domain's validators) a moment after each
+ * keystroke and on leaving it. `rule` may also be a function of the value returning the
+ * words of a problem or null. Returns { box, input, error, check } where `check()`
+ * resolves true when the value passes.
  */
 export function liveField(name, labelKey, rule, attrs = {}) {
   const id = `f-${name}`;
@@ -22,6 +24,11 @@ export function liveField(name, labelKey, rule, attrs = {}) {
       return true;
     }
     if (!rule) return true;
+    if (typeof rule === 'function') {
+      const problem = rule(input.value);
+      setFieldError(input, error, problem);
+      return !problem;
+    }
     try {
       const problem = await call('check_field', { field: name, rule, value: input.value });
       setFieldError(input, error, problem && errorText(problem));
@@ -43,6 +50,11 @@ export function liveField(name, labelKey, rule, attrs = {}) {
   return { box, input, error, check };
 }
 
+/** A second entry of `original`'s value (a new password typed twice). */
+export function repeatField(name, labelKey, original, attrs = {}) {
+  return liveField(name, labelKey, (value) => (value === original.input.value ? null : t('register.password_mismatch')), attrs);
+}
+
 export function setFieldError(input, error, text) {
   error.textContent = text || '';
   input.classList.toggle('invalid', Boolean(text));
@@ -62,8 +74,11 @@ export async function checkAll(fields) {
 
 /**
  * An error from Rust: beside its field when the form has it, else in the form's banner.
+ * Earlier errors of the form are cleared first.
  */
 export function showFormError(form, banner, err) {
+  for (const el of form.querySelectorAll('.field-error')) el.textContent = '';
+  for (const el of form.querySelectorAll('.invalid')) el.classList.remove('invalid');
   const holder = err.field && form.querySelector(`.field-error[data-field="${CSS.escape(err.field)}"]`);
   if (holder) {
     const input = holder.parentElement.querySelector('input, select, textarea');

@@ -6,7 +6,7 @@
 import { call } from './api.js';
 import { h, clear } from './dom.js';
 import { applyStatic, currentLanguage, errorText, load, t } from './i18n.js';
-import { setCountries } from './format.js';
+import { localTime, setCountries } from './format.js';
 import * as orders from './screens/orders.js';
 import * as editor from './screens/editor.js';
 import * as login from './screens/login.js';
@@ -42,6 +42,11 @@ async function showLogin(options = {}) {
   await route();
 }
 
+/** The route shown: the order list when none is given. */
+function currentHash() {
+  return location.hash || '#/orders';
+}
+
 /** While the company is not verified (or was rejected), a prompt under the top bar leads
  * to 实名认证 (manual §2.3), on every screen but that one. */
 function showRealnamePrompt(hash) {
@@ -59,7 +64,7 @@ function showRealnamePrompt(hash) {
 function updateAccount(acct) {
   session.clerk = acct;
   document.getElementById('account-name').textContent = acct.company_name;
-  showRealnamePrompt(location.hash || '#/orders');
+  showRealnamePrompt(currentHash());
 }
 
 async function route() {
@@ -74,7 +79,7 @@ async function route() {
     await showLogin();
     return;
   }
-  const hash = location.hash || '#/orders';
+  const hash = currentHash();
   showRealnamePrompt(hash);
   const match = hash.match(/^#\/orders\/(new|\d+)$/);
   const merchantOrder = hash.match(/^#\/merchant-orders\/(.+)$/);
@@ -116,7 +121,7 @@ async function refreshSync() {
   const state = panel.task.state === 'idle' && panel.queue.pending > 0 ? 'pending' : panel.task.state;
   el.textContent = sync.taskText(panel);
   el.dataset.state = state;
-  el.title = panel.queue.last_sync ? `${t('sync.last_success')}: ${new Date(panel.queue.last_sync).toLocaleString(currentLanguage())}` : t('sync.never');
+  el.title = panel.queue.last_sync ? `${t('sync.last_success')}: ${localTime(panel.queue.last_sync)}` : t('sync.never');
   const shown = [panel.task.state, panel.queue.pending, panel.queue.last_sync, panel.task.totals.passes, panel.queue.rejections.length, panel.task.last_error_code].join('|');
   const previous = lastPanel;
   lastPanel = shown;
@@ -125,7 +130,7 @@ async function refreshSync() {
   const sent = lastPushed !== null && panel.task.totals.pushed !== lastPushed;
   lastPushed = panel.task.totals.pushed;
   if (previous === null || previous === shown) return;
-  const hash = location.hash || '#/orders';
+  const hash = currentHash();
   if (hash === '#/sync') await route();
   else if (hash === '#/orders' && sent && !orders.refreshResults()) await route();
 }

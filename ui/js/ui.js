@@ -1,5 +1,6 @@
-// Small shared pieces of the shell: toast and the confirmation dialog.
+// Small shared pieces of the shell: toast, the confirmation dialog, badges, the pager.
 import { t } from './i18n.js';
+import { h } from './dom.js';
 
 let toastTimer;
 
@@ -37,4 +38,17 @@ export function syncBadge(sync) {
   span.dataset.testid = 'sync-badge';
   span.textContent = t(`sync.${sync}`);
   return span;
+}
+
+/**
+ * The pager under a list: the count (`countText`, with `countTestid`), previous, "page n
+ * of m", next. `page` counts from 0; `go(page)` shows another page.
+ */
+export function pager({ total, page, pageSize, countText, countTestid, go }) {
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  return h('div.pager', {},
+    h('span', { 'data-testid': countTestid }, countText),
+    h('button.btn', { type: 'button', disabled: page === 0, on: { click: () => go(page - 1) } }, t('list.prev')),
+    h('span', {}, t('list.page', { page: page + 1, pages })),
+    h('button.btn', { type: 'button', disabled: page + 1 >= pages, on: { click: () => go(page + 1) } }, t('list.next')));
 }

@@ -244,10 +244,33 @@ pub struct MerchantOrderSummary {
     pub order_month: String,
     pub buyer_name: Option<String>,
     pub product_name: Option<String>,
+    pub quantity: Option<i64>,
+    pub packages: Option<i64>,
     pub amount_cents: i64,
     pub sent_at: Option<String>,
     pub linked_lines: i64,
 }
+
+/// The columns of a summary: the merchant order's, then its linked line count.
+fn merchant_order_summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MerchantOrderSummary> {
+    let m = merchant_order_row(r)?;
+    Ok(MerchantOrderSummary {
+        mobile_masked: xinbao_domain::mask::mobile(&m.mobile),
+        id: m.id,
+        procurement_no: m.procurement_no,
+        merchant_name: m.merchant_name,
+        order_month: m.order_month,
+        buyer_name: m.buyer_name,
+        product_name: m.product_name,
+        quantity: m.quantity,
+        packages: m.packages,
+        amount_cents: m.amount_cents,
+        sent_at: m.sent_at,
+        linked_lines: r.get(11)?,
+    })
+}
+
+const LINKED_LINES: &str = "(SELECT count(*) FROM line_links k WHERE k.merchant_order_id = m.id)";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MerchantOrderPage {
@@ -268,8 +291,7 @@ pub fn merchant_orders(store: &Store, q: &MerchantOrderQuery) -> Result<Merchant
         |r| r.get(0),
     )?;
     let mut stmt = store.conn.prepare_cached(&format!(
-        "SELECT {MERCHANT_ORDER_COLUMNS},
-                (SELECT count(*) FROM line_links k WHERE k.merchant_order_id = m.id)
+        "SELECT {MERCHANT_ORDER_COLUMNS}, {LINKED_LINES}
          FROM merchant_orders m WHERE {filter}
          ORDER BY m.sent_at DESC, m.id DESC LIMIT ?2 OFFSET ?3"
     ))?;
@@ -279,21 +301,7 @@ pub fn merchant_orders(store: &Store, q: &MerchantOrderQuery) -> Result<Merchant
             q.limit.unwrap_or(50).min(1000),
             q.offset.unwrap_or(0)
         ],
-        |r| {
-            let m = merchant_order_row(r)?;
-            Ok(MerchantOrderSummary {
-                mobile_masked: xinbao_domain::mask::mobile(&m.mobile),
-                id: m.id,
-                procurement_no: m.procurement_no,
-                merchant_name: m.merchant_name,
-                order_month: m.order_month,
-                buyer_name: m.buyer_name,
-                product_name: m.product_name,
-                amount_cents: m.amount_cents,
-                sent_at: m.sent_at,
-                linked_lines: r.get(11)?,
-            })
-        },
+        merchant_order_summary_row,
     )?;
     Ok(MerchantOrderPage {
         total,
@@ -316,18 +324,19 @@ pub struct LinkedLine {
 #[derive(Debug, Clone, Serialize)]
 pub struct MerchantOrderDetail {
     #[serde(flatten)]
-    pub order: MerchantOrder,
-    pub mobile_masked: String,
+    pub order: MerchantOrderSummary,
     pub linked: Vec<LinkedLine>,
 }
 
 pub fn merchant_order(store: &Store, id: &str) -> Result<MerchantOrderDetail> {
-    let mut order = store
+    let order = store
         .conn
         .query_row(
-            &format!("SELECT {MERCHANT_ORDER_COLUMNS} FROM merchant_orders m WHERE m.id = ?1"),
+            &format!(
+                "SELECT {MERCHANT_ORDER_COLUMNS}, {LINKED_LINES} FROM merchant_orders m WHERE m.id = ?1"
+            ),
             [id],
-            merchant_order_row,
+            merchant_order_summary_row,
         )
         .optional()?
         .ok_or_else(|| StoreError::MerchantOrderNotFound(id.to_string()))?;
@@ -347,13 +356,7 @@ pub fn merchant_order(store: &Store, id: &str) -> Result<MerchantOrderDetail> {
             })
         })?
         .collect::<Result<_, _>>()?;
-    let mobile_masked = xinbao_domain::mask::mobile(&order.mobile);
-    order.mobile = mobile_masked.clone();
-    Ok(MerchantOrderDetail {
-        order,
-        mobile_masked,
-        linked,
-    })
+    Ok(MerchantOrderDetail { order, linked })
 }
 
 impl From<xinbao_wire::MerchantOrder> for MerchantOrder {

@@ -929,8 +929,6 @@ fn list_total(store: &Store, q: &ListQuery, sql: &ListSql) -> Result<i64> {
     let only_synced = q.sync_state == Some(SyncState::Synced)
         && ListQuery {
             sync_state: None,
-            limit: None,
-            offset: None,
             ..q.clone()
         }
         .is_unfiltered();
@@ -976,7 +974,8 @@ pub struct Dashboard {
     pub draft: i64,
     pub confirmed: i64,
     pub declared: i64,
-    /// The last `months` local months, oldest first: (`YYYY-MM`, draft, confirmed, declared).
+    /// Local months since `since` that have orders, oldest first:
+    /// (`YYYY-MM`, draft, confirmed, declared).
     pub by_month: Vec<(String, i64, i64, i64)>,
     pub sync_pending: i64,
     pub sync_rejected: i64,
@@ -1003,15 +1002,11 @@ pub fn dashboard(store: &Store, since: &str, offset_minutes: i32) -> Result<Dash
         })?
         .collect::<Result<_, _>>()?;
     let count = |sync_state| {
-        list(
-            store,
-            &ListQuery {
-                sync_state: Some(sync_state),
-                limit: Some(1),
-                ..Default::default()
-            },
-        )
-        .map(|p| p.total)
+        let q = ListQuery {
+            sync_state: Some(sync_state),
+            ..Default::default()
+        };
+        list_total(store, &q, &list_sql(&q))
     };
     Ok(Dashboard {
         draft: by_state("draft")?,

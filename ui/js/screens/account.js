@@ -4,7 +4,7 @@ import { call } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, errorText, currentLanguage } from '../i18n.js';
 import { toast } from '../ui.js';
-import { liveField, checkAll, showFormError, setFieldError } from '../forms.js';
+import { liveField, repeatField, checkAll, showFormError, setFieldError } from '../forms.js';
 
 export async function render(view, info, clerk) {
   let settings;
@@ -32,13 +32,7 @@ function passwordCard() {
   const done = h('p.ok-banner', { role: 'status', hidden: true, 'data-testid': 'password-changed' }, t('password.changed'));
   const old = liveField('old_password', 'password.old', null, { required: true, type: 'password', maxlength: 20, autocomplete: 'current-password' });
   const next = liveField('new_password', 'password.new', 'password', { required: true, type: 'password', maxlength: 20, autocomplete: 'new-password' });
-  const again = liveField('new_password_again', 'password.again', null, { required: true, type: 'password', maxlength: 20, autocomplete: 'new-password' });
-  const sameCheck = again.check;
-  again.check = async () => {
-    const same = again.input.value === next.input.value;
-    setFieldError(again.input, again.error, same ? null : t('register.password_mismatch'));
-    return same && sameCheck();
-  };
+  const again = repeatField('new_password_again', 'password.again', next, { required: true, type: 'password', maxlength: 20, autocomplete: 'new-password' });
   const save = h('button.btn.btn-primary', { type: 'submit', 'data-testid': 'password-save' }, t('password.save'));
   const form = h('form', {
     novalidate: true,

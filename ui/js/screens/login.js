@@ -8,6 +8,7 @@ import { call } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { registerCard } from './register.js';
+import { showFormError } from '../forms.js';
 
 /** Renders the login screen into `view`; resolves with the account once someone is in. */
 export function render(view, session) {
@@ -34,22 +35,6 @@ function fieldBox(name, labelKey, input) {
     h('span.label', {}, t(labelKey)),
     input,
     h(`small.field-error#err-${name}`, { 'aria-live': 'polite', dataset: { field: name } }));
-}
-
-function showError(card, err) {
-  for (const el of card.querySelectorAll('.field-error')) el.textContent = '';
-  for (const el of card.querySelectorAll('.invalid')) el.classList.remove('invalid');
-  const banner = card.querySelector('[data-testid=login-error]');
-  const holder = err.field && card.querySelector(`.field-error[data-field="${CSS.escape(err.field)}"]`);
-  if (holder) {
-    holder.textContent = errorText(err);
-    holder.previousElementSibling?.classList.add('invalid');
-    holder.previousElementSibling?.focus();
-    banner.hidden = true;
-  } else {
-    banner.textContent = errorText(err);
-    banner.hidden = false;
-  }
 }
 
 function loginCard(session, state, paint, done) {
@@ -126,7 +111,7 @@ function loginCard(session, state, paint, done) {
           done(account);
         } catch (err) {
           submit.textContent = t('login.submit');
-          showError(form, err);
+          showFormError(form, form.querySelector('[data-testid=login-error]'), err);
           // A captcha is good for one try, right or wrong.
           captchaAnswer.value = '';
           loadCaptcha();
@@ -177,7 +162,7 @@ function unlockCard(session, state, paint, done) {
           done(account);
         } catch (err) {
           submit.disabled = false;
-          showError(form, { ...err, field: err.code === 'offline.wrong_password' ? 'password' : err.field });
+          showFormError(form, form.querySelector('[data-testid=login-error]'), { ...err, field: err.code === 'offline.wrong_password' ? 'password' : err.field });
           password.select();
         }
       },

@@ -4,6 +4,7 @@ import { call } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { cents, localTime } from '../format.js';
+import { pager } from '../ui.js';
 
 const PAGE_SIZE = 50;
 const filters = { search: '', page: 0 };
@@ -44,7 +45,6 @@ export async function render(view) {
 }
 
 function showPage(results, page, refresh) {
-  const pages = Math.max(1, Math.ceil(page.total / PAGE_SIZE));
   const body = page.orders.length === 0
     ? h('p.empty', { 'data-testid': 'mo-empty' }, t(filters.search.trim() ? 'list.none_match' : 'mo.empty'))
     : h('table.grid', { 'data-testid': 'mo-table' },
@@ -60,12 +60,14 @@ function showPage(results, page, refresh) {
         h('td.num', {}, cents(o.amount_cents)),
         h('td', {}, o.linked_lines > 0 ? h('span.linked', {}, t('mo.linked_n', { n: o.linked_lines })) : h('span.muted', {}, t('link.none'))),
         h('td', {}, o.sent_at ? localTime(o.sent_at) : '')))));
-  const go = (p) => { filters.page = p; refresh(); };
-  clear(results).append(body, h('div.pager', {},
-    h('span', { 'data-testid': 'mo-count' }, t('mo.count', { n: page.total })),
-    h('button.btn', { type: 'button', disabled: filters.page === 0, on: { click: () => go(filters.page - 1) } }, t('list.prev')),
-    h('span', {}, t('list.page', { page: filters.page + 1, pages })),
-    h('button.btn', { type: 'button', disabled: filters.page + 1 >= pages, on: { click: () => go(filters.page + 1) } }, t('list.next'))));
+  clear(results).append(body, pager({
+    total: page.total,
+    page: filters.page,
+    pageSize: PAGE_SIZE,
+    countText: t('mo.count', { n: page.total }),
+    countTestid: 'mo-count',
+    go: (p) => { filters.page = p; refresh(); },
+  }));
 }
 
 /** The detail page (图3-2-2): everything the merchant entered, and our lines linked to it. */

@@ -3,7 +3,7 @@ import { call } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { cents, countryName, localTime } from '../format.js';
-import { confirmDialog, stateBadge, syncBadge, toast } from '../ui.js';
+import { confirmDialog, pager, stateBadge, syncBadge, toast } from '../ui.js';
 
 const PAGE_SIZE = 50;
 // The filters outlive the screen: back from an order, the clerk finds the list as left.
@@ -133,7 +133,6 @@ export async function render(view) {
 }
 
 function showPage(results, page, refresh) {
-  const pages = Math.max(1, Math.ceil(page.total / PAGE_SIZE));
   const filtered = filters.state || filters.sync || filters.country || filters.month || filters.search.trim();
   let body;
   if (page.orders.length > 0) {
@@ -148,13 +147,14 @@ function showPage(results, page, refresh) {
   } else {
     body = h('p.empty', { 'data-testid': 'orders-empty' }, t('list.empty'));
   }
-  const go = (p) => { filters.page = p; refresh(); };
-  const pager = h('div.pager', {},
-    h('span', { 'data-testid': 'list-count' }, t('list.count', { n: page.total })),
-    h('button.btn', { type: 'button', disabled: filters.page === 0, on: { click: () => go(filters.page - 1) } }, t('list.prev')),
-    h('span', {}, t('list.page', { page: filters.page + 1, pages })),
-    h('button.btn', { type: 'button', disabled: filters.page + 1 >= pages, on: { click: () => go(filters.page + 1) } }, t('list.next')));
-  clear(results).append(body, pager);
+  clear(results).append(body, pager({
+    total: page.total,
+    page: filters.page,
+    pageSize: PAGE_SIZE,
+    countText: t('list.count', { n: page.total }),
+    countTestid: 'list-count',
+    go: (p) => { filters.page = p; refresh(); },
+  }));
 }
 
 function linkText(o) {

@@ -3,7 +3,7 @@
 import { call } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
-import { liveField, checkAll, showFormError, setFieldError } from '../forms.js';
+import { liveField, repeatField, checkAll, showFormError } from '../forms.js';
 
 /** The registration card; `back(uscc)` returns to the login with the new account. */
 export function registerCard(back) {
@@ -51,14 +51,7 @@ export function registerCard(back) {
     liveField('office_address', 'register.office_address', 'address', { required: false, maxlength: 200 }),
     liveField('password', 'register.password', 'password', { required: true, type: 'password', maxlength: 20, autocomplete: 'new-password' }),
   ];
-  const again = liveField('password_again', 'register.password_again', null, { required: true, type: 'password', maxlength: 20, autocomplete: 'new-password' });
-  const againCheck = again.check;
-  again.check = async () => {
-    const same = again.input.value === profile[4].input.value;
-    setFieldError(again.input, again.error, same ? null : t('register.password_mismatch'));
-    return same && againCheck();
-  };
-  again.input.addEventListener('blur', again.check);
+  const again = repeatField('password_again', 'register.password_again', profile[4], { required: true, type: 'password', maxlength: 20, autocomplete: 'new-password' });
   const activate = h('button.btn.btn-primary', { type: 'submit', 'data-testid': 'register-activate' }, t('register.activate'));
   const step2 = h('form.register-step', {
     novalidate: true,

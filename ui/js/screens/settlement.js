@@ -7,8 +7,6 @@ import { cents, localTime } from '../format.js';
 import { confirmDialog } from '../ui.js';
 import { liveField, checkAll, showFormError } from '../forms.js';
 
-const MASKS = { legal_rep_id_no: (s) => `${s.slice(0, 4)}**********${s.slice(-4)}`, mobile: (s) => `${s.slice(0, 3)}****${s.slice(-4)}` };
-
 export async function render(view) {
   let binding;
   let authorizations;
@@ -43,8 +41,8 @@ function boundCard(b) {
       fact('settlement.name', b.name, 'settlement-bound-name'),
       fact('settlement.uscc', b.uscc),
       fact('settlement.legal_rep_name', b.legal_rep_name),
-      fact('settlement.legal_rep_id_no', MASKS.legal_rep_id_no(b.legal_rep_id_no)),
-      fact('settlement.mobile', MASKS.mobile(b.mobile)),
+      fact('settlement.legal_rep_id_no', b.legal_rep_id_no),
+      fact('settlement.mobile', b.mobile),
       fact('settlement.bound_at', localTime(b.bound_at))));
 }
 
