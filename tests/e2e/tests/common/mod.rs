@@ -160,6 +160,9 @@ impl App {
                 &native_port.to_string(),
             ])
             .env("XINBAO_DATA_DIR", data_dir)
+            // GTK keeps the file dialog's state (location bar, last folder) in GSettings:
+            // in memory, each run starts from the same dialog whatever ran before.
+            .env("GSETTINGS_BACKEND", "memory")
             .env("XINBAO_PLATFORM_URL", &platform.url)
             .env("XINBAO_PLATFORM_CA", platform.ca())
             .stdout(Stdio::null())
