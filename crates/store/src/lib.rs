@@ -14,7 +14,9 @@ pub mod orders;
 pub mod outbox;
 pub mod paths;
 pub mod platform_cache;
+pub mod reveal;
 pub mod settings;
+pub mod unsaved;
 
 pub use error::StoreError;
 pub use migrate::{supported_schema_version, APPLICATION_ID};

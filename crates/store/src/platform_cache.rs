@@ -214,15 +214,16 @@ impl From<xinbao_wire::OrderChange> for RemoteOrder {
 }
 
 /// Forgets what the platform sent about one company (merchant orders, settlement
-/// authorizations, order states), in one transaction, when another company starts using
-/// a profile without orders. The merchant directory is the market's, not the company's:
-/// it stays.
+/// authorizations, order states) and the unsaved form of a new order typed for it, in one
+/// transaction, when another company starts using a profile without orders. The merchant
+/// directory is the market's, not the company's: it stays.
 pub fn forget_company(store: &mut Store) -> Result<()> {
     let tx = store.conn.transaction()?;
     tx.execute_batch(
         "DELETE FROM merchant_orders;
          DELETE FROM settlement_authorizations;
-         DELETE FROM remote_orders;",
+         DELETE FROM remote_orders;
+         DELETE FROM unsaved_edits;",
     )?;
     tx.commit()?;
     Ok(())
