@@ -7,6 +7,7 @@ use crate::platform::client;
 use crate::{AppState, UiError};
 use tauri::State;
 use xinbao_domain::{mask, validate, FieldError};
+use xinbao_store::reveal;
 use xinbao_sync::account;
 use xinbao_wire::{
     Account, Activation, Nationality, PasswordChange, RealnameState, RegistrationCheck,
@@ -106,6 +107,26 @@ pub async fn settlement_binding(state: State<'_, AppState>) -> Res<Option<Settle
         Err(e) if e.code() == "settlement.unbound" => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// One full number of the bound entity (`legal_rep_id_no` or `mobile`), on the clerk's
+/// explicit reveal: fetched from the platform, the look written to the audit log.
+#[tauri::command]
+pub async fn settlement_reveal(state: State<'_, AppState>, field: String) -> Res<String> {
+    let token = account::token(&*state.platform.secrets)?;
+    let b = client(&state)?.settlement_binding(&token).await?;
+    let value = match field.as_str() {
+        "legal_rep_id_no" => b.legal_rep_id_no,
+        "mobile" => b.mobile,
+        _ => {
+            return Err(UiError::new(
+                "reveal.unknown_field",
+                "this number cannot be revealed",
+            ))
+        }
+    };
+    state.as_clerk(|s, actor| reveal::settlement_field(s, actor, actor, &field))?;
+    Ok(value)
 }
 
 /// 【获取验证码】.

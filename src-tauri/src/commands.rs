@@ -4,9 +4,10 @@
 use crate::{i18n, AppState, UiError};
 use serde::Serialize;
 use tauri::State;
-use xinbao_domain::{countries, OrderForm};
-use xinbao_store::links;
+use xinbao_domain::{countries, money, OrderForm};
 use xinbao_store::orders::{self, ListQuery, OrderDetail, OrderPage, SaveOutcome};
+use xinbao_store::unsaved::{self, Slot};
+use xinbao_store::{audit, links, reveal};
 
 type Res<T> = Result<T, UiError>;
 
@@ -143,17 +144,93 @@ pub fn get_order(state: State<'_, AppState>, id: i64) -> Res<OrderDetail> {
     state.as_clerk(|s, _| orders::get(s, id))
 }
 
+/// 暂存 of a new order; the form kept unsaved for it is then dropped.
 #[tauri::command]
 pub fn create_draft(state: State<'_, AppState>, form: OrderForm) -> Res<i64> {
-    state.as_clerk(|s, actor| orders::create_draft(s, actor, &form))
+    state.as_clerk(|s, actor| {
+        let id = orders::create_draft(s, actor, &form)?;
+        unsaved::discard(s, Slot::New).map(|_| id)
+    })
 }
 
 #[tauri::command]
 pub fn save_order(state: State<'_, AppState>, id: i64, form: OrderForm) -> Res<SaveOutcome> {
     state
-        .as_clerk(|s, actor| orders::save(s, actor, id, &form))
+        .as_clerk(|s, actor| {
+            let outcome = orders::save(s, actor, id, &form)?;
+            unsaved::discard(s, Slot::Order(id)).map(|_| outcome)
+        })
         .inspect(|_| state.platform.poke())
 }
+
+/// The editor keeps what the clerk typed (not saved yet) a moment after each keystroke.
+/// `id`: the stored order, or none for the new order being typed.
+#[tauri::command]
+pub fn keep_unsaved(state: State<'_, AppState>, id: Option<i64>, form: OrderForm) -> Res<String> {
+    state.as_clerk(|s, _| unsaved::keep(s, Slot::of(id), &form))
+}
+
+#[tauri::command]
+pub fn unsaved_form(state: State<'_, AppState>, id: Option<i64>) -> Res<Option<unsaved::Unsaved>> {
+    state.as_clerk(|s, _| unsaved::get(s, Slot::of(id)))
+}
+
+#[tauri::command]
+pub fn discard_unsaved(state: State<'_, AppState>, id: Option<i64>) -> Res<()> {
+    state.as_clerk(|s, _| unsaved::discard(s, Slot::of(id)))
+}
+
+/// The running totals under the lines grid, as typed: the lines' sum and the order's total
+/// amount, read by the domain's own money rules (amounts it cannot read are counted, not
+/// guessed).
+#[derive(Debug, Serialize)]
+pub struct FormTotals {
+    lines_cents: i64,
+    total_cents: Option<i64>,
+    unreadable: usize,
+}
+
+#[tauri::command]
+pub fn form_totals(form: OrderForm) -> FormTotals {
+    let mut unreadable = 0;
+    let lines_cents = form
+        .lines
+        .iter()
+        .filter(|l| !l.amount.trim().is_empty())
+        .filter_map(|l| {
+            money::parse(&l.amount)
+                .inspect_err(|_| unreadable += 1)
+                .ok()
+        })
+        .map(|c| c.0)
+        .sum();
+    FormTotals {
+        lines_cents,
+        total_cents: money::parse(&form.total_amount).ok().map(|c| c.0),
+        unreadable,
+    }
+}
+
+/// The full passport number of an order, on the clerk's explicit reveal (audited).
+#[tauri::command]
+pub fn reveal_passport(state: State<'_, AppState>, id: i64) -> Res<Option<String>> {
+    state.as_clerk(|s, actor| reveal::order_passport(s, actor, id))
+}
+
+/// The full mobile number of a merchant order, on the clerk's explicit reveal (audited).
+#[tauri::command]
+pub fn reveal_merchant_mobile(state: State<'_, AppState>, id: String) -> Res<String> {
+    state.as_clerk(|s, actor| reveal::merchant_order_mobile(s, actor, &id))
+}
+
+/// The order's latest history (the audit log), newest first.
+#[tauri::command]
+pub fn order_history(state: State<'_, AppState>, id: i64) -> Res<audit::History> {
+    state.as_clerk(|s, _| audit::latest_for_order(s, id, HISTORY_ROWS))
+}
+
+/// How many rows of an order's history the editor shows.
+const HISTORY_ROWS: i64 = 200;
 
 #[tauri::command]
 pub fn delete_draft(state: State<'_, AppState>, id: i64) -> Res<()> {

@@ -1,4 +1,5 @@
 // Start-up, the lock, and the router: #/home, #/orders, #/orders/new, #/orders/ID,
+// #/orders/ID/link[/LINE],
 // #/merchant-orders[/ID], #/settlement, #/realname, #/account, #/sync.
 //
 // The app opens locked (login or offline unlock, screens/login.js); the top bar's sync
@@ -9,6 +10,7 @@ import { applyStatic, currentLanguage, errorText, load, t } from './i18n.js';
 import { localTime, setCountries } from './format.js';
 import * as orders from './screens/orders.js';
 import * as editor from './screens/editor.js';
+import * as linking from './screens/linking.js';
 import * as login from './screens/login.js';
 import * as sync from './screens/sync.js';
 import * as merchantOrders from './screens/merchant-orders.js';
@@ -82,9 +84,12 @@ async function route() {
   const hash = currentHash();
   showRealnamePrompt(hash);
   const match = hash.match(/^#\/orders\/(new|\d+)$/);
+  const linkRoute = hash.match(/^#\/orders\/(\d+)\/link(?:\/(\d+))?$/);
   const merchantOrder = hash.match(/^#\/merchant-orders\/(.+)$/);
   for (const link of document.querySelectorAll('.nav-link')) link.classList.toggle('active', hash === link.getAttribute('href') || hash.startsWith(`${link.getAttribute('href')}/`));
-  if (match) {
+  if (linkRoute) {
+    await linking.render(view, Number(linkRoute[1]), linkRoute[2] ? Number(linkRoute[2]) : null);
+  } else if (match) {
     await editor.render(view, match[1] === 'new' ? null : Number(match[1]));
   } else if (merchantOrder) {
     await merchantOrders.renderDetail(view, decodeURIComponent(merchantOrder[1]));

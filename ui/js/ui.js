@@ -1,5 +1,5 @@
 // Small shared pieces of the shell: toast, the confirmation dialog, badges, the pager.
-import { t } from './i18n.js';
+import { t, errorText } from './i18n.js';
 import { h } from './dom.js';
 
 let toastTimer;
@@ -51,4 +51,34 @@ export function pager({ total, page, pageSize, countText, countTestid, go }) {
     h('button.btn', { type: 'button', disabled: page === 0, on: { click: () => go(page - 1) } }, t('list.prev')),
     h('span', {}, t('list.page', { page: page + 1, pages })),
     h('button.btn', { type: 'button', disabled: page + 1 >= pages, on: { click: () => go(page + 1) } }, t('list.next')));
+}
+
+/**
+ * A masked personal number (passport, ID, mobile) with 【显示】 beside it. The full value
+ * is fetched only on that click, by `fetchFull()`, which writes the audit row; the button
+ * then goes, and the value stays shown until the screen is left.
+ */
+export function revealable(masked, fetchFull, { label, testid = 'reveal' } = {}) {
+  const value = h('span.mono', { 'data-testid': `${testid}-value` }, masked);
+  const button = h('button.btn.btn-link.btn-small', {
+    type: 'button',
+    'data-testid': testid,
+    'aria-label': label,
+    title: t('reveal.hint'),
+    on: {
+      click: async (e) => {
+        e.stopPropagation();
+        button.disabled = true;
+        try {
+          const full = await fetchFull();
+          value.textContent = full ?? '';
+          button.remove();
+        } catch (err) {
+          button.disabled = false;
+          toast(errorText(err));
+        }
+      },
+    },
+  }, t('reveal.show'));
+  return h('span.revealable', {}, value, masked ? button : null);
 }

@@ -22,7 +22,7 @@ async fn log_in_as(app: &App, platform: &Platform, identifier: &str, password: &
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn register_a_company_then_log_in_with_its_uscc() {
+async fn register_a_company_then_log_in_with_its_uscc_then_its_mobile() {
     let data = tempfile::tempdir().unwrap();
     let platform = Platform::start();
     let app = App::start(data.path(), &platform).await;
@@ -78,6 +78,24 @@ async fn register_a_company_then_log_in_with_its_uscc() {
     let identifier = app.wait_css("[data-testid='login-identifier']").await;
     assert_eq!(app.value(&identifier).await, NEW_USCC);
     log_in_as(&app, &platform, NEW_USCC, "Chouc#2026").await;
+    app.wait_text(
+        "body:not(.locked) [data-testid='account-name']",
+        NEW_COMPANY,
+    )
+    .await;
+
+    // The other login of §2.2: the mobile bound at activation, with its own captcha.
+    app.click("#nav-sync").await;
+    app.click("[data-testid='logout-forget']").await;
+    app.click("dialog[open] [data-testid='dialog-ok']").await;
+    app.wait_css("[data-testid='login-screen']").await;
+    app.click("[data-testid='login-method-mobile']").await;
+    let identifier = app.wait_css("[data-testid='login-identifier']").await;
+    assert_eq!(
+        identifier.attr("inputmode").await.unwrap().as_deref(),
+        Some("tel")
+    );
+    log_in_as(&app, &platform, "13905790002", "Chouc#2026").await;
     app.wait_text(
         "body:not(.locked) [data-testid='account-name']",
         NEW_COMPANY,

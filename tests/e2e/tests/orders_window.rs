@@ -1,5 +1,6 @@
 //! The real app in a real window: a clerk creates a draft with two lines, saves it, quits,
-//! starts again on the same data directory and finds the draft intact.
+//! starts again on the same data directory and finds the draft intact; the lines grid from
+//! the keyboard, and a crash that loses nothing typed; a masked passport revealed (audited).
 
 mod common;
 use common::{App, Platform};
@@ -127,7 +128,8 @@ async fn a_draft_with_two_lines_survives_quitting_and_restarting() {
         .await;
     app.wait_text("[data-testid='state-badge']", "草稿").await;
     app.wait_text("[data-testid='sync-badge']", "本地").await;
-    app.click("[data-testid='order-row'] button").await;
+    app.click("[data-testid='order-row'] [data-testid='open-order']")
+        .await;
     app.wait_count("[data-testid='line-row']", 2).await;
     assert_eq!(
         app.value(&app.wait_css("#buyer_name").await).await,
@@ -215,5 +217,179 @@ async fn deleting_a_draft_asks_first() {
     app.click("[data-testid='delete-order']").await;
     app.click("dialog[open] [data-testid='dialog-ok']").await;
     app.wait_css("[data-testid='orders-empty']").await;
+    app.quit().await;
+}
+
+/// The cell that has the keyboard: (row, field) of the focused line input.
+async fn focused_cell(app: &App) -> (usize, String) {
+    let v = app
+        .client
+        .execute(
+            "const e = document.activeElement; return [e.dataset.row ?? null, e.dataset.col ?? null];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    (
+        v[0].as_str()
+            .unwrap_or_else(|| panic!("no grid cell has the focus: {v}"))
+            .parse()
+            .unwrap(),
+        v[1].as_str().unwrap().to_string(),
+    )
+}
+
+async fn keys(app: &App, text: &str) {
+    app.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+const ENTER: &str = "\u{e007}";
+const TAB: &str = "\u{e004}";
+const SHIFT: &str = "\u{e008}";
+const CTRL: &str = "\u{e009}";
+const ARROW_UP: &str = "\u{e013}";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_lines_grid_works_from_the_keyboard_and_a_crash_loses_nothing_typed() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    let app = App::start_logged_in(data.path(), &platform).await;
+    app.click("[data-testid='new-order']").await;
+    app.fill("#buyer_name", "Olga Ivanova").await;
+    app.fill("#passport_no", "E98765432").await;
+    app.fill("#total_amount", "1500").await;
+
+    // Like a spreadsheet: Enter goes down (a new row after the last), Tab along the row,
+    // Ctrl++ adds a row below, Ctrl+− removes this one, Shift+Enter and ↑ go up.
+    let first = &app.find_all("[data-testid='line-merchant_name']").await[0];
+    app.type_into(first, "张三").await;
+    keys(&app, ENTER).await;
+    app.wait_count("[data-testid='line-row']", 2).await;
+    assert_eq!(focused_cell(&app).await, (1, "merchant_name".into()));
+    keys(&app, &format!("李四{TAB}13900139000")).await;
+    assert_eq!(focused_cell(&app).await, (1, "mobile".into()));
+    keys(&app, &format!("{CTRL}+")).await;
+    app.wait_count("[data-testid='line-row']", 3).await;
+    assert_eq!(focused_cell(&app).await, (2, "mobile".into()));
+    keys(&app, &format!("{CTRL}-")).await;
+    app.wait_count("[data-testid='line-row']", 2).await;
+    assert_eq!(focused_cell(&app).await, (1, "mobile".into()));
+    keys(&app, &format!("{SHIFT}{ENTER}")).await;
+    assert_eq!(focused_cell(&app).await, (0, "mobile".into()));
+    keys(&app, "13800138000").await;
+    // Plain − and + are text: a product may be called "T-shirt".
+    let product = &app.find_all("[data-testid='line-product_name']").await[1];
+    app.type_into(product, "T-shirt+").await;
+    assert_eq!(app.value(product).await, "T-shirt+");
+    app.wait_count("[data-testid='line-row']", 2).await;
+    keys(&app, ARROW_UP).await;
+    assert_eq!(focused_cell(&app).await, (0, "product_name".into()));
+
+    // Running totals against the order's total, as typed; a mismatch is marked.
+    let amounts = app.find_all("[data-testid='line-amount']").await;
+    app.type_into(&amounts[0], "1,000").await;
+    app.type_into(&amounts[1], "400").await;
+    app.wait_text(
+        "[data-testid='lines-totals']",
+        "交易清单合计 1,400.00 美元、订单总金额 1,500.00 美元",
+    )
+    .await;
+    let totals = app.wait_css("[data-testid='lines-totals']").await;
+    assert!(totals
+        .attr("class")
+        .await
+        .unwrap()
+        .unwrap()
+        .contains("mismatch"));
+    app.type_into(&amounts[1], "500").await;
+    app.wait_text(
+        "[data-testid='lines-totals']",
+        "交易清单合计 1,500.00 美元、订单总金额 1,500.00 美元",
+    )
+    .await;
+    app.screenshot("lines-grid").await;
+
+    // Nothing saved yet, but kept: the app is killed (a crash), and comes back with it.
+    app.wait_until("[data-testid='save-status']", "the form kept", |t| {
+        t.starts_with("修改已自动保留")
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    drop(app);
+    let app = App::start_logged_in(data.path(), &platform).await;
+    app.wait_css("[data-testid='orders-empty']").await;
+    app.click("[data-testid='new-order']").await;
+    app.wait_until("[data-testid='restored-banner']", "the restore", |t| {
+        t.starts_with("已恢复") && t.contains("未暂存的修改")
+    })
+    .await;
+    assert_eq!(
+        app.value(&app.wait_css("#buyer_name").await).await,
+        "Olga Ivanova"
+    );
+    app.wait_count("[data-testid='line-row']", 2).await;
+    let values = |field: &'static str| {
+        let app = &app;
+        async move {
+            let mut out = Vec::new();
+            for el in app.find_all(&format!("[data-testid='line-{field}']")).await {
+                out.push(app.value(&el).await);
+            }
+            out
+        }
+    };
+    assert_eq!(values("merchant_name").await, ["张三", "李四"]);
+    assert_eq!(values("mobile").await, ["13800138000", "13900139000"]);
+    assert_eq!(values("product_name").await, ["", "T-shirt+"]);
+    assert_eq!(values("amount").await, ["1,000", "500"]);
+    app.screenshot("restored").await;
+
+    // Ctrl+S saves it; the kept form is gone with the save.
+    app.wait_css("#buyer_name")
+        .await
+        .send_keys(&format!("{CTRL}s"))
+        .await
+        .unwrap();
+    app.wait_until("[data-testid='save-status']", "saved", |t| {
+        t.starts_with("已暂存")
+    })
+    .await;
+    assert!(app
+        .find_all("[data-testid='restored-banner']")
+        .await
+        .is_empty());
+
+    // The list masks the passport; 【显示】 shows it whole and the history says who looked.
+    app.click("[data-testid='back-to-list']").await;
+    app.wait_text("[data-testid='reveal-value']", "E987****32")
+        .await;
+    app.click("[data-testid='order-row'] [data-testid='reveal']")
+        .await;
+    app.wait_text("[data-testid='reveal-value']", "E98765432")
+        .await;
+    app.click("[data-testid='new-order']").await;
+    app.wait_css("[data-testid='editor-title']").await;
+    assert!(
+        app.find_all("[data-testid='restored-banner']")
+            .await
+            .is_empty(),
+        "the saved form is offered again"
+    );
+    app.click("[data-testid='back-to-list']").await;
+    app.click("[data-testid='order-row'] [data-testid='open-order']")
+        .await;
+    app.click("[data-testid='order-history'] summary").await;
+    app.wait_until("[data-testid='history-row']", "the reveal", |t| {
+        t.ends_with("查看完整护照号")
+    })
+    .await;
+    let rows = app.find_all("[data-testid='history-row']").await;
+    assert_eq!(rows.len(), 4, "reveal, two lines, the order");
     app.quit().await;
 }

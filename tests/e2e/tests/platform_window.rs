@@ -137,16 +137,43 @@ async fn login_sync_a_confirmed_order_and_unlock_offline() {
     app.screenshot("confirm-problems").await;
     app.click("[data-testid='problems-close']").await;
 
-    // 关联商户订单 from the cached merchant orders of that merchant (pulled at login).
+    // 关联商户订单 from the cached merchant orders of that merchant (pulled at login): the
+    // linking screen groups the lines by merchant and month, shows that merchant's orders,
+    // and sets the linked amount beside the line's.
     app.click("[data-testid='link-open']").await;
-    app.click("[data-testid='link-candidate'][data-mo-id='MO-202606-0001']")
+    app.wait_text("[data-testid='link-title']", "关联商户订单 · 信保订单 #1")
         .await;
-    app.wait_until("[data-testid='link-sum']", "the linked sum", |t| {
-        t.starts_with("已关联金额 ") && t.ends_with(" / 本行金额 1,000.00")
+    app.wait_until("[data-testid='link-group'] h3", "the group", |t| {
+        t == "义乌市小商品经营部 · 2026-06"
     })
     .await;
+    app.wait_text("[data-testid='link-line-state']", "未关联")
+        .await;
+    app.click("[data-testid='link-candidate'][data-mo-id='MO-202606-0001']")
+        .await;
+    app.click("[data-testid='link-apply']").await;
+    app.wait_text("[data-testid='link-line-state']", "已关联 1 笔")
+        .await;
+    // The demo merchant order is for 500.00, the line for 1,000.00: both show, the
+    // mismatch marked, on the right and on the line at the left.
+    app.wait_text(
+        "[data-testid='link-sum']",
+        "已关联金额 500.00 / 本行金额 1,000.00",
+    )
+    .await;
+    app.wait_text(
+        "[data-testid='link-line-amounts']",
+        "本行 1,000.00 · 已关联 500.00",
+    )
+    .await;
+    for css in ["link-sum", "link-line-amounts"] {
+        let el = app.wait_css(&format!("[data-testid='{css}']")).await;
+        let class = el.attr("class").await.unwrap().unwrap_or_default();
+        assert!(class.contains("mismatch"), "{css} is not marked: {class}");
+    }
+    app.wait_css("[data-testid='link-linked']").await;
     app.screenshot("linking").await;
-    app.click("[data-testid='link-close']").await;
+    app.click("[data-testid='link-back']").await;
     app.wait_text("[data-testid='line-link-state']", "已关联 1 笔")
         .await;
 
@@ -225,7 +252,8 @@ async fn login_sync_a_confirmed_order_and_unlock_offline() {
 
     // 报关单号补录: a malformed number is explained beside the field; a valid one freezes
     // the whole order, and the declaration leaves for the platform too.
-    app.click("[data-testid='order-row'] button").await;
+    app.click("[data-testid='order-row'] [data-testid='open-order']")
+        .await;
     app.fill("[data-testid='customs-input']", "12345").await;
     app.click("[data-testid='customs-submit']").await;
     app.click("dialog[open] [data-testid='dialog-ok']").await;

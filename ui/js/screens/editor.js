@@ -5,7 +5,6 @@ import { t, errorText } from '../i18n.js';
 import { cents, countryList, countryName, localTime } from '../format.js';
 import { confirmDialog, stateBadge, toast } from '../ui.js';
 import { runImport } from './import.js';
-import { openLinkDialog } from './linking.js';
 
 const BUYER_FIELDS = [
   { name: 'buyer_name', label: 'editor.buyer_name', maxlength: 100 },
@@ -66,8 +65,19 @@ export async function render(view, id) {
     }
   }
   const editor = new Editor(view, detail);
+  if (!editor.allFrozen) {
+    try {
+      const unsaved = await call('unsaved_form', { id });
+      if (unsaved) editor.restore(unsaved);
+    } catch {
+      // Nothing kept, or the store is busy: the stored order is shown as it is.
+    }
+  }
   editor.draw();
 }
+
+/** How long after the last keystroke the editor keeps what was typed. */
+const KEEP_AFTER_MS = 500;
 
 class Editor {
   constructor(view, detail) {
@@ -76,7 +86,69 @@ class Editor {
     this.load(detail);
     if (!detail) this.lines = [emptyLine()];
     this.status = '';
+    this.restoredAt = null;
+    this.dirty = false;
+    this.keepTimer = null;
+    this.keeping = Promise.resolve();
     active = this;
+  }
+
+  /** Shows the form kept unsaved (after a crash, or after leaving the screen unsaved). */
+  restore(unsaved) {
+    const f = unsaved.form;
+    this.buyer = {
+      buyer_name: f.buyer_name, passport_no: f.passport_no, country: f.country, total_amount: f.total_amount,
+    };
+    this.lines = f.lines.map((l) => ({ ...emptyLine(), ...l }));
+    if (this.lines.length === 0 && !this.detail) this.lines = [emptyLine()];
+    this.restoredAt = unsaved.kept_at;
+    this.dirty = true;
+  }
+
+  /** Something was typed: keep it a moment later (one write per pause, not per key). */
+  changed() {
+    this.dirty = true;
+    clearTimeout(this.keepTimer);
+    this.keepTimer = setTimeout(() => this.keepNow(), KEEP_AFTER_MS);
+    this.paintTotals();
+  }
+
+  keepNow() {
+    clearTimeout(this.keepTimer);
+    this.keepTimer = null;
+    if (this.allFrozen) return this.keeping;
+    const form = this.form();
+    this.keeping = this.keeping.then(() => call('keep_unsaved', { id: this.detail?.id ?? null, form }))
+      .then((at) => {
+        // A failed save's message stays until the next save: it says what to fix.
+        const failed = this.statusEl?.classList.contains('status-error');
+        if (this.dirty && !this.saving && !failed) this.setStatus(t('editor.kept', { time: localTime(at) }));
+      })
+      .catch((err) => this.setStatus(t('editor.keep_failed', { reason: errorText(err) }), true));
+    return this.keeping;
+  }
+
+  /** Stops a pending keep, and waits for one under way, before a save. */
+  async settleKeeping() {
+    clearTimeout(this.keepTimer);
+    this.keepTimer = null;
+    await this.keeping;
+  }
+
+  async discardRestored() {
+    await this.settleKeeping();
+    try {
+      await call('discard_unsaved', { id: this.detail?.id ?? null });
+    } catch (err) {
+      this.setStatus(errorText(err), true);
+      return;
+    }
+    this.load(this.detail);
+    if (!this.detail) this.lines = [emptyLine()];
+    this.restoredAt = null;
+    this.dirty = false;
+    this.status = '';
+    this.draw();
   }
 
   /** Shows the stored order as saved: normalised values, fresh line ids. */
@@ -90,6 +162,8 @@ class Editor {
       total_amount: detail?.total_cents == null ? '' : cents(detail.total_cents),
     };
     this.lines = detail ? detail.lines.map(lineToForm) : [];
+    this.restoredAt = null;
+    this.dirty = false;
   }
 
   get buyerFrozen() { return this.state !== 'draft'; }
@@ -102,6 +176,11 @@ class Editor {
     const banner = this.allFrozen
       ? h('p.info-banner', { 'data-testid': 'frozen-banner' }, t('editor.frozen_all'))
       : this.buyerFrozen ? h('p.info-banner', { 'data-testid': 'frozen-banner' }, t('editor.frozen_buyer')) : null;
+
+    const restored = this.restoredAt ? h('div.info-banner.restored', { 'data-testid': 'restored-banner', role: 'status' },
+      h('span', {}, t('editor.restored', { time: localTime(this.restoredAt) })),
+      h('button.btn.btn-small', { type: 'button', 'data-testid': 'discard-restored', on: { click: () => this.discardRestored() } },
+        t('editor.discard_restored'))) : null;
 
     const buyer = h('fieldset.card', {},
       h('legend', {}, t('editor.buyer')),
@@ -129,14 +208,21 @@ class Editor {
           title: t('editor.add_line_label'),
           on: { click: () => this.addLine() },
         }, t('editor.add_line')),
-        d ? h('span.muted', {}, t('editor.lines_sum', { sum: cents(d.lines.reduce((s, l) => s + (l.amount_cents || 0), 0)) })) : null));
+        this.totalsEl = h('span.totals', { 'data-testid': 'lines-totals', 'aria-live': 'polite' })),
+      this.allFrozen ? null : h('p.muted.keys-hint', { id: 'lines-keys' }, t('editor.keys_hint')));
 
     const files = h('div.file-actions', {},
       this.allFrozen ? null : h('button.btn', { type: 'button', 'data-testid': 'import-open', on: { click: () => this.importLines() } }, t('editor.import')),
       h('button.btn', { type: 'button', 'data-testid': 'template-save', on: { click: () => this.saveFile('save_template', {}) } }, t('editor.template')),
+      d && d.lines.length ? h('button.btn', {
+        type: 'button',
+        'data-testid': 'link-screen',
+        on: { click: async () => { if (!this.dirty || this.allFrozen || await this.save()) location.hash = `#/orders/${d.id}/link`; } },
+      }, t('link.title')) : null,
       d ? h('button.btn', { type: 'button', 'data-testid': 'export-order', on: { click: () => this.saveFile('export_order', { id: d.id }) } }, t('editor.export')) : null);
     lines.querySelector('.lines-footer').append(files);
     this.statusEl = h('span.status', { 'data-testid': 'save-status', role: 'status' }, this.status);
+    this.paintTotals();
     const actions = h('div.actions-bar', {},
       h('a.btn', { href: '#/orders', 'data-testid': 'back-to-list' }, t('editor.back')),
       d && this.state === 'draft' ? h('button.btn.btn-danger', { type: 'button', 'data-testid': 'delete-draft', on: { click: () => this.remove() } }, t('editor.delete')) : null,
@@ -151,7 +237,7 @@ class Editor {
 
     this.root = h('div.editor', {},
       h('div.toolbar', {}, h('h1', { 'data-testid': 'editor-title' }, title), d ? stateBadge(d.state) : null),
-      banner, buyer, lines, actions);
+      banner, restored, buyer, lines, actions, d ? this.historyPanel() : null);
     clear(this.view).append(this.root);
   }
 
@@ -166,7 +252,7 @@ class Editor {
       readonly: this.buyerFrozen,
       'aria-describedby': `err-${f.name}`,
       'data-testid': `buyer-${f.name}`,
-      on: { input: (e) => { this.buyer[f.name] = e.target.value; } },
+      on: { input: (e) => { this.buyer[f.name] = e.target.value; this.changed(); } },
     });
     return h('label.field', {},
       h('span.label', {}, t(f.label)),
@@ -189,9 +275,12 @@ class Editor {
           placeholder: f.placeholder ? t(f.placeholder) : undefined,
           readonly: this.allFrozen,
           'aria-label': `${t(f.label)} ${index + 1}`,
+          'aria-describedby': this.allFrozen ? undefined : 'lines-keys',
           'data-testid': `line-${f.name}`,
+          dataset: { row: index, col: f.name },
           on: {
-            input: (e) => { line[f.name] = e.target.value; },
+            input: (e) => { line[f.name] = e.target.value; this.changed(); },
+            keydown: (e) => this.gridKey(e, index, f.name),
             change: f.name === 'procurement_no' ? (e) => this.fillMerchant(line, e.target.closest('tr')) : undefined,
           },
         }),
@@ -199,6 +288,7 @@ class Editor {
       const remove = this.allFrozen ? h('td', {}) : h('td', {}, h('button.btn.btn-small', {
         type: 'button',
         'data-testid': 'remove-line',
+        tabindex: -1,
         'aria-label': t('editor.remove_line_label', { n: index + 1 }),
         title: t('editor.remove_line_label', { n: index + 1 }),
         on: { click: () => this.removeLine(index) },
@@ -222,10 +312,9 @@ class Editor {
         'aria-label': t('editor.link_open_label', { n: index + 1 }),
         on: {
           click: async () => {
-            if (await openLinkDialog(stored, { frozen: this.allFrozen })) {
-              this.load(await call('get_order', { id: this.detail.id }));
-              this.draw();
-            }
+            // What was typed is saved first: the linking screen shows the stored lines.
+            if (this.dirty && !this.allFrozen && !(await this.save())) return;
+            location.hash = `#/orders/${this.detail.id}/link/${line.id}`;
           },
         },
       }, t('editor.link_open'))));
@@ -250,16 +339,93 @@ class Editor {
     line.filled = { merchant_name: m.name, mobile: m.mobile };
   }
 
-  addLine() {
-    this.lines.push(emptyLine());
+  /** A new empty row after `after` (at the end by default); the cursor goes to `col`. */
+  addLine(after = this.lines.length - 1, col = LINE_FIELDS[0].name) {
+    this.lines.splice(after + 1, 0, emptyLine());
     this.drawLines();
-    const rows = this.linesBody.querySelectorAll('tr');
-    rows[rows.length - 1].querySelector('input')?.focus();
+    this.changed();
+    this.focusCell(after + 1, col);
   }
 
-  removeLine(index) {
+  removeLine(index, col = null) {
     this.lines.splice(index, 1);
     this.drawLines();
+    this.changed();
+    if (col && this.lines.length) this.focusCell(Math.min(index, this.lines.length - 1), col);
+  }
+
+  focusCell(row, col) {
+    const input = this.linesBody.querySelector(`input[data-row="${row}"][data-col="${col}"]`);
+    if (input) {
+      input.focus();
+      input.select();
+    }
+    return !!input;
+  }
+
+  /**
+   * The grid from the keyboard, like a spreadsheet: Enter goes down a row (a new row after
+   * the last), Shift+Enter up, ↑/↓ the same; Tab moves along the row and on to the next
+   * (the browser's own order: the remove button is left out of it); Ctrl++ adds a row
+   * below, Ctrl+− removes this one. Plain + and − stay text (a product may be "T-shirt").
+   */
+  gridKey(e, row, col) {
+    if (this.allFrozen || e.isComposing || e.altKey) return;
+    const ctrl = e.ctrlKey || e.metaKey;
+    let handled = true;
+    if (ctrl && (e.key === '+' || e.key === '=' || e.key === 'Add')) {
+      this.addLine(row, col);
+    } else if (ctrl && (e.key === '-' || e.key === 'Subtract')) {
+      this.removeLine(row, col);
+    } else if (!ctrl && (e.key === 'Enter' || e.key === 'ArrowDown') && !e.shiftKey) {
+      if (!this.focusCell(row + 1, col) && e.key === 'Enter') this.addLine(row, col);
+    } else if (!ctrl && ((e.key === 'Enter' && e.shiftKey) || e.key === 'ArrowUp')) {
+      this.focusCell(row - 1, col);
+    } else {
+      handled = false;
+    }
+    if (handled) e.preventDefault();
+  }
+
+  /** The lines' running sum against the order's total amount, as typed. */
+  async paintTotals() {
+    if (!this.totalsEl) return;
+    const el = this.totalsEl;
+    const seq = (this.totalsSeq = (this.totalsSeq || 0) + 1);
+    let totals;
+    try {
+      totals = await call('form_totals', { form: this.form() });
+    } catch {
+      return;
+    }
+    if (seq !== this.totalsSeq) return;
+    const parts = [t('editor.lines_sum', { sum: cents(totals.lines_cents) })];
+    if (totals.total_cents != null) parts.push(t('editor.order_total', { total: cents(totals.total_cents) }));
+    if (totals.unreadable) parts.push(t('editor.unreadable_n', { n: totals.unreadable }));
+    el.textContent = parts.join(t('punct.list'));
+    el.classList.toggle('mismatch', totals.total_cents != null && totals.lines_cents !== totals.total_cents);
+  }
+
+  /** 操作记录: the order's latest audit rows, read when opened. */
+  historyPanel() {
+    const list = h('ol.history', { 'data-testid': 'history-list' });
+    const panel = h('details.card.history-panel', {
+      'data-testid': 'order-history',
+      on: {
+        toggle: async () => {
+          if (!panel.open) return;
+          try {
+            const history = await call('order_history', { id: this.detail.id });
+            clear(list).append(...history.rows.map((r) => h('li', { 'data-testid': 'history-row' },
+              h('time', { datetime: r.at }, localTime(r.at)), ' ', h('span.mono', {}, r.actor), ' ', historyText(r))));
+            if (history.total > history.rows.length) list.append(h('li.muted', {}, t('history.more', { n: history.total - history.rows.length })));
+          } catch (err) {
+            clear(list).append(h('li.error', {}, errorText(err)));
+          }
+        },
+      },
+    }, h('summary', {}, t('history.title')), list);
+    return panel;
   }
 
   form() {
@@ -290,10 +456,12 @@ class Editor {
     this.statusEl.classList.toggle('status-error', isError);
   }
 
+  /** 暂存. Resolves whether it saved. */
   async save() {
-    if (this.saving) return;
+    if (this.saving) return false;
     this.saving = true;
     this.clearErrors();
+    await this.settleKeeping();
     try {
       let id = this.detail?.id;
       if (id == null) {
@@ -305,9 +473,13 @@ class Editor {
       if (location.hash !== `#/orders/${id}`) history.replaceState(null, '', `#/orders/${id}`);
       this.status = t('editor.saved', { time: localTime(this.detail.updated_at) });
       this.draw();
+      return true;
     } catch (err) {
       this.setStatus(err.code === 'invalid' ? t('editor.save_failed') : errorText(err), true);
       this.showErrors(err);
+      // Not saved: what was typed stays kept.
+      if (this.dirty) this.keepNow();
+      return false;
     } finally {
       this.saving = false;
     }
@@ -315,9 +487,8 @@ class Editor {
 
   /** 批量导入: a new order is saved first, so the lines have an order to go to. */
   async importLines() {
-    if (this.detail?.id == null) {
-      await this.save();
-      if (this.detail?.id == null) return;
+    if (this.detail?.id == null || this.dirty) {
+      if (!(await this.save())) return;
     }
     if (await runImport(this.detail.id)) {
       this.load(await call('get_order', { id: this.detail.id }));
@@ -337,8 +508,7 @@ class Editor {
   /** 订单确认: saves what is on screen, asks (the buyer freezes for good), then confirms;
    * what is missing comes back as a list, each item in words. */
   async confirmOrder() {
-    await this.save();
-    if (this.statusEl.classList.contains('status-error')) return;
+    if (!(await this.save())) return;
     if (!(await confirmDialog('dialog.confirm_title', 'dialog.confirm_body'))) return;
     try {
       await call('confirm_order', { id: this.detail.id });
@@ -410,4 +580,13 @@ function problemsDialog(err) {
     dialog.addEventListener('close', () => { dialog.remove(); resolve(); }, { once: true });
     dialog.showModal();
   });
+}
+
+/** One audit row in words: what was done, to which line or merchant order. */
+function historyText(r) {
+  const data = r.after || r.before || {};
+  const n = data.position != null ? data.position + 1 : '';
+  const mo = data.merchant_order_id || '';
+  const field = data.field ? t(`history.field.${data.field}`) : '';
+  return t(`history.${r.entity}.${r.action}`, { n, mo, field });
 }

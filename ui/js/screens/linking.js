@@ -1,90 +1,174 @@
-// 关联商户订单 (manual §3.1 step 4) for one line: the merchant orders its merchant sent to
-// this company, from the local cache (works offline). Each tick is saved at once (with its
-// audit row, and queued for the platform once the order is confirmed); the linked amounts
-// are summed beside the line's amount and a mismatch is highlighted.
+// 关联商户订单 (manual §3.1 step 4), a screen of its own: on the left the order's lines
+// grouped by merchant and month, each with its linked amount beside its own amount (a
+// mismatch highlighted); on the right the merchant orders that merchant sent to this
+// company, from the local cache (so it works offline). Tick, 【关联商户订单】, and the line
+// shows 已关联; a link can be removed until the customs number freezes the order. Each
+// change is saved at once with its audit row (and queued for the platform once the order
+// is confirmed).
 import { call } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { cents } from '../format.js';
+import { stateBadge } from '../ui.js';
 
-/** Opens the dialog for `line` (a saved line: {id, amount_cents, merchant_order_ids, …}).
- * Resolves when it closes, with whether any link changed. */
-export async function openLinkDialog(line, { frozen }) {
-  const linked = new Set(line.merchant_order_ids);
-  let changed = false;
-  let candidates = [];
+/** The lines of the same merchant (procurement number, else mobile) and month. */
+function groupLines(lines) {
+  const groups = new Map();
+  for (const [index, line] of lines.entries()) {
+    const merchant = (line.procurement_no || line.mobile || '').toUpperCase();
+    const key = `${merchant}|${line.order_month || ''}`;
+    if (!groups.has(key)) {
+      groups.set(key, { key, merchant: line.merchant_name || '', month: line.order_month || '', lines: [] });
+    }
+    groups.get(key).lines.push({ ...line, index });
+  }
+  return [...groups.values()];
+}
+
+/** Renders `#/orders/ID/link[/LINE]`. */
+export async function render(view, orderId, selectedLineId = null) {
+  let order;
+  try {
+    order = await call('get_order', { id: orderId });
+  } catch (err) {
+    clear(view).append(h('p.error-banner', { role: 'alert' }, errorText(err)));
+    return;
+  }
+  const frozen = order.state === 'declared';
+  const groups = groupLines(order.lines);
+  // The candidates of a group are its merchant's orders: one read per group, not per line.
+  const candidates = new Map();
   const error = h('p.error-banner', { role: 'alert', hidden: true, 'data-testid': 'link-error' });
-  const sum = h('span.link-sum', { 'data-testid': 'link-sum' });
-  const body = h('tbody', {});
-  const dialog = h('dialog.dialog.link-dialog', { 'data-testid': 'link-dialog' },
-    h('h2', {}, t('link.title')),
-    h('p.muted', {}, t('link.line', {
-      merchant: line.merchant_name || '', month: line.order_month || '', amount: cents(line.amount_cents),
-    })),
-    error,
-    h('div.link-list', {}, h('table.grid', {},
-      h('thead', {}, h('tr', {}, ...['', 'link.col.id', 'link.col.month', 'link.col.product', 'link.col.buyer', 'link.col.amount']
-        .map((k) => h('th', { scope: 'col' }, k ? t(k) : '')))),
-      body)),
-    h('div.dialog-actions', {}, sum,
-      h('button.btn.btn-primary', { type: 'button', 'data-testid': 'link-close', on: { click: () => dialog.close() } }, t('link.done'))));
+  const showError = (err) => { error.textContent = errorText(err); error.hidden = false; };
+  for (const g of groups) {
+    try {
+      candidates.set(g.key, await call('link_candidates', { lineId: g.lines[0].id }));
+    } catch (err) {
+      candidates.set(g.key, []);
+      showError(err);
+    }
+  }
+  const amountOf = (g) => new Map(candidates.get(g.key).map((c) => [c.id, c.amount_cents]));
+  let selected = order.lines.find((l) => l.id === selectedLineId) ? selectedLineId : order.lines[0]?.id ?? null;
 
-  const paintSum = () => {
-    const total = candidates.filter((c) => linked.has(c.id)).reduce((s, c) => s + c.amount_cents, 0);
+  const left = h('section.card.link-lines', { 'aria-label': t('link.lines_title') });
+  const right = h('section.card.link-candidates', { 'aria-live': 'polite' });
+
+  const linkedSum = (line, g) => {
+    const amounts = amountOf(g);
+    return line.merchant_order_ids.reduce((s, id) => s + (amounts.get(id) ?? 0), 0);
+  };
+
+  const paintLeft = () => {
+    clear(left).append(h('h2', {}, t('link.lines_title')));
+    if (groups.length === 0) left.append(h('p.empty', {}, t('editor.no_lines')));
+    for (const g of groups) {
+      const lineSum = g.lines.reduce((s, l) => s + (l.amount_cents || 0), 0);
+      const groupLinked = g.lines.reduce((s, l) => s + linkedSum(l, g), 0);
+      left.append(h('div.link-group', { 'data-testid': 'link-group' },
+        h('h3', {}, g.merchant || t('link.no_merchant'), h('span.muted', {}, ` · ${g.month || t('link.no_month')}`)),
+        h('p.muted.group-sum', { 'data-testid': 'link-group-sum' }, t('link.group_sum', { lines: cents(lineSum), linked: cents(groupLinked) })),
+        h('ul.link-line-list', {}, ...g.lines.map((l) => {
+          const linked = linkedSum(l, g);
+          const mismatch = l.merchant_order_ids.length > 0 && linked !== l.amount_cents;
+          return h('li', {},
+            h('button.link-line', {
+              type: 'button',
+              'aria-pressed': String(l.id === selected),
+              'data-testid': 'link-line',
+              dataset: { lineId: l.id },
+              on: { click: () => { selected = l.id; history.replaceState(null, '', `#/orders/${orderId}/link/${l.id}`); paint(); } },
+            },
+            h('span.line-no', {}, t('editor.line_n', { n: l.index + 1 })),
+            h('span', {}, l.product_name || ''),
+            h('span.amounts', { class: mismatch ? 'amounts mismatch' : 'amounts', 'data-testid': 'link-line-amounts' },
+              t('link.amounts', { line: cents(l.amount_cents), linked: cents(linked) })),
+            h('span', { class: l.merchant_order_ids.length ? 'linked' : 'muted', 'data-testid': 'link-line-state' },
+              l.merchant_order_ids.length ? t('editor.linked_n', { n: l.merchant_order_ids.length }) : t('editor.unlinked'))));
+        }))));
+    }
+  };
+
+  const paintRight = () => {
+    clear(right);
+    const g = groups.find((x) => x.lines.some((l) => l.id === selected));
+    if (!g) return;
+    const line = g.lines.find((l) => l.id === selected);
+    const list = candidates.get(g.key);
+    const linked = new Set(line.merchant_order_ids);
+    const ticked = new Set();
+    const apply = h('button.btn.btn-primary', {
+      type: 'button', disabled: true, 'data-testid': 'link-apply', on: { click: () => change([...ticked], true) },
+    }, t('link.apply'));
+    const sum = h('p.link-sum', { 'data-testid': 'link-sum' });
+    const total = linkedSum(line, g);
     sum.textContent = t('link.sum', { linked: cents(total), line: cents(line.amount_cents) });
     sum.classList.toggle('mismatch', linked.size > 0 && total !== line.amount_cents);
-  };
 
-  const paint = () => {
-    clear(body);
-    if (candidates.length === 0) {
-      body.append(h('tr', {}, h('td.empty', { colspan: 6, 'data-testid': 'link-none' }, t('link.none_cached'))));
+    async function change(ids, add) {
+      error.hidden = true;
+      for (const id of ids) {
+        try {
+          await call(add ? 'link_line' : 'unlink_line', { lineId: line.id, merchantOrderId: id });
+          if (add) line.merchant_order_ids.push(id);
+          else line.merchant_order_ids.splice(line.merchant_order_ids.indexOf(id), 1);
+        } catch (err) {
+          showError(err);
+          break;
+        }
+      }
+      // The stored order is the truth: the grouped lines are read again.
+      const fresh = await call('get_order', { id: orderId });
+      for (const grp of groups) {
+        for (const l of grp.lines) l.merchant_order_ids = fresh.lines.find((f) => f.id === l.id)?.merchant_order_ids || [];
+      }
+      paint();
     }
-    for (const c of candidates) {
-      const box = h('input', {
-        type: 'checkbox', checked: linked.has(c.id), disabled: frozen,
-        'aria-label': t('link.tick', { id: c.id }),
-        'data-testid': 'link-candidate', dataset: { moId: c.id },
-        on: {
-          change: async (e) => {
-            const on = e.target.checked;
-            e.target.disabled = true;
-            error.hidden = true;
-            try {
-              await call(on ? 'link_line' : 'unlink_line', { lineId: line.id, merchantOrderId: c.id });
-              if (on) linked.add(c.id); else linked.delete(c.id);
-              changed = true;
-            } catch (err) {
-              e.target.checked = !on;
-              error.textContent = errorText(err);
-              error.hidden = false;
-            }
-            e.target.disabled = frozen;
-            paintSum();
-          },
-        },
-      });
-      body.append(h('tr', {},
-        h('td', {}, box),
+
+    const rows = list.map((c) => {
+      const isLinked = linked.has(c.id);
+      return h('tr', { class: isLinked ? 'is-linked' : '' },
+        h('td', {}, isLinked ? null : h('input', {
+          type: 'checkbox', disabled: frozen,
+          'aria-label': t('link.tick', { id: c.id }),
+          'data-testid': 'link-candidate', dataset: { moId: c.id },
+          on: { change: (e) => { if (e.target.checked) ticked.add(c.id); else ticked.delete(c.id); apply.disabled = ticked.size === 0; } },
+        })),
         h('td.mono', {}, c.id),
-        h('td', {}, c.order_month),
+        h('td', { class: c.order_month === line.order_month ? '' : 'muted' }, c.order_month),
         h('td', {}, c.product_name || ''),
         h('td', {}, c.buyer_name || ''),
-        h('td.num', {}, cents(c.amount_cents))));
-    }
-    paintSum();
+        h('td.num', {}, cents(c.amount_cents)),
+        h('td', {}, isLinked ? h('span.row-actions', {},
+          h('span.linked', { 'data-testid': 'link-linked' }, t('link.all')),
+          frozen ? null : h('button.btn.btn-small', {
+            type: 'button', 'data-testid': 'link-remove', dataset: { moId: c.id },
+            'aria-label': t('link.remove_label', { id: c.id }),
+            on: { click: () => change([c.id], false) },
+          }, t('link.remove'))) : null));
+    });
+    right.append(
+      h('h2', {}, t('link.candidates_title')),
+      h('p.muted', { 'data-testid': 'link-selected' }, t('editor.line_n', { n: line.index + 1 }), ' · ', t('link.line', {
+        merchant: line.merchant_name || '', month: line.order_month || '', amount: cents(line.amount_cents),
+      })),
+      list.length === 0
+        ? h('p.empty', { 'data-testid': 'link-none' }, t('link.none_cached'))
+        : h('div.table-scroll', {}, h('table.grid', { 'data-testid': 'link-table' },
+          h('thead', {}, h('tr', {}, ...['', 'link.col.id', 'link.col.month', 'link.col.product', 'link.col.buyer', 'link.col.amount', 'link.col.state']
+            .map((k) => h('th', { scope: 'col' }, k ? t(k) : '')))),
+          h('tbody', {}, ...rows))),
+      h('div.actions-bar', {}, sum, frozen ? null : apply));
   };
 
-  document.body.append(dialog);
-  try {
-    candidates = await call('link_candidates', { lineId: line.id });
-  } catch (err) {
-    error.textContent = errorText(err);
-    error.hidden = false;
-  }
+  const paint = () => { paintLeft(); paintRight(); };
+  clear(view).append(
+    h('div.toolbar', {},
+      h('a.btn', { href: `#/orders/${orderId}`, 'data-testid': 'link-back' }, t('link.back')),
+      h('h1', { 'data-testid': 'link-title' }, t('link.title_order', { id: orderId })),
+      stateBadge(order.state)),
+    frozen ? h('p.info-banner', {}, t('editor.frozen_all')) : h('p.muted', {}, t('link.hint')),
+    error,
+    h('div.link-screen', {}, left, right));
   paint();
-  return new Promise((resolve) => {
-    dialog.addEventListener('close', () => { dialog.remove(); resolve(changed); }, { once: true });
-    dialog.showModal();
-  });
 }

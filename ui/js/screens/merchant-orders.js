@@ -4,7 +4,7 @@ import { call } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { cents, localTime } from '../format.js';
-import { pager } from '../ui.js';
+import { pager, revealable } from '../ui.js';
 
 const PAGE_SIZE = 50;
 const filters = { search: '', page: 0 };
@@ -54,7 +54,7 @@ function showPage(results, page, refresh) {
         h('td', {}, h('a', { href: `#/merchant-orders/${encodeURIComponent(o.id)}`, 'data-testid': 'mo-buyer' }, o.buyer_name || t('list.unnamed'))),
         h('td', {}, o.merchant_name),
         h('td.mono', {}, o.procurement_no || ''),
-        h('td.mono', {}, o.mobile_masked),
+        h('td', {}, revealable(o.mobile_masked, () => call('reveal_merchant_mobile', { id: o.id }), { label: t('reveal.mobile_label') })),
         h('td', {}, o.order_month),
         h('td', {}, o.product_name || ''),
         h('td.num', {}, cents(o.amount_cents)),
@@ -90,7 +90,7 @@ export async function renderDetail(view, id) {
         fact('mo.col.buyer', d.buyer_name, 'mo-detail-buyer'),
         fact('mo.col.merchant', d.merchant_name, 'mo-detail-merchant'),
         fact('mo.col.procurement_no', d.procurement_no),
-        fact('mo.col.mobile', d.mobile_masked),
+        fact('mo.col.mobile', revealable(d.mobile_masked, () => call('reveal_merchant_mobile', { id: d.id }), { label: t('reveal.mobile_label') })),
         fact('mo.col.month', d.order_month),
         fact('mo.col.product', d.product_name),
         fact('mo.col.quantity', d.quantity),

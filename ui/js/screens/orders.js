@@ -3,7 +3,7 @@ import { call } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { cents, countryName, localTime } from '../format.js';
-import { confirmDialog, pager, stateBadge, syncBadge, toast } from '../ui.js';
+import { confirmDialog, pager, revealable, stateBadge, syncBadge, toast } from '../ui.js';
 
 const PAGE_SIZE = 50;
 // The filters outlive the screen: back from an order, the clerk finds the list as left.
@@ -166,7 +166,7 @@ function linkText(o) {
 function row(o, refresh) {
   const open = () => { location.hash = `#/orders/${o.id}`; };
   const actions = h('td', {}, h('div.row-actions', {},
-    h('button.btn.btn-small', { type: 'button', on: { click: open } }, t('list.open')),
+    h('button.btn.btn-small', { type: 'button', 'data-testid': 'open-order', on: { click: open } }, t('list.open')),
     o.state === 'draft'
       ? h('button.btn.btn-small.btn-danger', {
         type: 'button',
@@ -189,7 +189,7 @@ function row(o, refresh) {
   return h('tr', { 'data-testid': 'order-row', dataset: { orderId: o.id }, on: { dblclick: open } },
     h('td.num', {}, o.id),
     h('td', { 'data-testid': 'order-buyer' }, o.buyer_name || h('span.muted', {}, t('list.unnamed'))),
-    h('td.mono', {}, o.passport_masked || ''),
+    h('td', {}, revealable(o.passport_masked || '', () => call('reveal_passport', { id: o.id }), { label: t('reveal.passport_label') })),
     h('td', {}, o.country ? countryName(o.country) : ''),
     h('td.num', {}, cents(o.total_cents)),
     h('td.num', { 'data-testid': 'order-lines' }, t('list.lines_n', { n: o.line_count })),

@@ -4,7 +4,7 @@ import { call } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { cents, localTime } from '../format.js';
-import { confirmDialog } from '../ui.js';
+import { confirmDialog, revealable } from '../ui.js';
 import { liveField, checkAll, showFormError } from '../forms.js';
 
 export async function render(view) {
@@ -41,8 +41,8 @@ function boundCard(b) {
       fact('settlement.name', b.name, 'settlement-bound-name'),
       fact('settlement.uscc', b.uscc),
       fact('settlement.legal_rep_name', b.legal_rep_name),
-      fact('settlement.legal_rep_id_no', b.legal_rep_id_no),
-      fact('settlement.mobile', b.mobile),
+      fact('settlement.legal_rep_id_no', revealable(b.legal_rep_id_no, () => call('settlement_reveal', { field: 'legal_rep_id_no' }), { label: t('reveal.id_label'), testid: 'reveal-id' })),
+      fact('settlement.mobile', revealable(b.mobile, () => call('settlement_reveal', { field: 'mobile' }), { label: t('reveal.mobile_label'), testid: 'reveal-mobile' })),
       fact('settlement.bound_at', localTime(b.bound_at))));
 }
 
