@@ -139,6 +139,19 @@ async fn merchant_orders_settlement_binding_and_password_change() {
     app.wait_text("[data-testid='mo-detail-merchant']", &merchant)
         .await;
     app.wait_css("[data-testid='mo-detail-unlinked']").await;
+    // The mobile is masked; 【显示】 shows it whole (and writes who looked).
+    let masked = app.text("[data-testid='reveal-value']").await;
+    assert!(masked.len() == 11 && masked.contains("****"), "{masked}");
+    app.click("[data-testid='reveal']").await;
+    let full = app
+        .wait_until("[data-testid='reveal-value']", "the full mobile", |t| {
+            !t.contains('*')
+        })
+        .await;
+    assert!(
+        full.len() == 11 && full.starts_with(&masked[..3]) && full.ends_with(&masked[7..]),
+        "{masked} → {full}"
+    );
     app.screenshot("merchant-order-detail").await;
 
     // 结汇主体绑定: a code to the mobile, a warning, a confirmation; then read-only.
@@ -179,7 +192,19 @@ async fn merchant_orders_settlement_binding_and_password_change() {
     app.click("dialog[open] [data-testid='dialog-ok']").await;
     app.wait_text("[data-testid='settlement-bound-type']", "结汇个人")
         .await;
+    app.wait_text("[data-testid='reveal-id-value']", "3307****0012")
+        .await;
+    app.wait_text("[data-testid='reveal-mobile-value']", "138****0001")
+        .await;
     app.screenshot("settlement-bound").await;
+    app.click("[data-testid='reveal-id']").await;
+    app.wait_text("[data-testid='reveal-id-value']", "330782198001010012")
+        .await;
+    assert_eq!(
+        app.text("[data-testid='reveal-mobile-value']").await,
+        "138****0001",
+        "one reveal shows one number"
+    );
     // Bound for good: coming back shows the binding, never a form to bind again.
     app.click("#nav-orders").await;
     app.click("#nav-settlement").await;
