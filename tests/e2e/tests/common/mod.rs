@@ -250,12 +250,20 @@ impl App {
         self.client.find_all(Locator::Css(css)).await.unwrap()
     }
 
+    /// Clicks the element `css` finds. A screen that repaints (the sync panel does on every
+    /// pass) can replace the element between finding and clicking it: then the new one is
+    /// found and clicked, as a person would click what is on screen now.
     pub async fn click(&self, css: &str) {
-        self.wait_css(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match self.wait_css(css).await.click().await {
+                Ok(()) => return,
+                Err(e) if is_stale(&e) && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("click {css}: {e}"),
+            }
+        }
     }
 
     pub async fn type_into(&self, el: &Element, text: &str) {
@@ -342,6 +350,12 @@ impl App {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
+}
+
+/// Whether WebDriver refused an element because the page replaced it.
+fn is_stale(e: &fantoccini::error::CmdError) -> bool {
+    let text = e.to_string();
+    text.contains("was not found") || text.contains("stale element")
 }
 
 impl Drop for App {
