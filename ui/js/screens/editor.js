@@ -297,8 +297,8 @@ class Editor {
     });
   }
 
-  /** The line's links: how many, and the button that opens the linking dialog. A line
-   * must be saved first (links belong to a stored line). */
+  /** The line's links: how many, and the button to the linking screen at this line. A
+   * line must be saved first (links belong to a stored line). */
   linkCell(line, index) {
     const stored = line.id != null && this.detail?.lines.find((l) => l.id === line.id);
     const n = stored ? stored.merchant_order_ids.length : 0;

@@ -48,15 +48,16 @@ export async function render(view, orderId, selectedLineId = null) {
       showError(err);
     }
   }
-  const amountOf = (g) => new Map(candidates.get(g.key).map((c) => [c.id, c.amount_cents]));
+  // Each group's merchant orders by id, for the linked amounts (built once, not per line).
+  const amounts = new Map([...candidates].map(([key, list]) => [key, new Map(list.map((c) => [c.id, c.amount_cents]))]));
   let selected = order.lines.find((l) => l.id === selectedLineId) ? selectedLineId : order.lines[0]?.id ?? null;
 
   const left = h('section.card.link-lines', { 'aria-label': t('link.lines_title') });
   const right = h('section.card.link-candidates', { 'aria-live': 'polite' });
 
   const linkedSum = (line, g) => {
-    const amounts = amountOf(g);
-    return line.merchant_order_ids.reduce((s, id) => s + (amounts.get(id) ?? 0), 0);
+    const byId = amounts.get(g.key);
+    return line.merchant_order_ids.reduce((s, id) => s + (byId.get(id) ?? 0), 0);
   };
 
   const paintLeft = () => {
@@ -81,7 +82,7 @@ export async function render(view, orderId, selectedLineId = null) {
             },
             h('span.line-no', {}, t('editor.line_n', { n: l.index + 1 })),
             h('span', {}, l.product_name || ''),
-            h('span.amounts', { class: mismatch ? 'amounts mismatch' : 'amounts', 'data-testid': 'link-line-amounts' },
+            h(mismatch ? 'span.amounts.mismatch' : 'span.amounts', { 'data-testid': 'link-line-amounts' },
               t('link.amounts', { line: cents(l.amount_cents), linked: cents(linked) })),
             h('span', { class: l.merchant_order_ids.length ? 'linked' : 'muted', 'data-testid': 'link-line-state' },
               l.merchant_order_ids.length ? t('editor.linked_n', { n: l.merchant_order_ids.length }) : t('editor.unlinked'))));
