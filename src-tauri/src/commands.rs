@@ -244,6 +244,13 @@ pub fn confirm_order(state: State<'_, AppState>, id: i64) -> Res<()> {
         .inspect(|_| state.platform.poke())
 }
 
+/// 重新打开: an order whose confirmation the platform refused, and which it does not hold,
+/// goes back to a draft.
+#[tauri::command]
+pub fn reopen_order(state: State<'_, AppState>, id: i64) -> Res<()> {
+    state.as_clerk(|s, actor| xinbao_store::order_book::reopen(s, actor, id))
+}
+
 #[tauri::command]
 pub fn attach_customs_no(state: State<'_, AppState>, id: i64, customs_no: String) -> Res<String> {
     state

@@ -184,6 +184,7 @@ pub fn run() {
             commands::save_order,
             commands::delete_draft,
             commands::confirm_order,
+            commands::reopen_order,
             commands::attach_customs_no,
             commands::link_candidates,
             commands::link_line,

@@ -5,7 +5,8 @@ use crate::{AppState, UiError};
 use serde::Serialize;
 use tauri::State;
 use xinbao_sync::background::SyncStatus;
-use xinbao_sync::engine::{self, Status};
+use xinbao_sync::engine::{Progress, Recovery};
+use xinbao_sync::status::{self, Status};
 use xinbao_sync::{account, PlatformClient};
 use xinbao_wire::{Account, Captcha, LoginRequest};
 
@@ -91,13 +92,31 @@ pub struct SyncPanel {
     task: SyncStatus,
     /// The queue: pending operations, last success, rejections.
     queue: Status,
+    /// The last time the platform or this computer went back in time, and what was done.
+    recovery: Option<Recovery>,
+    order_book: OrderBookFacts,
+}
+
+#[derive(Serialize)]
+pub struct OrderBookFacts {
+    /// Confirmed and declared orders of the company held here.
+    orders: i64,
+    /// While the order book is being pulled.
+    pulling: Option<Progress>,
 }
 
 #[tauri::command]
 pub fn sync_status(state: State<'_, AppState>) -> Res<SyncPanel> {
+    let task = state.platform.status();
+    let queue = state.as_clerk(|s, _| status::status(s))?;
     Ok(SyncPanel {
-        task: state.platform.status(),
-        queue: state.as_clerk(|s, _| engine::status(s))?,
+        recovery: queue.recovery.clone(),
+        order_book: OrderBookFacts {
+            orders: queue.company_orders,
+            pulling: task.order_book_pulling,
+        },
+        task,
+        queue,
     })
 }
 

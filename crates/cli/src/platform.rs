@@ -84,7 +84,16 @@ pub fn run(store: Store, profile: &str, command: Command) -> Result<(), CliError
             let token = account::token(&secrets)?;
             let client = client()?;
             let access = Mutex::new(store);
-            let report = runtime().block_on(engine::sync_once(&access, &client, &token))?;
+            // The order book's pull, on stderr: a new computer's first sync takes a while.
+            let progress = |p: engine::Progress| match p.total {
+                Some(total) => eprintln!("order book: {}/{} orders", p.done, total),
+                None => eprintln!("order book: {} orders", p.done),
+            };
+            let report =
+                runtime().block_on(engine::sync_once_with(&access, &client, &token, &progress))?;
+            if let Some(r) = &report.recovery {
+                eprintln!("{}", recovery_words(r));
+            }
             if json {
                 println!(
                     "{}",
@@ -103,7 +112,7 @@ pub fn run(store: Store, profile: &str, command: Command) -> Result<(), CliError
             }
         }
         Command::Status { json } => {
-            let status = engine::status(&store)?;
+            let status = xinbao_sync::status::status(&store)?;
             if json {
                 println!(
                     "{}",
@@ -111,6 +120,10 @@ pub fn run(store: Store, profile: &str, command: Command) -> Result<(), CliError
                 );
             } else {
                 println!("pending operations: {}", status.pending);
+                println!("company orders here: {}", status.company_orders);
+                if let Some(r) = &status.recovery {
+                    println!("{} ({})", recovery_words(r), r.at);
+                }
                 println!(
                     "last sync: {}",
                     status.last_sync.as_deref().unwrap_or("never")
@@ -126,4 +139,23 @@ pub fn run(store: Store, profile: &str, command: Command) -> Result<(), CliError
         _ => unreachable!("only platform commands come here"),
     }
     Ok(())
+}
+
+/// What a recovery means, for the terminal.
+fn recovery_words(r: &engine::Recovery) -> String {
+    match r.kind.as_str() {
+        "platform_new_epoch" => format!(
+            "the platform has a new database: {} orders were sent again from this computer",
+            r.resent
+        ),
+        "platform_restored" => format!(
+            "the platform was restored from a backup: {} orders were sent again from this computer",
+            r.resent
+        ),
+        "client_behind" => {
+            "this computer's database is an older copy: its queue continues after what the platform holds"
+                .to_string()
+        }
+        other => format!("sync recovered ({other})"),
+    }
 }

@@ -59,6 +59,14 @@ impl OrderState {
         }
     }
 
+    /// Every action this state allows: what the screens enable, and nothing else.
+    pub fn actions(self) -> Vec<Action> {
+        Action::ALL
+            .into_iter()
+            .filter(|a| self.allows(*a).is_ok())
+            .collect()
+    }
+
     /// The state after `action`, if the action is allowed.
     pub fn after(self, action: Action) -> Result<OrderState, StateError> {
         self.allows(action)?;
@@ -80,6 +88,17 @@ pub enum Action {
     Delete,
     Confirm,
     AttachCustoms,
+}
+
+impl Action {
+    pub const ALL: [Action; 6] = [
+        Action::EditBuyer,
+        Action::EditLines,
+        Action::EditLinks,
+        Action::Delete,
+        Action::Confirm,
+        Action::AttachCustoms,
+    ];
 }
 
 /// An action the order's state forbids. `code()` is stable and names the reason.

@@ -5,7 +5,7 @@ use crate::error::ApiErr;
 use crate::realname::{self, Submission, MAX_PHOTO_BYTES, MAX_UPLOAD_BYTES};
 use crate::{accounts, captcha, feeds, settlement, sync, Platform};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -45,6 +45,14 @@ pub fn router(platform: Platform) -> Router {
             post(sync_push).layer(DefaultBodyLimit::max(64 * 1024 * 1024)),
         )
         .route("/sync/changes", get(sync_changes))
+        .route("/sync/state", get(sync_state))
+        .route(
+            "/sync/chunks",
+            post(sync_chunk).layer(DefaultBodyLimit::max(2 * MAX_CHUNK_BYTES)),
+        )
+        .route("/sync/orders", get(sync_orders))
+        .route("/sync/orders/{uuid}", get(sync_order))
+        .route("/sync/orders/{uuid}/lines", get(sync_order_lines))
         .fallback(|| async { ApiErr::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") });
     Router::new().nest(API_BASE, api).with_state(platform)
 }
@@ -301,6 +309,67 @@ async fn sync_changes(
 ) -> Result<Json<Page<OrderChange>>, ApiErr> {
     let (id, _) = auth(&p, &headers).await?;
     p.db(move |c, _| feeds::order_changes(c, id, q.cursor, q.limit))
+        .await
+        .map(Json)
+}
+
+#[derive(Deserialize)]
+struct DeviceQuery {
+    device_id: String,
+}
+
+async fn sync_state(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    Query(q): Query<DeviceQuery>,
+) -> Result<Json<SyncStatus>, ApiErr> {
+    let (id, _) = auth(&p, &headers).await?;
+    p.db(move |c, _| sync::status(c, id, &q.device_id))
+        .await
+        .map(Json)
+}
+
+async fn sync_chunk(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    req: Result<Json<PushChunk>, JsonRejection>,
+) -> Result<StatusCode, ApiErr> {
+    let (id, _) = auth(&p, &headers).await?;
+    let req = body(req)?;
+    p.db(move |c, _| sync::put_chunk(c, id, &req)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn sync_orders(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    Query(q): Query<FeedQuery>,
+) -> Result<Json<Page<BookOrder>>, ApiErr> {
+    let (id, _) = auth(&p, &headers).await?;
+    p.db(move |c, _| feeds::order_book(c, id, q.cursor, q.limit))
+        .await
+        .map(Json)
+}
+
+async fn sync_order(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    Path(uuid): Path<String>,
+) -> Result<Json<BookOrder>, ApiErr> {
+    let (id, _) = auth(&p, &headers).await?;
+    p.db(move |c, _| feeds::book_order(c, id, &uuid))
+        .await
+        .map(Json)
+}
+
+async fn sync_order_lines(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    Path(uuid): Path<String>,
+    Query(q): Query<FeedQuery>,
+) -> Result<Json<Page<BookLine>>, ApiErr> {
+    let (id, _) = auth(&p, &headers).await?;
+    p.db(move |c, _| feeds::book_lines(c, id, &uuid, q.cursor, q.limit))
         .await
         .map(Json)
 }

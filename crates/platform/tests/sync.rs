@@ -106,22 +106,27 @@ async fn confirmed_orders_reach_the_platform_once_and_the_list_says_synced() {
             "{:?}",
             list.orders
         );
-        // The platform's view came back with the pull.
-        let uuid = &orders::get(&store, ids[0]).unwrap().uuid;
-        let remote = xinbao_store::platform_cache::remote_order(&store, uuid)
-            .unwrap()
-            .unwrap();
+        // The platform's copy came back with the pull: the same order, its revision noted.
+        let detail = orders::get(&store, ids[0]).unwrap();
         assert_eq!(
-            (remote.state.as_str(), remote.customs_no.as_deref()),
+            (detail.state.as_str(), detail.customs_no.as_deref()),
             ("declared", Some("292020260000012345"))
         );
+        assert_eq!(
+            detail.origin,
+            xinbao_store::order_book::Origin::ThisComputer
+        );
+        assert!(xinbao_store::order_book::note(&store, ids[0])
+            .unwrap()
+            .remote_rev
+            .is_some());
     }
     // Nothing to send twice.
     let again = engine::sync_once(&device.store, &server.client(), &token)
         .await
         .unwrap();
     assert_eq!((again.pushed, again.pulled), (0, 0));
-    let status = engine::status(&device.store.lock().unwrap()).unwrap();
+    let status = xinbao_sync::status::status(&device.store.lock().unwrap()).unwrap();
     assert_eq!(status.pending, 0);
     assert!(status.last_sync.is_some());
 }
@@ -156,7 +161,7 @@ async fn the_platform_enforces_the_order_life_and_the_queue_moves_on() {
         );
         let o2 = list.orders.iter().find(|o| o.id == b2).unwrap();
         assert_eq!(o2.sync_state.as_str(), "synced");
-        let status = engine::status(&store).unwrap();
+        let status = xinbao_sync::status::status(&store).unwrap();
         assert_eq!(status.pending, 0, "a rejected operation is not retried");
         assert_eq!(status.rejections.len(), 1);
         assert!(status.rejections[0].message.contains("292020260000000001"));
@@ -319,6 +324,7 @@ async fn a_client_killed_between_send_and_acknowledgement_gets_duplicates() {
                 op_id: o.op_id.clone(),
                 kind: o.kind.clone(),
                 payload: serde_json::value::RawValue::from_string(o.payload.clone()).unwrap(),
+                chunks: None,
             })
             .collect(),
     };

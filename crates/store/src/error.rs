@@ -17,6 +17,8 @@ pub enum StoreError {
     BadProfileName(String),
     #[error("order {0} does not exist")]
     OrderNotFound(i64),
+    #[error("order {0} can be re-opened only when the platform refused its confirmation, holds no such order, and nothing of it waits to be sent")]
+    NotReopenable(i64),
     #[error("line {0} does not exist")]
     LineNotFound(i64),
     #[error("merchant order {0} is not in the local cache")]
@@ -65,6 +67,7 @@ impl StoreError {
             StoreError::NotOurDatabase { .. } => "store.not_our_database",
             StoreError::BadProfileName(_) => "store.bad_profile_name",
             StoreError::OrderNotFound(_) => "order.not_found",
+            StoreError::NotReopenable(_) => "order.not_reopenable",
             StoreError::LineNotFound(_) => "line.not_found",
             StoreError::MerchantOrderNotFound(_) => "merchant_order.not_found",
             StoreError::LinkOtherMerchant { .. } => "link.other_merchant",

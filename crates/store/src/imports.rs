@@ -5,12 +5,11 @@
 //! Reading spreadsheets is the import crate's job; this module only keeps what it read.
 
 use crate::audit::{self, Change, Entity};
-use crate::orders::{insert_line, line_audit_json, line_wire_json, load_order};
+use crate::orders::{insert_line, line_audit_json, line_payload, load_order};
 use crate::outbox::{self, kind};
 use crate::{now, Result, Store, StoreError};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::BTreeMap;
 use xinbao_domain::order::{Action, LINE_FIELDS};
 use xinbao_domain::{Cents, FieldError, LineForm, OrderLineDraft, OrderState};
@@ -543,6 +542,11 @@ fn accept_rows(store: &mut Store, actor: &str, batch_id: i64) -> Result<BatchSum
     )?;
     let at = now();
     let mut added = 0i64;
+    let base_rev = if confirmed {
+        crate::orders::remote_rev(&tx, batch.order_id)?
+    } else {
+        None
+    };
     {
         let mut read = tx.prepare(
             "SELECT * FROM import_rows WHERE batch_id = ?1 AND error_count = 0 ORDER BY row_no",
@@ -570,10 +574,11 @@ fn accept_rows(store: &mut Store, actor: &str, batch_id: i64) -> Result<BatchSum
                     &at,
                     batch.order_id,
                     kind::LINE_UPSERT,
-                    &json!({
-                        "order_uuid": order.uuid,
-                        "line": line_wire_json(&uuid, position, &line, &[]),
-                    }),
+                    &xinbao_wire::LineUpsertPayload {
+                        order_uuid: order.uuid.clone(),
+                        line: line_payload(&uuid, position, &line, &[]),
+                        base_rev,
+                    },
                 )?;
             }
             position += 1;

@@ -10,6 +10,7 @@ mod error;
 pub mod imports;
 pub mod links;
 mod migrate;
+pub mod order_book;
 pub mod orders;
 pub mod outbox;
 pub mod paths;

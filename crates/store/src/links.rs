@@ -166,9 +166,12 @@ fn change_link(
                 } else {
                     kind::LINK_REMOVE
                 },
-                &json!({
-                    "order_uuid": order.uuid, "line_uuid": line.uuid, "merchant_order_id": mo.id,
-                }),
+                &xinbao_wire::LinkPayload {
+                    order_uuid: order.uuid.clone(),
+                    line_uuid: line.uuid.clone(),
+                    merchant_order_id: mo.id.clone(),
+                    base_rev: crate::orders::remote_rev(&tx, order_id)?,
+                },
             )?;
         }
         tx.execute(

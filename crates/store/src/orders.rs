@@ -5,6 +5,7 @@
 //! commit together or not at all.
 
 use crate::audit::{self, Change, Entity};
+use crate::order_book::Origin;
 use crate::outbox::{self, kind};
 use crate::{now, Result, Store, StoreError};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -15,6 +16,9 @@ use xinbao_domain::order::{
     confirm_problems, Action, LinkRef, MerchantOrderRef, OrderDraft, OrderLineDraft,
 };
 use xinbao_domain::{mask, validate, Cents, FieldError, OrderForm, OrderState};
+use xinbao_wire::{
+    LineDeletePayload, LinePayload, LineUpsertPayload, OrderConfirmPayload, OrderDeclarePayload,
+};
 
 /// A stored order's own row.
 #[derive(Debug, Clone)]
@@ -124,7 +128,7 @@ pub(crate) fn load_links(
 }
 
 /// The ids of the merchant orders linked to one line.
-fn link_ids(links: &HashMap<i64, Vec<MerchantOrderRef>>, line_id: i64) -> Vec<String> {
+pub(crate) fn link_ids(links: &HashMap<i64, Vec<MerchantOrderRef>>, line_id: i64) -> Vec<String> {
     links
         .get(&line_id)
         .map(|v| v.iter().map(|m| m.id.clone()).collect())
@@ -161,13 +165,13 @@ pub(crate) fn line_audit_json(position: i64, l: &OrderLineDraft) -> Value {
 
 /// A line as the platform receives it (full values: the platform needs them), in the
 /// contract's own type so the payload cannot drift from `api/openapi.yaml`.
-pub(crate) fn line_wire_json(
+pub(crate) fn line_payload(
     uuid: &str,
     position: i64,
     l: &OrderLineDraft,
     merchant_orders: &[String],
-) -> Value {
-    let line = xinbao_wire::LinePayload {
+) -> LinePayload {
+    LinePayload {
         line_uuid: uuid.to_string(),
         position,
         procurement_no: l.procurement_no.clone(),
@@ -180,8 +184,17 @@ pub(crate) fn line_wire_json(
         amount_cents: l.amount_cents.map(|c| c.0),
         note: l.note.clone(),
         merchant_orders: merchant_orders.to_vec(),
-    };
-    serde_json::to_value(line).expect("a line payload serialises")
+    }
+}
+
+/// The platform's revision of the order as this computer last saw it: every operation on
+/// an existing order names it, so the platform can tell a stale edit.
+pub(crate) fn remote_rev(tx: &rusqlite::Connection, order_id: i64) -> Result<Option<i64>> {
+    Ok(tx
+        .prepare_cached("SELECT remote_rev FROM order_sync WHERE order_id = ?1")?
+        .query_row([order_id], |r| r.get(0))
+        .optional()?
+        .flatten())
 }
 
 fn same_buyer(a: &OrderDraft, b: &OrderDraft) -> bool {
@@ -364,6 +377,11 @@ pub fn save(
     } else {
         HashMap::new()
     };
+    let base_rev = if confirmed {
+        remote_rev(&tx, order_id)?
+    } else {
+        None
+    };
 
     for stored in stored_lines
         .iter()
@@ -391,9 +409,11 @@ pub fn save(
                 &at,
                 order_id,
                 kind::LINE_DELETE,
-                &json!({
-                    "order_uuid": order.uuid, "line_uuid": stored.uuid,
-                }),
+                &LineDeletePayload {
+                    order_uuid: order.uuid.clone(),
+                    line_uuid: stored.uuid.clone(),
+                    base_rev,
+                },
             )?;
         }
     }
@@ -444,10 +464,11 @@ pub fn save(
                 &at,
                 order_id,
                 kind::LINE_UPSERT,
-                &json!({
-                    "order_uuid": order.uuid,
-                    "line": line_wire_json(&uuid, pos, line, &link_ids(&links, line_id)),
-                }),
+                &LineUpsertPayload {
+                    order_uuid: order.uuid.clone(),
+                    line: line_payload(&uuid, pos, line, &link_ids(&links, line_id)),
+                    base_rev,
+                },
             )?;
         }
     }
@@ -535,34 +556,41 @@ pub fn confirm(store: &mut Store, actor: &str, order_id: i64) -> Result<()> {
             after: Some(order_audit_json(OrderState::Confirmed, &order.draft, None)),
         },
     )?;
-    let wire_lines: Vec<Value> = lines
-        .iter()
-        .map(|l| {
-            line_wire_json(
-                &l.uuid,
-                l.position,
-                &l.line,
-                &link_ids(&links, l.line.id.unwrap_or_default()),
-            )
-        })
-        .collect();
-    outbox::enqueue(
-        &tx,
-        &at,
-        order_id,
-        kind::ORDER_CONFIRM,
-        &json!({
-            "order_uuid": order.uuid,
-            "buyer_name": order.draft.buyer_name,
-            "passport_no": order.draft.passport_no,
-            "country": order.draft.country,
-            "total_cents": order.draft.total_cents,
-            "confirmed_at": at,
-            "lines": wire_lines,
-        }),
-    )?;
+    let payload = confirm_payload(&order, &lines, &links, &at, None);
+    outbox::enqueue(&tx, &at, order_id, kind::ORDER_CONFIRM, &payload)?;
     tx.commit()?;
     Ok(())
+}
+
+/// The whole order as `order.confirm` carries it (also when it is sent again after the
+/// platform lost it: then with `restore`).
+pub(crate) fn confirm_payload(
+    order: &OrderRow,
+    lines: &[LineRow],
+    links: &HashMap<i64, Vec<MerchantOrderRef>>,
+    confirmed_at: &str,
+    restore: Option<xinbao_wire::OrderRestore>,
+) -> OrderConfirmPayload {
+    OrderConfirmPayload {
+        order_uuid: order.uuid.clone(),
+        buyer_name: order.draft.buyer_name.clone().unwrap_or_default(),
+        passport_no: order.draft.passport_no.clone().unwrap_or_default(),
+        country: order.draft.country.clone().unwrap_or_default(),
+        total_cents: order.draft.total_cents.map(|c| c.0).unwrap_or_default(),
+        confirmed_at: confirmed_at.to_string(),
+        lines: lines
+            .iter()
+            .map(|l| {
+                line_payload(
+                    &l.uuid,
+                    l.position,
+                    &l.line,
+                    &link_ids(links, l.line.id.unwrap_or_default()),
+                )
+            })
+            .collect(),
+        restore,
+    }
 }
 
 /// 报关单号补录: validates the number (export declarations only, one order per number),
@@ -618,9 +646,12 @@ pub fn attach_customs_no(
         &at,
         order_id,
         kind::ORDER_DECLARE,
-        &json!({
-            "order_uuid": order.uuid, "customs_no": customs_no, "declared_at": at,
-        }),
+        &OrderDeclarePayload {
+            order_uuid: order.uuid.clone(),
+            customs_no: customs_no.clone(),
+            declared_at: at.clone(),
+            base_rev: remote_rev(&tx, order_id)?,
+        },
     )?;
     tx.commit()?;
     Ok(customs_no)
@@ -687,8 +718,15 @@ pub struct OrderSummary {
     pub customs_no: Option<String>,
     pub sync_state: SyncState,
     pub rejection: Option<String>,
+    /// The platform's words for the latest refusal of an operation of this order.
+    pub rejection_message: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// What the order's state allows (the domain's rule; the screens enable exactly these).
+    pub actions: Vec<Action>,
+    pub origin: Origin,
+    /// Who changed it last on the platform, when it came from there.
+    pub changed_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -865,8 +903,9 @@ pub fn list(store: &Store, q: &ListQuery) -> Result<OrderPage> {
             (SELECT coalesce(sum(amount_cents), 0) FROM order_lines l WHERE l.order_id = o.id),
             (SELECT x.rejection_code FROM outbox x WHERE x.order_id = o.id AND x.verdict = 'rejected' ORDER BY x.seq DESC LIMIT 1),
             EXISTS (SELECT 1 FROM outbox x WHERE x.order_id = o.id AND x.acked_at IS NULL),
-            o.created_at, page.total
-         FROM page CROSS JOIN export_orders o WHERE o.id = page.id
+            o.created_at, page.total, s.origin, s.origin_device, s.changed_by,
+            (SELECT x.rejection_message FROM outbox x WHERE x.order_id = o.id AND x.verdict = 'rejected' ORDER BY x.seq DESC LIMIT 1)
+         FROM page CROSS JOIN export_orders o LEFT JOIN order_sync s ON s.order_id = o.id WHERE o.id = page.id
          ORDER BY page.updated_at DESC, page.id DESC",
         sql.select(if windowed {
             "o.id, o.updated_at, count(*) OVER () AS total"
@@ -883,6 +922,7 @@ pub fn list(store: &Store, q: &ListQuery) -> Result<OrderPage> {
         q.offset.unwrap_or(0).into(),
     ));
     let mut counted: Option<i64> = None;
+    let own = store.device_id()?;
     let rows = stmt.query_map(rusqlite::params_from_iter(all.iter()), |r| {
         counted = r.get(15)?;
         let state = OrderState::parse(&r.get::<_, String>(2)?).unwrap_or(OrderState::Declared);
@@ -910,7 +950,15 @@ pub fn list(store: &Store, q: &ListQuery) -> Result<OrderPage> {
             lines_total_cents: r.get(11)?,
             sync_state,
             rejection,
+            rejection_message: r.get(19)?,
             created_at: r.get(14)?,
+            actions: state.actions(),
+            origin: Origin::of(
+                r.get::<_, Option<String>>(16)?.as_deref(),
+                r.get::<_, Option<String>>(17)?.as_deref(),
+                &own,
+            ),
+            changed_by: r.get(18)?,
         })
     })?;
     let orders: Vec<OrderSummary> = rows.collect::<Result<_, _>>()?;
@@ -1072,6 +1120,23 @@ pub struct OrderDetail {
     pub confirmed_at: Option<String>,
     pub declared_at: Option<String>,
     pub lines: Vec<LineDetail>,
+    /// What the order's state allows (the domain's rule; the screens enable exactly these).
+    pub actions: Vec<Action>,
+    pub origin: Origin,
+    pub changed_by: Option<String>,
+    /// The platform's latest refusal of an operation of this order, in its words.
+    pub rejection: Option<Refusal>,
+    /// The platform refused the confirmation and holds no such order: it may be re-opened
+    /// as a draft ([`crate::order_book::reopen`]).
+    pub can_reopen: bool,
+}
+
+/// A refused operation as the order shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Refusal {
+    pub kind: String,
+    pub code: String,
+    pub message: String,
 }
 
 /// One order's own fields, without its lines (cheap for an order of a million lines).
@@ -1114,7 +1179,27 @@ fn detail(store: &Store, order_id: i64, with_lines: bool) -> Result<OrderDetail>
             }
         })
         .collect();
+    let note = crate::order_book::note(store, order_id)?;
+    let rejection = conn
+        .query_row(
+            "SELECT kind, rejection_code, coalesce(rejection_message, '') FROM outbox
+             WHERE order_id = ?1 AND verdict = 'rejected' ORDER BY seq DESC LIMIT 1",
+            [order_id],
+            |r| {
+                Ok(Refusal {
+                    kind: r.get(0)?,
+                    code: r.get(1)?,
+                    message: r.get(2)?,
+                })
+            },
+        )
+        .optional()?;
     Ok(OrderDetail {
+        actions: order.state.actions(),
+        origin: note.origin,
+        changed_by: note.changed_by,
+        rejection,
+        can_reopen: note.can_reopen,
         id: order.id,
         uuid: order.uuid,
         state: order.state,

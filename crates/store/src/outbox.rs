@@ -9,14 +9,15 @@ use serde_json::Value;
 /// Kinds of queued operations (the `kind` column): the contract's own names.
 pub use xinbao_wire::kind;
 
+/// Queues one operation; `payload` is the contract's own type for `kind`.
 pub(crate) fn enqueue(
     tx: &Transaction<'_>,
     at: &str,
     order_id: i64,
     kind: &str,
-    payload: &Value,
+    payload: &impl Serialize,
 ) -> Result<i64> {
-    let text = payload.to_string();
+    let text = serde_json::to_string(payload).expect("a contract payload always encodes");
     // Every payload must be what the contract says its kind carries.
     #[cfg(debug_assertions)]
     {
@@ -118,12 +119,83 @@ pub fn acknowledge(store: &mut crate::Store, acks: &[Ack]) -> Result<usize> {
             "UPDATE outbox SET acked_at = ?2, verdict = ?3, rejection_code = ?4, rejection_message = ?5
              WHERE seq = ?1 AND acked_at IS NULL",
         )?;
+        // A refused operation: the platform's copy of its order is fetched again, so the
+        // clerk sees what the platform holds beside why theirs was refused.
+        let mut refresh = tx.prepare_cached(
+            "INSERT INTO order_sync (order_id, needs_refresh)
+             SELECT e.id, 1 FROM outbox x JOIN export_orders e ON e.id = x.order_id
+             WHERE x.seq = ?1 AND e.state <> 'draft'
+             ON CONFLICT (order_id) DO UPDATE SET needs_refresh = 1",
+        )?;
         for a in acks {
-            n += stmt.execute(rusqlite::params![a.seq, at, a.verdict, a.code, a.message])?;
+            let newly = stmt.execute(rusqlite::params![a.seq, at, a.verdict, a.code, a.message])?;
+            if newly > 0 && a.verdict == "rejected" {
+                refresh.execute([a.seq])?;
+            }
+            n += newly;
         }
     }
     tx.commit()?;
     Ok(n)
+}
+
+/// The highest sequence the platform has acknowledged (0: none). Below what the platform
+/// reports for this device, and the platform went back in time.
+pub fn last_acknowledged_seq(store: &crate::Store) -> Result<i64> {
+    Ok(store.conn.query_row(
+        "SELECT coalesce(max(seq), 0) FROM outbox WHERE acked_at IS NOT NULL",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// The highest sequence ever given out here (0: none).
+pub fn last_seq(store: &crate::Store) -> Result<i64> {
+    Ok(store.conn.query_row(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0),
+                    coalesce((SELECT max(seq) FROM outbox), 0))",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Moves the unacknowledged operations `seqs` (in this order) behind every other one.
+pub(crate) fn move_to_end(tx: &Transaction<'_>, seqs: &[i64]) -> Result<()> {
+    move_to_end_above(tx, seqs, 0)
+}
+
+/// Moves the unacknowledged operations `seqs` (in this order) behind every other one and
+/// above `floor`.
+pub(crate) fn move_to_end_above(tx: &Transaction<'_>, seqs: &[i64], floor: i64) -> Result<()> {
+    let top: i64 = tx.query_row(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0),
+                    coalesce((SELECT max(seq) FROM outbox), 0))",
+        [],
+        |r| r.get(0),
+    )?;
+    let mut next = top.max(floor) + 1;
+    let mut stmt =
+        tx.prepare_cached("UPDATE outbox SET seq = ?2 WHERE seq = ?1 AND acked_at IS NULL")?;
+    for &seq in seqs {
+        stmt.execute(rusqlite::params![seq, next])?;
+        next += 1;
+    }
+    number_above(tx, next - 1)
+}
+
+/// New operations are numbered above `floor` from now on.
+pub(crate) fn number_above(tx: &Transaction<'_>, floor: i64) -> Result<()> {
+    let n = tx.execute(
+        "UPDATE sqlite_sequence SET seq = max(seq, ?1) WHERE name = 'outbox'",
+        [floor],
+    )?;
+    if n == 0 {
+        tx.execute(
+            "INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', ?1)",
+            [floor],
+        )?;
+    }
+    Ok(())
 }
 
 /// A rejected operation, for the sync panel and the order.

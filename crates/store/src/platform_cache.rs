@@ -1,6 +1,6 @@
 //! What the platform sends back, cached locally so the app works offline: the merchant
-//! directory (line auto-fill), settlement authorizations, and the platform's view of each
-//! confirmed order. Merchant orders are cached by [`crate::links::upsert_merchant_orders`].
+//! directory (line auto-fill) and settlement authorizations (the company's orders are kept by
+//! [`crate::order_book`]). Merchant orders are cached by [`crate::links::upsert_merchant_orders`].
 //! A cache refresh is not a change to an order: no audit, no outbox.
 
 use crate::{now, Result, Store};
@@ -118,60 +118,6 @@ pub fn authorizations(store: &Store) -> Result<Vec<SettlementAuthorization>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The platform's view of a confirmed order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RemoteOrder {
-    pub order_uuid: String,
-    pub state: String,
-    pub customs_no: Option<String>,
-    pub line_count: i64,
-    pub lines_total_cents: i64,
-    pub updated_at: String,
-}
-
-pub fn upsert_remote_orders(store: &mut Store, items: &[RemoteOrder]) -> Result<usize> {
-    let tx = store.conn.transaction()?;
-    {
-        let mut stmt = tx.prepare_cached(
-            "INSERT OR REPLACE INTO remote_orders (order_uuid, state, customs_no, line_count, lines_total_cents, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
-        for o in items {
-            stmt.execute(params![
-                o.order_uuid,
-                o.state,
-                o.customs_no,
-                o.line_count,
-                o.lines_total_cents,
-                o.updated_at
-            ])?;
-        }
-    }
-    tx.commit()?;
-    Ok(items.len())
-}
-
-pub fn remote_order(store: &Store, order_uuid: &str) -> Result<Option<RemoteOrder>> {
-    Ok(store
-        .conn
-        .query_row(
-            "SELECT order_uuid, state, customs_no, line_count, lines_total_cents, updated_at
-             FROM remote_orders WHERE order_uuid = ?1",
-            [order_uuid],
-            |r| {
-                Ok(RemoteOrder {
-                    order_uuid: r.get(0)?,
-                    state: r.get(1)?,
-                    customs_no: r.get(2)?,
-                    line_count: r.get(3)?,
-                    lines_total_cents: r.get(4)?,
-                    updated_at: r.get(5)?,
-                })
-            },
-        )
-        .optional()?)
-}
-
 // What the platform's feeds carry, as cached here.
 
 impl From<xinbao_wire::Merchant> for Merchant {
@@ -197,24 +143,8 @@ impl From<xinbao_wire::SettlementAuthorization> for SettlementAuthorization {
     }
 }
 
-impl From<xinbao_wire::OrderChange> for RemoteOrder {
-    fn from(o: xinbao_wire::OrderChange) -> RemoteOrder {
-        RemoteOrder {
-            order_uuid: o.order_uuid,
-            state: match o.state {
-                xinbao_wire::RemoteOrderState::Confirmed => "confirmed".into(),
-                xinbao_wire::RemoteOrderState::Declared => "declared".into(),
-            },
-            customs_no: o.customs_no,
-            line_count: o.line_count,
-            lines_total_cents: o.lines_total_cents,
-            updated_at: o.updated_at,
-        }
-    }
-}
-
 /// Forgets what the platform sent about one company (merchant orders, settlement
-/// authorizations, order states) and the unsaved form of a new order typed for it, in one
+/// authorizations) and the unsaved form of a new order typed for it, in one
 /// transaction, when another company starts using a profile without orders. The merchant
 /// directory is the market's, not the company's: it stays.
 pub fn forget_company(store: &mut Store) -> Result<()> {
@@ -222,7 +152,6 @@ pub fn forget_company(store: &mut Store) -> Result<()> {
     tx.execute_batch(
         "DELETE FROM merchant_orders;
          DELETE FROM settlement_authorizations;
-         DELETE FROM remote_orders;
          DELETE FROM unsaved_edits;",
     )?;
     tx.commit()?;

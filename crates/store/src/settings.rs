@@ -19,3 +19,10 @@ pub fn set(store: &Store, key: &str, value: &str) -> Result<()> {
     )?;
     Ok(())
 }
+
+pub fn delete(store: &Store, key: &str) -> Result<()> {
+    store
+        .conn
+        .execute("DELETE FROM settings WHERE key = ?1", [key])?;
+    Ok(())
+}

@@ -6,8 +6,8 @@
 //! secret (the account's public fields, the lock's clock) lives in the profile's settings.
 
 use crate::client::{ClientSettings, PlatformClient, DEFAULT_TIMEOUT_S};
-use crate::engine::StoreAccess;
 use crate::secrets::{Secrets, OFFLINE_VERIFIER, SESSION};
+use crate::store_access::{forget_company_feeds, StoreAccess};
 use crate::{Result, SyncError};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -97,7 +97,7 @@ pub async fn login(
         let previous = remembered_account(store)?.filter(|p| p.uscc != session.account.uscc);
         if previous.is_some() && xinbao_store::orders::count(store)? == 0 {
             // Another company, but nothing of the previous one's to protect: start afresh.
-            crate::engine::forget_company_feeds(store)?;
+            forget_company_feeds(store)?;
             return Ok(None);
         }
         Ok(previous)

@@ -3,8 +3,9 @@
 //! is waited out; an expired session stops the loop until the clerk logs in again.
 
 use crate::client::PlatformClient;
-use crate::engine::{sync_once, StoreAccess, SyncReport};
+use crate::engine::{sync_once_with, Progress, SyncReport};
 use crate::secrets::Secrets;
+use crate::store_access::StoreAccess;
 use crate::SyncError;
 use rand::Rng;
 use serde::Serialize;
@@ -29,6 +30,8 @@ pub struct SyncStatus {
     pub last_error: Option<String>,
     pub retry_in_s: Option<u64>,
     pub attempts: u32,
+    /// How far the pull of the company's order book is, while it runs.
+    pub order_book_pulling: Option<Progress>,
 }
 
 /// Running sums over the passes of one run of the task.
@@ -151,7 +154,12 @@ pub async fn run<A, C>(
         };
         status.send_modify(|s| s.state = "syncing".into());
         let outcome = match make_client(&access) {
-            Ok(client) => sync_once(access.as_ref(), &client, &token).await,
+            Ok(client) => {
+                let progress = |p: Progress| status.send_modify(|s| s.order_book_pulling = Some(p));
+                let outcome = sync_once_with(access.as_ref(), &client, &token, &progress).await;
+                status.send_modify(|s| s.order_book_pulling = None);
+                outcome
+            }
             Err(e) => Err(e),
         };
         let wait = match outcome {
@@ -215,6 +223,7 @@ mod tests {
             rejected: 0,
             pulled: 3,
             seconds: 0.1,
+            ..Default::default()
         }
     }
 

@@ -240,6 +240,57 @@ impl PlatformClient {
             .await
     }
 
+    /// `GET /sync/state`: the platform's epoch and what it holds of this device.
+    pub async fn sync_state(&self, token: &str, device_id: &str) -> Result<SyncStatus> {
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/sync/state?device_id={}", query_value(device_id)),
+            Some(token),
+            None,
+        )
+        .await
+    }
+
+    /// One piece of a large operation's payload.
+    pub async fn put_chunk(&self, token: &str, chunk: &PushChunk) -> Result<()> {
+        self.call::<_, Empty>(Method::POST, "/sync/chunks", Some(token), Some(chunk))
+            .await
+            .map(|_| ())
+    }
+
+    /// A page of the company's order book.
+    pub async fn order_book(&self, token: &str, cursor: i64) -> Result<Page<BookOrder>> {
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/sync/orders?cursor={cursor}"),
+            Some(token),
+            None,
+        )
+        .await
+    }
+
+    /// One order of the order book (`order.unknown`, 404, when the platform has none).
+    pub async fn book_order(&self, token: &str, uuid: &str) -> Result<BookOrder> {
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/sync/orders/{}", query_value(uuid)),
+            Some(token),
+            None,
+        )
+        .await
+    }
+
+    /// A page of one order's lines.
+    pub async fn book_lines(&self, token: &str, uuid: &str, cursor: i64) -> Result<Page<BookLine>> {
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/sync/orders/{}/lines?cursor={cursor}", query_value(uuid)),
+            Some(token),
+            None,
+        )
+        .await
+    }
+
     pub async fn changes(&self, token: &str, cursor: i64) -> Result<Page<OrderChange>> {
         self.call::<(), _>(
             Method::GET,
@@ -249,6 +300,16 @@ impl PlatformClient {
         )
         .await
     }
+}
+
+/// Ids we make are UUIDs; anything else is percent-encoded rather than trusted in a URL.
+fn query_value(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
 
 /// A 204's body.

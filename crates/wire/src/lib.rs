@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 /// Every path of the contract starts with this.
 pub const API_BASE: &str = "/api/v1";
 /// The contract's version, as `GET /api/v1/meta` reports it.
-pub const CONTRACT_VERSION: &str = "1.0.0";
+pub const CONTRACT_VERSION: &str = "1.1.0";
 /// Header carrying the session token: `Authorization: Bearer <token>`.
 pub const AUTH_SCHEME: &str = "Bearer";
 
@@ -354,7 +354,11 @@ pub struct PushOperation {
     /// Globally unique id (UUID): the platform applies an op id at most once.
     pub op_id: String,
     pub kind: String,
+    /// The payload, or `null` when it was uploaded in `chunks` pieces first
+    /// (`POST /sync/chunks`): one large operation never makes one large request.
     pub payload: Box<RawValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunks: Option<u32>,
 }
 
 impl PushOperation {
@@ -366,6 +370,7 @@ impl PushOperation {
             kind: kind.into(),
             payload: serde_json::value::to_raw_value(payload)
                 .expect("a payload type always encodes"),
+            chunks: None,
         }
     }
 }
@@ -452,6 +457,31 @@ pub struct OrderConfirmPayload {
     pub total_cents: i64,
     pub confirmed_at: String,
     pub lines: Vec<LinePayload>,
+    /// Present when a device sends an order again from its own copy because the platform
+    /// lost it (a new database or a restore from backup): see [`OrderRestore`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore: Option<OrderRestore>,
+}
+
+/// What a device knows of an order it sends again after the platform went back in time.
+///
+/// The platform inserts an order it does not hold (declaring it too when `customs_no` is
+/// set). An order it holds at a revision at or above `known_rev` is left as it is (nothing
+/// was lost); one it holds at a lower revision, still confirmed, takes the lines and links
+/// of the payload and the customs number. A declared order never changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderRestore {
+    /// The order's revision as the device last saw it on the platform.
+    #[serde(default)]
+    pub known_rev: Option<i64>,
+    #[serde(default)]
+    pub customs_no: Option<String>,
+    #[serde(default)]
+    pub declared_at: Option<String>,
+    /// The device that first confirmed the order, when known.
+    #[serde(default)]
+    pub origin_device: Option<String>,
 }
 
 /// `line.upsert`: a line added or changed after confirmation.
@@ -460,6 +490,10 @@ pub struct OrderConfirmPayload {
 pub struct LineUpsertPayload {
     pub order_uuid: String,
     pub line: LinePayload,
+    /// The order's revision the change was made on ([`BookOrder::rev`]); absent when the
+    /// device has not yet seen the order back from the platform (its own confirmation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_rev: Option<i64>,
 }
 
 /// `line.delete`.
@@ -468,6 +502,8 @@ pub struct LineUpsertPayload {
 pub struct LineDeletePayload {
     pub order_uuid: String,
     pub line_uuid: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_rev: Option<i64>,
 }
 
 /// `link.add` / `link.remove`.
@@ -477,6 +513,8 @@ pub struct LinkPayload {
     pub order_uuid: String,
     pub line_uuid: String,
     pub merchant_order_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_rev: Option<i64>,
 }
 
 /// `order.declare`: the customs declaration number (报关单号补录).
@@ -486,6 +524,8 @@ pub struct OrderDeclarePayload {
     pub order_uuid: String,
     pub customs_no: String,
     pub declared_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_rev: Option<i64>,
 }
 
 /// A payload decoded by its kind.
@@ -549,6 +589,106 @@ pub struct OrderChange {
     pub updated_at: String,
 }
 
+/// `POST /sync/chunks`: one piece of a large operation's payload text. The pieces of an
+/// operation are `0..count`, each at most [`MAX_CHUNK_BYTES`]; sending a piece again
+/// replaces it. The operation itself is then pushed with `chunks: count` and a `null`
+/// payload, and applied in one transaction like any other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushChunk {
+    pub device_id: String,
+    pub op_id: String,
+    pub index: u32,
+    pub count: u32,
+    pub data: String,
+}
+
+/// The largest piece of a chunked payload.
+pub const MAX_CHUNK_BYTES: usize = 4 * 1024 * 1024;
+
+/// `GET /sync/state`: where the platform stands for one device of the company. A client
+/// compares it with what it remembers: another `epoch` means a new database; a `last_seq`
+/// below what the platform had acknowledged means a restore from backup; a `last_seq` above
+/// the client's own sequence means the client's database is the older copy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncStatus {
+    /// Made at random with the platform's database, never changed.
+    pub epoch: String,
+    /// The highest sequence of this device the platform holds (0: none).
+    pub last_seq: i64,
+    /// How many confirmed and declared orders the company has.
+    pub orders: i64,
+}
+
+/// Where an order of the order book was entered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderOrigin {
+    /// Xinbao Desk on some computer of the company (`origin_device` says which).
+    Desk,
+    /// The platform's own web pages.
+    Web,
+}
+
+/// A line of the order book: as pushed, with the revision it last changed at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookLine {
+    pub line_uuid: String,
+    pub position: i64,
+    #[serde(default)]
+    pub procurement_no: Option<String>,
+    pub merchant_name: String,
+    pub mobile: String,
+    pub order_month: String,
+    pub product_name: String,
+    pub quantity: i64,
+    pub packages: i64,
+    pub amount_cents: i64,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub merchant_orders: Vec<String>,
+    pub rev: i64,
+}
+
+/// `GET /sync/orders`: an order of the company's order book, whole. Lines come inline up
+/// to [`BOOK_INLINE_LINES`]; a larger order says `lines_complete: false` and its lines are
+/// paged with `GET /sync/orders/{uuid}/lines`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookOrder {
+    pub order_uuid: String,
+    pub state: RemoteOrderState,
+    pub buyer_name: String,
+    pub passport_no: String,
+    pub country: String,
+    pub total_cents: i64,
+    #[serde(default)]
+    pub customs_no: Option<String>,
+    pub confirmed_at: String,
+    #[serde(default)]
+    pub declared_at: Option<String>,
+    /// Grows with every applied change; operations on the order name the one they saw.
+    pub rev: i64,
+    pub origin: OrderOrigin,
+    #[serde(default)]
+    pub origin_device: Option<String>,
+    /// Who changed it last (the company's contact, or the web user) and from which device.
+    #[serde(default)]
+    pub changed_by: Option<String>,
+    #[serde(default)]
+    pub changed_device: Option<String>,
+    pub updated_at: String,
+    pub line_count: i64,
+    pub lines: Vec<BookLine>,
+    pub lines_complete: bool,
+}
+
+/// Orders with more lines than this come without them in a page of the order book.
+pub const BOOK_INLINE_LINES: usize = 2000;
+
 /// `GET /openapi.yaml` is served too, so a client can check what it talks to.
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.yaml";
 
@@ -570,6 +710,7 @@ pub const API_ERROR_CODES: &[&str] = &[
     "merchant.unknown",
     "mobile.taken",
     "order.unknown",
+    "order.stale",
     "order.uuid_taken",
     "password.old_wrong",
     "password.same",
@@ -588,6 +729,7 @@ pub const API_ERROR_CODES: &[&str] = &[
     "sms.too_soon",
     "sms.wrong",
     "sync.batch_too_large",
+    "sync.chunks_missing",
     "sync.device",
     "sync.op_id",
     "sync.order",

@@ -60,6 +60,7 @@ fn every_schema_example_round_trips_through_its_type() {
                         serde_json::from_value::<SettlementEntityType>(v.clone()).is_ok()
                     }
                     "Verdict" => serde_json::from_value::<Verdict>(v.clone()).is_ok(),
+                    "OrderOrigin" => serde_json::from_value::<OrderOrigin>(v.clone()).is_ok(),
                     "RemoteOrderState" => {
                         serde_json::from_value::<RemoteOrderState>(v.clone()).is_ok()
                     }
@@ -117,6 +118,13 @@ fn every_schema_example_round_trips_through_its_type() {
             "PushResult" => round_trip::<PushResult>(name, example),
             "OrderChange" => round_trip::<OrderChange>(name, example),
             "OrderChangePage" => round_trip::<Page<OrderChange>>(name, example),
+            "OrderRestore" => round_trip::<OrderRestore>(name, example),
+            "SyncStatus" => round_trip::<SyncStatus>(name, example),
+            "PushChunk" => round_trip::<PushChunk>(name, example),
+            "BookLine" => round_trip::<BookLine>(name, example),
+            "BookOrder" => round_trip::<BookOrder>(name, example),
+            "BookOrderPage" => round_trip::<Page<BookOrder>>(name, example),
+            "BookLinePage" => round_trip::<Page<BookLine>>(name, example),
             other => panic!("schema {other} has no Rust type in this test"),
         }
         checked += 1;

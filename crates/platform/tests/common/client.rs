@@ -99,6 +99,44 @@ impl Device {
         id
     }
 
+    /// A confirmed order of `lines` lines of one merchant, each linked to one of its merchant
+    /// orders: the lines written straight into the profile (a form of 200,000 lines would
+    /// only test the form), then confirmed through the store like any order.
+    pub fn big_confirmed_order(&self, lines: i64) -> i64 {
+        let mut store = self.store.lock().unwrap();
+        let mo: String = store
+            .connection()
+            .query_row(
+                "SELECT id FROM merchant_orders WHERE procurement_no = '3307820001' ORDER BY id LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let form = OrderForm {
+            buyer_name: "BIG BUYER".into(),
+            passport_no: "E99999999".into(),
+            country: "AE".into(),
+            total_amount: xinbao_domain::Cents(lines * 1234).plain(),
+            lines: Vec::new(),
+        };
+        let id = orders::create_draft(&mut store, "test", &form).unwrap();
+        store
+            .connection()
+            .execute_batch(&format!(
+                "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < {lines})
+                 INSERT INTO order_lines (uuid, order_id, position, procurement_no, merchant_name, mobile, order_month,
+                                          product_name, quantity, packages, amount_cents, created_at, updated_at)
+                 SELECT lower(hex(randomblob(16))), {id}, i, '3307820001', '义乌市小商品经营部', '13905790001',
+                        '2026-10', '圣诞装饰品 ' || i, 10, 1, 1234, '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z'
+                 FROM n;
+                 INSERT INTO line_links (line_id, merchant_order_id, created_at)
+                 SELECT id, '{mo}', '2026-11-01T00:00:00.000Z' FROM order_lines WHERE order_id = {id};"
+            ))
+            .unwrap();
+        orders::confirm(&mut store, "test", id).unwrap();
+        id
+    }
+
     pub fn declare(&self, order_id: i64, customs_no: &str) {
         orders::attach_customs_no(
             &mut self.store.lock().unwrap(),
