@@ -21,6 +21,11 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
 }
 
+/** Whether the table has words for `key`. */
+export function has(key) {
+  return Object.prototype.hasOwnProperty.call(table, key);
+}
+
 /** The words for an error from Rust: by its code, never its raw message. */
 export function errorText(err) {
   const key = `error.${err && err.code}`;

@@ -127,7 +127,8 @@ async function refreshSync() {
   el.textContent = sync.taskText(panel);
   el.dataset.state = state;
   el.title = panel.queue.last_sync ? `${t('sync.last_success')}: ${localTime(panel.queue.last_sync)}` : t('sync.never');
-  const shown = [panel.task.state, panel.queue.pending, panel.queue.last_sync, panel.task.totals.passes, panel.queue.rejections.length, panel.task.last_error_code].join('|');
+  const shown = [panel.task.state, panel.queue.pending, panel.queue.last_sync, panel.task.totals.passes, panel.queue.rejections.length, panel.task.last_error_code,
+    JSON.stringify(panel.recovery ?? null), JSON.stringify(panel.order_book ?? null)].join('|');
   const previous = lastPanel;
   lastPanel = shown;
   // The totals only grow when a pass sent something, however many passes ran between

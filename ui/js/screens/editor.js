@@ -1,9 +1,10 @@
 // The order editor (新增 / 暂存): buyer information and the transaction list.
 import { call } from '../api.js';
 import { h, clear } from '../dom.js';
-import { t, errorText } from '../i18n.js';
+import { t, errorText, has } from '../i18n.js';
 import { cents, countryList, countryName, localTime } from '../format.js';
 import { confirmDialog, stateBadge, toast } from '../ui.js';
+import { allows, NEW_ORDER } from '../actions.js';
 import { runImport } from './import.js';
 
 const BUYER_FIELDS = [
@@ -50,7 +51,7 @@ let active = null;
 document.addEventListener('keydown', (e) => {
   if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') {
     e.preventDefault();
-    if (active && active.root && document.body.contains(active.root) && !active.allFrozen) active.save();
+    if (active && active.root && document.body.contains(active.root) && active.savable) active.save();
   }
 });
 
@@ -65,7 +66,7 @@ export async function render(view, id) {
     }
   }
   const editor = new Editor(view, detail);
-  if (!editor.allFrozen) {
+  if (editor.savable) {
     try {
       const unsaved = await call('unsaved_form', { id });
       if (unsaved) editor.restore(unsaved);
@@ -116,7 +117,7 @@ class Editor {
   keepNow() {
     clearTimeout(this.keepTimer);
     this.keepTimer = null;
-    if (this.allFrozen) return this.keeping;
+    if (!this.savable) return this.keeping;
     const form = this.form();
     this.keeping = this.keeping.then(() => call('keep_unsaved', { id: this.detail?.id ?? null, form }))
       .then((at) => {
@@ -154,7 +155,6 @@ class Editor {
   /** Shows the stored order as saved: normalised values, fresh line ids. */
   load(detail) {
     this.detail = detail;
-    this.state = detail ? detail.state : 'draft';
     this.buyer = {
       buyer_name: detail?.buyer_name || '',
       passport_no: detail?.passport_no || '',
@@ -166,16 +166,21 @@ class Editor {
     this.dirty = false;
   }
 
-  get buyerFrozen() { return this.state !== 'draft'; }
+  /** The order as the domain judged it (its `actions`); the new order before its first 暂存. */
+  get order() { return this.detail || NEW_ORDER; }
 
-  get allFrozen() { return this.state === 'declared'; }
+  get buyerEditable() { return allows(this.order, 'edit_buyer'); }
+
+  get linesEditable() { return allows(this.order, 'edit_lines'); }
+
+  /** 暂存 saves the buyer and the lines: there is something to save while either may change. */
+  get savable() { return this.buyerEditable || this.linesEditable; }
 
   draw() {
     const d = this.detail;
     const title = d ? t('editor.title_edit', { id: d.id }) : t('editor.title_new');
-    const banner = this.allFrozen
-      ? h('p.info-banner', { 'data-testid': 'frozen-banner' }, t('editor.frozen_all'))
-      : this.buyerFrozen ? h('p.info-banner', { 'data-testid': 'frozen-banner' }, t('editor.frozen_buyer')) : null;
+    const frozenKey = !d ? null : !this.savable ? 'editor.frozen_all' : !this.buyerEditable ? 'editor.frozen_buyer' : null;
+    const banner = frozenKey ? h('p.info-banner', { 'data-testid': 'frozen-banner' }, t(frozenKey)) : null;
 
     const restored = this.restoredAt ? h('div.info-banner.restored', { 'data-testid': 'restored-banner', role: 'status' },
       h('span', {}, t('editor.restored', { time: localTime(this.restoredAt) })),
@@ -201,23 +206,23 @@ class Editor {
             h('th', { scope: 'col' }, ''))),
           this.linesBody)),
       h('div.lines-footer', {},
-        this.allFrozen ? null : h('button.btn', {
+        this.linesEditable ? h('button.btn', {
           type: 'button',
           'data-testid': 'add-line',
           'aria-label': t('editor.add_line_label'),
           title: t('editor.add_line_label'),
           on: { click: () => this.addLine() },
-        }, t('editor.add_line')),
+        }, t('editor.add_line')) : null,
         this.totalsEl = h('span.totals', { 'data-testid': 'lines-totals', 'aria-live': 'polite' })),
-      this.allFrozen ? null : h('p.muted.keys-hint', { id: 'lines-keys' }, t('editor.keys_hint')));
+      this.linesEditable ? h('p.muted.keys-hint', { id: 'lines-keys' }, t('editor.keys_hint')) : null);
 
     const files = h('div.file-actions', {},
-      this.allFrozen ? null : h('button.btn', { type: 'button', 'data-testid': 'import-open', on: { click: () => this.importLines() } }, t('editor.import')),
+      this.linesEditable ? h('button.btn', { type: 'button', 'data-testid': 'import-open', on: { click: () => this.importLines() } }, t('editor.import')) : null,
       h('button.btn', { type: 'button', 'data-testid': 'template-save', on: { click: () => this.saveFile('save_template', {}) } }, t('editor.template')),
       d && d.lines.length ? h('button.btn', {
         type: 'button',
         'data-testid': 'link-screen',
-        on: { click: async () => { if (!this.dirty || this.allFrozen || await this.save()) location.hash = `#/orders/${d.id}/link`; } },
+        on: { click: async () => { if (!this.dirty || !this.savable || await this.save()) location.hash = `#/orders/${d.id}/link`; } },
       }, t('link.title')) : null,
       d ? h('button.btn', { type: 'button', 'data-testid': 'export-order', on: { click: () => this.saveFile('export_order', { id: d.id }) } }, t('editor.export')) : null);
     lines.querySelector('.lines-footer').append(files);
@@ -225,19 +230,19 @@ class Editor {
     this.paintTotals();
     const actions = h('div.actions-bar', {},
       h('a.btn', { href: '#/orders', 'data-testid': 'back-to-list' }, t('editor.back')),
-      d && this.state === 'draft' ? h('button.btn.btn-danger', { type: 'button', 'data-testid': 'delete-draft', on: { click: () => this.remove() } }, t('editor.delete')) : null,
+      allows(d, 'delete') ? h('button.btn.btn-danger', { type: 'button', 'data-testid': 'delete-draft', on: { click: () => this.remove() } }, t('editor.delete')) : null,
       this.statusEl,
-      d && this.state === 'confirmed' ? this.customsEntry() : null,
-      d && this.state === 'draft' ? h('button.btn', {
+      allows(d, 'attach_customs') ? this.customsEntry() : null,
+      allows(d, 'confirm') ? h('button.btn', {
         type: 'button', 'data-testid': 'confirm-order', on: { click: () => this.confirmOrder() },
       }, t('editor.confirm')) : null,
-      this.allFrozen ? null : h('button.btn.btn-primary', {
+      this.savable ? h('button.btn.btn-primary', {
         type: 'button', 'data-testid': 'save-draft', title: t('editor.save_hint'), on: { click: () => this.save() },
-      }, t('editor.save')));
+      }, t('editor.save')) : null);
 
     this.root = h('div.editor', {},
-      h('div.toolbar', {}, h('h1', { 'data-testid': 'editor-title' }, title), d ? stateBadge(d.state) : null),
-      banner, restored, buyer, lines, actions, d ? this.historyPanel() : null);
+      h('div.toolbar', {}, h('h1', { 'data-testid': 'editor-title' }, title), d ? stateBadge(d.state) : null, d ? this.originInfo() : null),
+      this.rejectionBanner(), banner, restored, buyer, lines, actions, d ? this.historyPanel() : null);
     clear(this.view).append(this.root);
   }
 
@@ -249,7 +254,7 @@ class Editor {
       list: f.list,
       inputmode: f.inputmode,
       placeholder: f.placeholder ? t(f.placeholder) : undefined,
-      readonly: this.buyerFrozen,
+      readonly: !this.buyerEditable,
       'aria-describedby': `err-${f.name}`,
       'data-testid': `buyer-${f.name}`,
       on: { input: (e) => { this.buyer[f.name] = e.target.value; this.changed(); } },
@@ -273,9 +278,9 @@ class Editor {
           size: f.size,
           inputmode: f.inputmode,
           placeholder: f.placeholder ? t(f.placeholder) : undefined,
-          readonly: this.allFrozen,
+          readonly: !this.linesEditable,
           'aria-label': `${t(f.label)} ${index + 1}`,
-          'aria-describedby': this.allFrozen ? undefined : 'lines-keys',
+          'aria-describedby': this.linesEditable ? 'lines-keys' : undefined,
           'data-testid': `line-${f.name}`,
           dataset: { row: index, col: f.name },
           on: {
@@ -285,7 +290,7 @@ class Editor {
           },
         }),
         h('small.field-error', { dataset: { field: `lines[${index}].${f.name}` } })));
-      const remove = this.allFrozen ? h('td', {}) : h('td', {}, h('button.btn.btn-small', {
+      const remove = !this.linesEditable ? h('td', {}) : h('td', {}, h('button.btn.btn-small', {
         type: 'button',
         'data-testid': 'remove-line',
         tabindex: -1,
@@ -313,7 +318,7 @@ class Editor {
         on: {
           click: async () => {
             // What was typed is saved first: the linking screen shows the stored lines.
-            if (this.dirty && !this.allFrozen && !(await this.save())) return;
+            if (this.dirty && this.savable && !(await this.save())) return;
             location.hash = `#/orders/${this.detail.id}/link/${line.id}`;
           },
         },
@@ -370,7 +375,7 @@ class Editor {
    * below, Ctrl+− removes this one. Plain + and − stay text (a product may be "T-shirt").
    */
   gridKey(e, row, col) {
-    if (this.allFrozen || e.isComposing || e.altKey) return;
+    if (!this.linesEditable || e.isComposing || e.altKey) return;
     const ctrl = e.ctrlKey || e.metaKey;
     let handled = true;
     if (ctrl && (e.key === '+' || e.key === '=' || e.key === 'Add')) {
@@ -404,6 +409,42 @@ class Editor {
     if (totals.unreadable) parts.push(t('editor.unreadable_n', { n: totals.unreadable }));
     el.textContent = parts.join(t('punct.list'));
     el.classList.toggle('mismatch', totals.total_cents != null && totals.lines_cents !== totals.total_cents);
+  }
+
+  /** Where the order was entered (本机, another computer, the platform's web pages), and who
+   * last changed it on the platform. */
+  originInfo() {
+    const d = this.detail;
+    if (!d.origin && !d.changed_by) return null;
+    return h('p.order-origin', {},
+      d.origin ? h('span', { 'data-testid': 'origin-badge', dataset: { origin: d.origin } },
+        t('editor.origin', { origin: t(`origin.${d.origin}`) })) : null,
+      d.changed_by ? h('span', { 'data-testid': 'order-changed-by' }, t('editor.changed_by', { name: d.changed_by })) : null);
+  }
+
+  /** The platform's latest refusal of an operation of this order, in words; and, when the
+   * platform refused the confirmation and does not hold the order, 【重新打开为草稿】. */
+  rejectionBanner() {
+    const d = this.detail;
+    if (!d || (!d.rejection && !d.can_reopen)) return null;
+    return h('div.error-banner.rejection-banner', { role: 'alert', 'data-testid': 'rejection-banner' },
+      d.rejection ? h('span', {}, rejectionText(d.rejection)) : null,
+      d.can_reopen ? h('button.btn.btn-small', {
+        type: 'button', 'data-testid': 'reopen-order', on: { click: () => this.reopen() },
+      }, t('editor.reopen')) : null);
+  }
+
+  /** 重新打开为草稿, then the order as it now is (with any form kept unsaved for it). */
+  async reopen() {
+    await this.settleKeeping();
+    try {
+      await call('reopen_order', { id: this.detail.id });
+    } catch (err) {
+      this.setStatus(errorText(err), true);
+      return;
+    }
+    toast(t('editor.reopened'));
+    await render(this.view, this.detail.id);
   }
 
   /** 操作记录: the order's latest audit rows, read when opened. */
@@ -582,11 +623,19 @@ function problemsDialog(err) {
   });
 }
 
+/** A refusal in words: what the platform refused (by the operation's kind), then why, in
+ * the platform's own words when it gave them, else by its code. */
+function rejectionText(r) {
+  const lead = has(`rejection.${r.kind}`) ? t(`rejection.${r.kind}`) : t('rejection.other');
+  return `${lead}${t('punct.colon')}${r.message || errorText({ code: r.code })}`;
+}
+
 /** One audit row in words: what was done, to which line or merchant order. */
 function historyText(r) {
   const data = r.after || r.before || {};
   const n = data.position != null ? data.position + 1 : '';
   const mo = data.merchant_order_id || '';
   const field = data.field ? t(`history.field.${data.field}`) : '';
-  return t(`history.${r.entity}.${r.action}`, { n, mo, field });
+  const by = data.changed_by || '';
+  return t(`history.${r.entity}.${r.action}`, { n, mo, field, rev: data.rev ?? '', by });
 }

@@ -2,7 +2,7 @@
 // grouped by merchant and month, each with its linked amount beside its own amount (a
 // mismatch highlighted); on the right the merchant orders that merchant sent to this
 // company, from the local cache (so it works offline). Tick, 【关联商户订单】, and the line
-// shows 已关联; a link can be removed until the customs number freezes the order. Each
+// shows 已关联; a link can be added or removed while the order allows `edit_links`. Each
 // change is saved at once with its audit row (and queued for the platform once the order
 // is confirmed).
 import { call } from '../api.js';
@@ -10,6 +10,7 @@ import { h, clear } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { cents } from '../format.js';
 import { stateBadge } from '../ui.js';
+import { allows } from '../actions.js';
 
 /** The lines of the same merchant (procurement number, else mobile) and month. */
 function groupLines(lines) {
@@ -34,7 +35,7 @@ export async function render(view, orderId, selectedLineId = null) {
     clear(view).append(h('p.error-banner', { role: 'alert' }, errorText(err)));
     return;
   }
-  const frozen = order.state === 'declared';
+  const frozen = !allows(order, 'edit_links');
   const groups = groupLines(order.lines);
   // The candidates of a group are its merchant's orders: one read per group, not per line.
   const candidates = new Map();
@@ -168,7 +169,7 @@ export async function render(view, orderId, selectedLineId = null) {
       h('a.btn', { href: `#/orders/${orderId}`, 'data-testid': 'link-back' }, t('link.back')),
       h('h1', { 'data-testid': 'link-title' }, t('link.title_order', { id: orderId })),
       stateBadge(order.state)),
-    frozen ? h('p.info-banner', {}, t('editor.frozen_all')) : h('p.muted', {}, t('link.hint')),
+    frozen ? h('p.info-banner', { 'data-testid': 'link-frozen' }, t('link.frozen')) : h('p.muted', {}, t('link.hint')),
     error,
     h('div.link-screen', {}, left, right));
   paint();

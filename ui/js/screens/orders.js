@@ -4,6 +4,7 @@ import { h, clear } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { cents, countryName, localTime } from '../format.js';
 import { confirmDialog, pager, revealable, stateBadge, syncBadge, toast } from '../ui.js';
+import { allows } from '../actions.js';
 
 const PAGE_SIZE = 50;
 // The filters outlive the screen: back from an order, the clerk finds the list as left.
@@ -139,7 +140,7 @@ function showPage(results, page, refresh) {
     body = h('table.grid.orders', { 'data-testid': 'orders-table' },
       h('thead', {}, h('tr', {}, ...[
         'list.col.id', 'list.col.buyer', 'list.col.passport', 'list.col.country', 'list.col.total',
-        'list.col.lines', 'list.col.link', 'list.col.state', 'list.col.customs', 'list.col.sync', 'list.col.updated', 'list.col.actions',
+        'list.col.lines', 'list.col.link', 'list.col.state', 'list.col.customs', 'list.col.sync', 'list.col.origin', 'list.col.updated', 'list.col.actions',
       ].map((k) => h('th', { scope: 'col' }, t(k))))),
       h('tbody', {}, ...page.orders.map((o) => row(o, refresh))));
   } else if (filtered) {
@@ -163,11 +164,22 @@ function linkText(o) {
   return t('link.all');
 }
 
+/** Where the order was entered: 本机, another computer, or the platform's web pages; who
+ * last changed it on the platform, when known, in its title. */
+function originBadge(o) {
+  if (!o.origin) return null;
+  return h(`span.badge.badge-origin.badge-origin-${o.origin}`, {
+    'data-testid': 'origin-badge',
+    dataset: { origin: o.origin },
+    title: o.changed_by ? t('editor.changed_by', { name: o.changed_by }) : undefined,
+  }, t(`origin.${o.origin}`));
+}
+
 function row(o, refresh) {
   const open = () => { location.hash = `#/orders/${o.id}`; };
   const actions = h('td', {}, h('div.row-actions', {},
     h('button.btn.btn-small', { type: 'button', 'data-testid': 'open-order', on: { click: open } }, t('list.open')),
-    o.state === 'draft'
+    allows(o, 'delete')
       ? h('button.btn.btn-small.btn-danger', {
         type: 'button',
         'data-testid': 'delete-order',
@@ -197,7 +209,9 @@ function row(o, refresh) {
     h('td', {}, stateBadge(o.state)),
     h('td.mono', { 'data-testid': 'order-customs' }, o.customs_no || ''),
     h('td', {}, syncBadge(o.sync_state),
-      o.rejection ? h('div.rejection', { 'data-testid': 'order-rejection' }, errorText({ code: o.rejection })) : null),
+      o.rejection ? h('div.rejection', { 'data-testid': 'order-rejection', title: o.rejection_message || undefined }, errorText({ code: o.rejection }),
+        o.rejection_message ? h('div.rejection-message', { 'data-testid': 'order-rejection-message' }, o.rejection_message) : null) : null),
+    h('td', {}, originBadge(o)),
     h('td', {}, localTime(o.updated_at)),
     actions);
 }

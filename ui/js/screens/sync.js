@@ -2,7 +2,7 @@
 // refused and why, "sync now", and the account (logout).
 import { call } from '../api.js';
 import { h, clear } from '../dom.js';
-import { t, errorText } from '../i18n.js';
+import { t, errorText, has } from '../i18n.js';
 import { localTime } from '../format.js';
 import { confirmDialog, toast } from '../ui.js';
 
@@ -22,6 +22,41 @@ function reportText(report) {
     pushed: report.pushed, applied: report.applied, duplicates: report.duplicates,
     rejected: report.rejected, pulled: report.pulled, seconds: report.seconds.toFixed(1),
   });
+}
+
+/** What happened when the platform lost data (a new database, or one restored from a
+ * backup) or this computer's database was older than the platform's record of it; when,
+ * in local time; and how many orders were sent again. */
+function recoveryNotice(recovery) {
+  if (!recovery) return null;
+  const key = has(`sync.recovery.${recovery.kind}`) ? `sync.recovery.${recovery.kind}` : 'sync.recovery.other';
+  return h('div.warning-banner', { role: 'status', 'data-testid': 'sync-recovery', dataset: { kind: recovery.kind } },
+    t(key, { time: localTime(recovery.at), n: recovery.resent }));
+}
+
+/** The company's orders this computer holds, and the pull under way (total unknown until
+ * the platform says it). */
+function orderBookFacts(book) {
+  if (!book) return null;
+  const pulling = book.pulling;
+  return [
+    h('dt', {}, t('sync.order_book')),
+    h('dd.num', { 'data-testid': 'order-book-count' }, String(book.orders)),
+    // One level of arrays only: h() flattens the children once.
+    ...(pulling ? [
+      h('dt', {}, t('sync.order_book_pull')),
+      h('dd', { 'data-testid': 'order-book-progress', role: 'status' },
+        pulling.total == null
+          ? t('sync.order_book_pulling_open', { done: pulling.done })
+          : t('sync.order_book_pulling', { done: pulling.done, total: pulling.total }),
+        ' ',
+        h('progress', {
+          max: pulling.total == null ? undefined : Math.max(1, pulling.total),
+          value: pulling.total == null ? undefined : pulling.done,
+          'aria-label': t('sync.order_book_pull'),
+        })),
+    ] : []),
+  ];
 }
 
 export async function render(view, session) {
@@ -58,6 +93,7 @@ export async function render(view, session) {
     h('dd.num', { 'data-testid': 'sync-pending' }, String(queue.pending)),
     h('dt', {}, t('sync.last_success')),
     h('dd', { 'data-testid': 'sync-last-success' }, queue.last_sync ? localTime(queue.last_sync) : t('sync.never')),
+    orderBookFacts(panel.order_book),
     report ? [
       h('dt', {}, t('sync.last_report')),
       h('dd', { 'data-testid': 'sync-last-report' }, reportText(report)),
@@ -118,6 +154,7 @@ export async function render(view, session) {
   clear(view).append(...[
     h('div.toolbar', {}, h('h1', {}, t('sync.title')), h('div.toolbar-end', {}, syncNow)),
     authBanner,
+    recoveryNotice(panel.recovery),
     h('section.card', { 'data-testid': 'sync-panel' }, facts),
     h('section.card', {}, h('h2', {}, t('sync.rejections')), rejections),
     account,
