@@ -1,7 +1,7 @@
 //! `xinbao`: the command-line face of Xinbao Desk. It opens the same profile database as
 //! the app, through the same crates, so anything the app stores can be read here.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,6 +11,7 @@ use xinbao_import::{ImportError, ImportOptions};
 use xinbao_store::orders::{self, ListQuery, SyncState};
 use xinbao_store::{imports, paths, Store, StoreError};
 
+mod edit;
 mod platform;
 
 #[global_allocator]
@@ -35,7 +36,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// The orders (信保订单): list, show, link, confirm, customs number.
+    /// The orders (信保订单): list, show, new, edit, link, confirm, customs number.
     Orders {
         #[command(subcommand)]
         command: OrdersCommand,
@@ -153,6 +154,57 @@ enum OrdersCommand {
         #[arg(long)]
         json: bool,
     },
+    /// 暂存 of a new order: creates a draft and prints its id.
+    ///
+    /// Incomplete is fine; whatever is filled in must be valid.
+    ///
+    /// Line fields: procurement_no, merchant_name, mobile, order_month, product_name,
+    /// quantity, packages, amount, note. A comma starts the next field only before NAME=
+    /// (so amount=1,500.00 is one amount); write \, for a comma a value needs anyway.
+    New {
+        #[command(flatten)]
+        buyer: edit::BuyerArgs,
+        /// A line of the transaction list (交易清单), e.g.
+        /// merchant_name=张三,mobile=13800138000,amount=1000; repeat for more lines.
+        #[arg(long = "line", value_name = "FIELD=VALUE,...", value_parser = edit::parse_line_spec)]
+        lines: Vec<edit::LineSpec>,
+        /// Print {"id": N}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Changes an order's buyer fields and lines, as the editor's save does.
+    ///
+    /// A confirmed order keeps its buyer fields (its line changes are queued for the
+    /// platform); a declared one changes no more.
+    ///
+    /// POSITION counts the order's lines as stored before the edit, from 1. Changed lines
+    /// keep their place, removed lines go, added lines come last. Line fields as for `new`;
+    /// an empty VALUE clears a field.
+    #[command(
+        override_usage = "xinbao orders edit <ID> [--buyer-name TEXT] [--passport NUMBER] [--country COUNTRY] [--total USD]\n       \
+                          [--add-line FIELD=VALUE,...]... [--set-line POSITION FIELD=VALUE,...]... [--remove-line POSITION]... [--json]",
+        group(clap::ArgGroup::new("change")
+            .required(true)
+            .multiple(true)
+            .args(["buyer_name", "passport", "country", "total", "add_lines", "set_lines", "remove_lines"]))
+    )]
+    Edit {
+        id: i64,
+        #[command(flatten)]
+        buyer: edit::BuyerArgs,
+        /// Add a line at the end (repeatable).
+        #[arg(long = "add-line", value_name = "FIELD=VALUE,...", value_parser = edit::parse_line_spec)]
+        add_lines: Vec<edit::LineSpec>,
+        /// Change the named fields of line POSITION (repeatable).
+        #[arg(long = "set-line", num_args = 2, value_names = ["POSITION", "FIELD=VALUE,..."])]
+        set_lines: Vec<String>,
+        /// Remove line POSITION (repeatable).
+        #[arg(long = "remove-line", value_name = "POSITION", value_parser = edit::parse_position)]
+        remove_lines: Vec<usize>,
+        /// Print what changed (buyer_changed, lines_added, lines_updated, lines_removed).
+        #[arg(long)]
+        json: bool,
+    },
     /// 关联商户订单: link a line to a merchant order sent to this company (cached by sync).
     Link {
         #[arg(long)]
@@ -192,16 +244,19 @@ struct JsonError<'a> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let edits = line_edits(&cli);
     let json = matches!(
         &cli.command,
         Command::Orders {
             command: OrdersCommand::List { json: true, .. }
                 | OrdersCommand::Show { json: true, .. }
+                | OrdersCommand::New { json: true, .. }
+                | OrdersCommand::Edit { json: true, .. }
         } | Command::Import { json: true, .. }
             | Command::Sync { json: true }
             | Command::Status { json: true }
     );
-    match run(cli) {
+    match run(cli, edits) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if json {
@@ -234,6 +289,12 @@ enum CliError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("order {order} has no line {position} (it has {lines} line{})", if *.lines == 1 { "" } else { "s" })]
+    NoLine {
+        order: i64,
+        position: usize,
+        lines: usize,
+    },
 }
 
 impl CliError {
@@ -244,6 +305,7 @@ impl CliError {
             CliError::Sync(e) => e.code(),
             CliError::Stdin(_) => "cli.stdin".into(),
             CliError::Write { .. } => "cli.write".into(),
+            CliError::NoLine { .. } => "line.not_found".into(),
         }
     }
 
@@ -254,7 +316,8 @@ impl CliError {
             CliError::Import(_)
             | CliError::Sync(_)
             | CliError::Stdin(_)
-            | CliError::Write { .. } => &[],
+            | CliError::Write { .. }
+            | CliError::NoLine { .. } => &[],
         }
     }
 }
@@ -361,6 +424,38 @@ fn import(
     })
 }
 
+/// `buyer changed, 1 line added, 2 lines updated; queued for the platform`.
+fn describe(o: &orders::SaveOutcome, state: OrderState) -> String {
+    let lines = |n: usize, what: &str| match n {
+        0 => None,
+        1 => Some(format!("1 line {what}")),
+        n => Some(format!("{n} lines {what}")),
+    };
+    let parts: Vec<String> = [
+        o.buyer_changed.then(|| "buyer changed".to_string()),
+        lines(o.lines_added, "added"),
+        lines(o.lines_updated, "updated"),
+        lines(o.lines_removed, "removed"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() {
+        return "nothing changed".into();
+    }
+    let queued =
+        state == OrderState::Confirmed && o.lines_added + o.lines_updated + o.lines_removed > 0;
+    format!(
+        "{}{}",
+        parts.join(", "),
+        if queued {
+            "; queued for the platform"
+        } else {
+            ""
+        }
+    )
+}
+
 /// Who the audit log names for changes made from the command line.
 const CLI_ACTOR: &str = "cli";
 
@@ -377,7 +472,46 @@ fn is_platform_command(c: &Command) -> bool {
     )
 }
 
-fn run(cli: Cli) -> Result<(), CliError> {
+/// The line edits of `orders edit`, checked before anything is opened. `--set-line` takes two
+/// values of different kinds, so clap hands them over as text: a bad one is a usage error
+/// like any other clap finds (exit code 2).
+fn line_edits(cli: &Cli) -> edit::LineEdits {
+    let Command::Orders {
+        command:
+            OrdersCommand::Edit {
+                add_lines,
+                set_lines,
+                remove_lines,
+                ..
+            },
+    } = &cli.command
+    else {
+        return edit::LineEdits::default();
+    };
+    let edits = edit::parse_set_lines(set_lines).and_then(|set| {
+        let edits = edit::LineEdits {
+            add: add_lines.clone(),
+            set,
+            remove: remove_lines.clone(),
+        };
+        edits.check().map(|()| edits)
+    });
+    edits.unwrap_or_else(|message| {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let edit = cmd
+            .find_subcommand_mut("orders")
+            .and_then(|c| c.find_subcommand_mut("edit"))
+            .expect("orders edit exists");
+        edit.error(
+            clap::error::ErrorKind::ValueValidation,
+            format!("invalid value for '--set-line <POSITION> <FIELD=VALUE,...>': {message}"),
+        )
+        .exit()
+    })
+}
+
+fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
     if let Command::Template { out } = &cli.command {
         xinbao_import::template::write(out)?;
         println!("{}", out.display());
@@ -534,6 +668,41 @@ fn run(cli: Cli) -> Result<(), CliError> {
                         "was not linked to"
                     }
                 );
+            }
+            OrdersCommand::New { buyer, lines, json } => {
+                let id =
+                    orders::create_draft(&mut store, CLI_ACTOR, &edit::new_form(&buyer, &lines))?;
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&serde_json::json!({ "id": id }))
+                            .expect("serialisable")
+                    );
+                } else {
+                    println!("{id}");
+                }
+            }
+            OrdersCommand::Edit {
+                id, buyer, json, ..
+            } => {
+                let order = orders::get(&store, id)?;
+                let mut form = edit::form_of(&order);
+                edits
+                    .apply(&buyer, &mut form)
+                    .map_err(|e| CliError::NoLine {
+                        order: id,
+                        position: e.position,
+                        lines: e.lines,
+                    })?;
+                let outcome = orders::save(&mut store, CLI_ACTOR, id, &form)?;
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&outcome).expect("serialisable")
+                    );
+                } else {
+                    println!("order {id} saved: {}", describe(&outcome, order.state));
+                }
             }
             OrdersCommand::Confirm { id } => {
                 orders::confirm(&mut store, CLI_ACTOR, id)?;
