@@ -223,6 +223,9 @@ enum OrdersCommand {
     Confirm { id: i64 },
     /// 报关单号补录: attaches the customs declaration number; the order is then final.
     Customs { id: i64, number: String },
+    /// 重新打开: an order whose confirmation the platform refused (and does not hold) goes
+    /// back to a draft, to be fixed and confirmed again.
+    Reopen { id: i64 },
 }
 
 fn parse_state(s: &str) -> Result<OrderState, String> {
@@ -711,6 +714,10 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
             OrdersCommand::Customs { id, number } => {
                 let no = orders::attach_customs_no(&mut store, CLI_ACTOR, id, &number)?;
                 println!("order {id} declared with customs number {no}; queued for the platform");
+            }
+            OrdersCommand::Reopen { id } => {
+                xinbao_store::order_book::reopen(&mut store, CLI_ACTOR, id)?;
+                println!("order {id} is a draft again: fix it and confirm it again");
             }
             OrdersCommand::Show { id, json } => {
                 let order = orders::get(&store, id)?;

@@ -10,8 +10,10 @@ use xinbao_store::{paths, Store};
 use xinbao_sync::{account, engine, OsKeyring, PlatformClient};
 use xinbao_wire::{LoginMethod, LoginRequest};
 
+/// Two workers: the order book's next page is fetched while this one is written.
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .expect("a tokio runtime")

@@ -419,8 +419,19 @@ pub struct LinkRef<'a> {
     pub merchant_orders: Vec<&'a MerchantOrderRef>,
 }
 
-/// Whether a merchant order belongs to the line's merchant: same procurement number when
-/// both have one, otherwise the same mobile number.
+/// Which merchant a line is of, for grouping lines: its procurement number (any case),
+/// else its mobile. The one rule the linking screen and the store group by.
+pub fn merchant_key(line: &OrderLineDraft) -> Option<String> {
+    match (&line.procurement_no, &line.mobile) {
+        (Some(no), _) => Some(no.to_ascii_uppercase()),
+        (None, Some(mobile)) => Some(mobile.clone()),
+        (None, None) => None,
+    }
+}
+
+/// Whether a merchant order belongs to the line's merchant: same procurement number (any
+/// case) when both have one, otherwise the same mobile number. The store's candidate
+/// query (`links::candidates_for_line`) asks the same in SQL.
 pub fn same_merchant(line: &OrderLineDraft, mo: &MerchantOrderRef) -> bool {
     match (&line.procurement_no, &mo.procurement_no) {
         (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),

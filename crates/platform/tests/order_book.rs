@@ -567,3 +567,49 @@ async fn a_200000_line_confirmation_reaches_the_platform_in_pieces() {
         .unwrap();
     assert_eq!(lines, 200_000);
 }
+
+#[tokio::test]
+async fn an_order_entered_on_the_platforms_web_pages_comes_marked_so_and_can_be_declared_here() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let token = server.demo_token().await;
+    // The platform's own web pages wrote this order (as clerks do today): no device made it.
+    {
+        let db = server.db();
+        db.execute("INSERT INTO revisions (at) VALUES (0)", [])
+            .unwrap();
+        let rev = db.last_insert_rowid();
+        db.execute(
+            "INSERT INTO orders (uuid, company_id, state, buyer_name, passport_no, country, total_cents,
+                                 confirmed_at, rev, updated_at, origin, changed_by)
+             SELECT 'web-order-1', id, 'confirmed', 'AHMED ALI', 'P1234567', 'AE', 50000,
+                    '2026-11-20T02:00:00.000Z', ?1, 0, 'web', '李丽' FROM companies",
+            [rev],
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO order_lines (uuid, order_uuid, position, procurement_no, merchant_name, mobile, order_month,
+                                      product_name, quantity, packages, amount_cents, rev)
+             VALUES ('web-line-1', 'web-order-1', 0, '3307820002', '义乌市稠城饰品商行', '13905790002', '2026-10',
+                     '发饰', 50, 1, 50000, ?1)",
+            [rev],
+        )
+        .unwrap();
+    }
+    let b = Device::new();
+    sync(&b, &server, &token).await;
+    let seen = order_by_uuid(&b, "web-order-1");
+    assert_eq!(seen.origin, Origin::PlatformWeb);
+    assert_eq!(seen.changed_by.as_deref(), Some("李丽"));
+    assert_eq!(seen.lines[0].line.product_name.as_deref(), Some("发饰"));
+    b.declare(seen.id, "292020260000007777");
+    let r = sync(&b, &server, &token).await;
+    assert_eq!((r.applied, r.rejected), (1, 0));
+    assert_eq!(
+        count(
+            &server,
+            "SELECT count(*) FROM orders WHERE uuid = 'web-order-1' AND customs_no = '292020260000007777'"
+        ),
+        1
+    );
+}

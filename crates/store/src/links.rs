@@ -199,7 +199,8 @@ pub fn candidates_for_line(store: &Store, line_id: i64) -> Result<Vec<MerchantOr
         "SELECT m.id, m.procurement_no, m.merchant_name, m.mobile, m.order_month, m.buyer_name, m.product_name,
                 m.quantity, m.packages, m.amount_cents, m.sent_at
          FROM merchant_orders m
-         WHERE (?1 IS NOT NULL AND procurement_no = ?1) OR ((?1 IS NULL OR procurement_no IS NULL) AND mobile = ?2)
+         WHERE (?1 IS NOT NULL AND upper(procurement_no) = upper(?1))
+            OR ((?1 IS NULL OR procurement_no IS NULL) AND mobile = ?2)
          ORDER BY order_month = ?3 DESC, order_month DESC, id",
     )?;
     let rows = stmt.query_map(params![procurement_no, mobile, month], merchant_order_row)?;

@@ -63,7 +63,28 @@ pub struct ApplyReport {
 }
 
 /// Applies the platform's copies of orders (each with all its lines).
+///
+/// Written with `synchronous = NORMAL`: a page lost to a power cut is pulled again (its
+/// cursor is written in the same transaction), so the wait for the disk buys nothing here.
 pub fn apply(store: &mut Store, orders: &[BookOrder]) -> Result<ApplyReport> {
+    let bulk = orders.iter().map(|o| o.lines.len()).sum::<usize>() > 1000;
+    if bulk {
+        store
+            .conn
+            .pragma_update(None, "cache_size", crate::BULK_CACHE_KIB)?;
+    }
+    store.conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let result = apply_all(store, orders);
+    store.conn.pragma_update(None, "synchronous", "FULL")?;
+    if bulk {
+        store
+            .conn
+            .pragma_update(None, "cache_size", crate::DEFAULT_CACHE_KIB)?;
+    }
+    result
+}
+
+fn apply_all(store: &mut Store, orders: &[BookOrder]) -> Result<ApplyReport> {
     let own = store.device_id()?;
     let tx = store.conn.transaction()?;
     let mut report = ApplyReport::default();
@@ -72,8 +93,24 @@ pub fn apply(store: &mut Store, orders: &[BookOrder]) -> Result<ApplyReport> {
         "INSERT OR IGNORE INTO applying_platform_copy (id) VALUES (1)",
         [],
     )?;
-    for o in orders {
-        apply_one(&tx, &own, &at, o, &mut report)?;
+    {
+        let mut w = Writer {
+            known: HashMap::new(),
+            new_orders: Vec::new(),
+            insert_line: tx.prepare_cached(
+                "INSERT INTO order_lines (uuid, order_id, position, procurement_no, merchant_name, mobile,
+                                          order_month, product_name, quantity, packages, amount_cents, note,
+                                          created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+            )?,
+            insert_link: tx.prepare_cached(
+                "INSERT OR IGNORE INTO line_links (line_id, merchant_order_id, created_at) VALUES (?1, ?2, ?3)",
+            )?,
+        };
+        for o in orders {
+            apply_one(&tx, &own, &at, o, &mut w, &mut report)?;
+        }
+        index_new_orders(&tx, &w.new_orders)?;
     }
     tx.execute("DELETE FROM applying_platform_copy", [])?;
     tx.commit()?;
@@ -136,11 +173,50 @@ fn line_of(l: &BookLine) -> OrderLineDraft {
     }
 }
 
+/// The search index's rows for the orders this application inserted (its insert trigger
+/// stands aside while the platform's copy is applied), a few hundred orders a statement.
+fn index_new_orders(tx: &Transaction<'_>, ids: &[i64]) -> Result<()> {
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        tx.prepare_cached(&format!(
+            "INSERT INTO order_text (rowid, buyer_name, passport_no, customs_no)
+             SELECT id, buyer_name, passport_no, customs_no FROM export_orders WHERE id IN ({marks})"
+        ))?
+        .execute(rusqlite::params_from_iter(chunk))?;
+    }
+    Ok(())
+}
+
+/// What one application writes with again and again: a page's lines and links (held for
+/// the page, not looked up per row), and whether each merchant order met is in the local
+/// cache (a page's lines link to a handful of them).
+struct Writer<'tx> {
+    known: HashMap<String, bool>,
+    /// Orders inserted by this application: the search index takes them at the end.
+    new_orders: Vec<i64>,
+    insert_line: rusqlite::CachedStatement<'tx>,
+    insert_link: rusqlite::CachedStatement<'tx>,
+}
+
+impl Writer<'_> {
+    fn merchant_order_cached(&mut self, tx: &Transaction<'_>, id: &str) -> Result<bool> {
+        if let Some(&known) = self.known.get(id) {
+            return Ok(known);
+        }
+        let known: bool = tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM merchant_orders WHERE id = ?1)")?
+            .query_row([id], |r| r.get(0))?;
+        self.known.insert(id.to_string(), known);
+        Ok(known)
+    }
+}
+
 fn apply_one(
     tx: &Transaction<'_>,
     own: &str,
     at: &str,
     o: &BookOrder,
+    w: &mut Writer<'_>,
     report: &mut ApplyReport,
 ) -> Result<()> {
     let existing = local(tx, &o.order_uuid)?;
@@ -186,7 +262,9 @@ fn apply_one(
                 o.order_uuid, state, o.buyer_name, o.passport_no, o.country, o.total_cents, o.customs_no,
                 o.confirmed_at, at, o.declared_at
             ])?;
-            (tx.last_insert_rowid(), None, true)
+            let id = tx.last_insert_rowid();
+            w.new_orders.push(id);
+            (id, None, true)
         }
         Some(l) => {
             let row = load_order(tx, l.id)?;
@@ -215,7 +293,7 @@ fn apply_one(
             (l.id, Some(before), changed)
         }
     };
-    let lines = apply_lines(tx, at, order_id, o, report)?;
+    let lines = apply_lines(tx, at, order_id, existing.is_none(), o, w, report)?;
     tx.prepare_cached(
         "INSERT INTO order_sync (order_id, remote_rev, origin, origin_device, changed_by, changed_device,
                                  needs_refresh, not_on_platform, refreshed_at)
@@ -304,12 +382,18 @@ fn apply_lines(
     tx: &Transaction<'_>,
     at: &str,
     order_id: i64,
+    new_order: bool,
     o: &BookOrder,
+    w: &mut Writer<'_>,
     report: &mut ApplyReport,
 ) -> Result<LinesChanged> {
     let mut out = LinesChanged::default();
-    let stored = load_lines(tx, order_id)?;
-    let links = load_links(tx, order_id)?;
+    // An order new to this computer has nothing to compare with.
+    let (stored, links) = if new_order {
+        (Vec::new(), HashMap::new())
+    } else {
+        (load_lines(tx, order_id)?, load_links(tx, order_id)?)
+    };
     let by_uuid: HashMap<&str, &crate::orders::LineRow> =
         stored.iter().map(|l| (l.uuid.as_str(), l)).collect();
     let remote: HashSet<&str> = o.lines.iter().map(|l| l.line_uuid.as_str()).collect();
@@ -322,16 +406,20 @@ fn apply_lines(
         let line = line_of(l);
         let line_id = match by_uuid.get(l.line_uuid.as_str()) {
             None => {
-                tx.prepare_cached(
-                    "INSERT INTO order_lines (uuid, order_id, position, procurement_no, merchant_name, mobile,
-                                              order_month, product_name, quantity, packages, amount_cents, note,
-                                              created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
-                )?
-                .execute(params![
-                    l.line_uuid, order_id, l.position, line.procurement_no, line.merchant_name, line.mobile,
-                    line.order_month, line.product_name, line.quantity, line.packages, l.amount_cents,
-                    line.note, at
+                w.insert_line.execute(params![
+                    l.line_uuid,
+                    order_id,
+                    l.position,
+                    line.procurement_no,
+                    line.merchant_name,
+                    line.mobile,
+                    line.order_month,
+                    line.product_name,
+                    line.quantity,
+                    line.packages,
+                    l.amount_cents,
+                    line.note,
+                    at
                 ])?;
                 out.added += 1;
                 tx.last_insert_rowid()
@@ -366,18 +454,16 @@ fn apply_lines(
         have.sort_unstable();
         want.sort_unstable();
         if have != want {
-            tx.prepare_cached("DELETE FROM line_links WHERE line_id = ?1")?
-                .execute([line_id])?;
+            if !have.is_empty() {
+                tx.prepare_cached("DELETE FROM line_links WHERE line_id = ?1")?
+                    .execute([line_id])?;
+            }
             for mo in &want {
-                let n = tx
-                    .prepare_cached(
-                        "INSERT OR IGNORE INTO line_links (line_id, merchant_order_id, created_at)
-                         SELECT ?1, id, ?3 FROM merchant_orders WHERE id = ?2",
-                    )?
-                    .execute(params![line_id, mo, at])?;
-                if n == 0 {
+                if !w.merchant_order_cached(tx, mo)? {
                     report.missing_links += 1;
+                    continue;
                 }
+                w.insert_link.execute(params![line_id, mo, at])?;
             }
             out.links_changed += 1;
         }

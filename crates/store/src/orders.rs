@@ -1102,6 +1102,9 @@ pub struct LineDetail {
     #[serde(flatten)]
     pub line: OrderLineDraft,
     pub merchant_order_ids: Vec<String>,
+    /// Which merchant the line is of (the domain's `merchant_key`): the linking screen
+    /// groups by it.
+    pub merchant_key: Option<String>,
 }
 
 /// One order in full, as the editor needs it.
@@ -1175,6 +1178,7 @@ fn detail(store: &Store, order_id: i64, with_lines: bool) -> Result<OrderDetail>
                 uuid: l.uuid,
                 position: l.position,
                 merchant_order_ids: link_ids(&links, id),
+                merchant_key: xinbao_domain::order::merchant_key(&l.line),
                 line: l.line,
             }
         })

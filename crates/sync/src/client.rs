@@ -22,6 +22,7 @@ pub struct ClientSettings {
 
 pub const DEFAULT_TIMEOUT_S: u64 = 30;
 
+#[derive(Clone)]
 pub struct PlatformClient {
     base: String,
     http: reqwest::Client,
@@ -262,7 +263,9 @@ impl PlatformClient {
     pub async fn order_book(&self, token: &str, cursor: i64) -> Result<Page<BookOrder>> {
         self.call::<(), _>(
             Method::GET,
-            &format!("/sync/orders?cursor={cursor}"),
+            // As many orders a page as the platform gives (it caps the lines of a page):
+            // fewer, larger transactions on this computer.
+            &format!("/sync/orders?cursor={cursor}&limit=1000"),
             Some(token),
             None,
         )

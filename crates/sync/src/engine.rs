@@ -404,7 +404,9 @@ async fn complete(client: &PlatformClient, token: &str, mut o: BookOrder) -> Res
 }
 
 /// Pulls the company's order book from the stored cursor: each page is applied with its
-/// cursor in one go. Returns (orders added or changed here, orders received).
+/// cursor in one go. The next page is fetched while one is applied (a task of its own, at
+/// most two pages ahead), so the platform's work and the network overlap this computer's.
+/// Returns (orders added or changed here, orders received).
 pub async fn pull_order_book(
     access: &impl StoreAccess,
     client: &PlatformClient,
@@ -415,31 +417,80 @@ pub async fn pull_order_book(
     let start = access.with_store(|s| cursor(s, keys::CURSOR_ORDER_BOOK))?;
     // From the beginning the whole book comes: its size is known.
     let total = (start == 0).then_some(status.orders.max(0) as usize);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<BookPage>>(2);
+    let fetcher = AbortOnDrop(tokio::spawn(fetch_pages(
+        client.clone(),
+        token.to_string(),
+        start,
+        tx,
+    )));
     let mut done = 0;
     let mut changed = 0;
-    let mut c = start;
-    loop {
-        let page = client.order_book(token, c).await?;
-        let mut orders = Vec::with_capacity(page.items.len());
-        for o in page.items {
-            orders.push(complete(client, token, o).await?);
-        }
-        done += orders.len();
+    while let Some(page) = rx.recv().await {
+        let page = page?;
+        done += page.orders.len();
         let applied = access.with_store(|s| {
-            let r = order_book::apply(s, &orders)?;
+            let r = order_book::apply(s, &page.orders)?;
             settings::set(s, keys::CURSOR_ORDER_BOOK, &page.next_cursor.to_string())?;
             Ok(r)
         })?;
         changed += applied.added + applied.changed;
-        if total.is_some() || !orders.is_empty() {
+        if total.is_some() || !page.orders.is_empty() {
             progress(Progress {
                 done,
                 total: total.map(|t| t.max(done)),
             });
         }
-        c = page.next_cursor;
         if !page.has_more {
-            return Ok((changed, done));
+            break;
+        }
+    }
+    drop(fetcher);
+    Ok((changed, done))
+}
+
+/// A page of the order book with every order's lines.
+struct BookPage {
+    orders: Vec<BookOrder>,
+    next_cursor: i64,
+    has_more: bool,
+}
+
+/// Ends the fetching task when the pull ends, however it ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn fetch_pages(
+    client: PlatformClient,
+    token: String,
+    mut cursor: i64,
+    pages: tokio::sync::mpsc::Sender<Result<BookPage>>,
+) {
+    loop {
+        let page = async {
+            let page = client.order_book(&token, cursor).await?;
+            let mut orders = Vec::with_capacity(page.items.len());
+            for o in page.items {
+                orders.push(complete(&client, &token, o).await?);
+            }
+            Ok(BookPage {
+                orders,
+                next_cursor: page.next_cursor,
+                has_more: page.has_more,
+            })
+        }
+        .await;
+        let more = matches!(&page, Ok(p) if p.has_more);
+        if let Ok(p) = &page {
+            cursor = p.next_cursor;
+        }
+        if pages.send(page).await.is_err() || !more {
+            return;
         }
     }
 }

@@ -12,12 +12,12 @@ import { cents } from '../format.js';
 import { stateBadge } from '../ui.js';
 import { allows } from '../actions.js';
 
-/** The lines of the same merchant (procurement number, else mobile) and month. */
+/** The lines of the same merchant and month: which merchant a line is of is the domain's
+ * rule (`merchant_key`, sent with each line), not decided here. */
 function groupLines(lines) {
   const groups = new Map();
   for (const [index, line] of lines.entries()) {
-    const merchant = (line.procurement_no || line.mobile || '').toUpperCase();
-    const key = `${merchant}|${line.order_month || ''}`;
+    const key = `${line.merchant_key || ''}|${line.order_month || ''}`;
     if (!groups.has(key)) {
       groups.set(key, { key, merchant: line.merchant_name || '', month: line.order_month || '', lines: [] });
     }

@@ -1,8 +1,10 @@
 //! Sync throughput: 10k confirmed orders with 100k lines pushed to the reference platform
 //! over TLS on loopback (the client's batches, verdicts and all), against the same rows
-//! inserted directly into a platform database in one transaction, in the same run.
+//! inserted directly into a platform database in one transaction, in the same run. Then a
+//! new computer (a child process with an empty profile) pulls the whole order book from
+//! that server: its time against the push's, and its peak memory.
 //!
-//!     cargo run --release -p xinbao-platform --bin platform-bench [-- ORDERS LINES_PER_ORDER]
+//!     cargo run --release -p xinbao-platform --features bench --bin platform-bench [-- ORDERS LINES_PER_ORDER]
 
 use std::time::Instant;
 use xinbao_platform::{accounts, db, demo, sync, Config};
@@ -10,6 +12,10 @@ use xinbao_sync::{ClientSettings, PlatformClient};
 use xinbao_wire::*;
 
 fn main() {
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    if raw.first().map(String::as_str) == Some("--pull") {
+        return pull_child(&raw[1..]);
+    }
     let args: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())
@@ -87,6 +93,7 @@ fn operations(
                 total_cents: total,
                 confirmed_at: "2026-11-24T00:00:00.000Z".into(),
                 lines: line_payloads,
+                restore: None,
             };
             PushOperation::new(
                 n as i64 + 1,
@@ -227,6 +234,27 @@ async fn run(orders: usize, lines: usize) {
             assert!(r.results.iter().all(|r| r.verdict == Verdict::Applied));
         }
         let tls = t.elapsed().as_secs_f64();
+
+        // (4) A new computer pulls the whole order book from that server.
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .arg("--pull")
+            .arg(format!("https://{}", running.addr))
+            .arg(&running.ca_path)
+            .arg(&token)
+            .arg(tmp.join("client"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let pulled = String::from_utf8(out.stdout).unwrap();
+        let mut fields = pulled.split_whitespace();
+        let pull: f64 = fields.next().unwrap().parse().unwrap();
+        let peak_kib: f64 = fields.next().unwrap().parse().unwrap();
+        let got: usize = fields.next().unwrap().parse().unwrap();
+        assert_eq!(got, orders, "the new computer holds every order");
         let bytes: usize = ops.iter().map(|o| o.payload.get().len()).sum();
         println!(
             "{orders} orders, {} lines, {:.1} MB of payload, batches of {}",
@@ -243,6 +271,46 @@ async fn run(orders: usize, lines: usize) {
             "push over TLS on loopback (client→server): {tls:7.2} s  ({:.2}x direct)  target <= 2x",
             tls / direct
         );
+        println!(
+            "pull by a new computer over TLS:        {pull:7.2} s  ({:.2}x the push)  target <= 2x; peak {:.0} MiB (target <= 150)",
+            pull / tls,
+            peak_kib / 1024.0
+        );
     }
     let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// The new computer: an empty profile pulls everything; prints seconds, peak resident KiB
+/// (VmHWM) and the orders it then holds.
+fn pull_child(args: &[String]) {
+    let [url, ca, token, dir] = args else {
+        panic!("--pull URL CA TOKEN DIR");
+    };
+    let store =
+        xinbao_store::Store::open(&std::path::Path::new(dir).join("profile.sqlite3")).unwrap();
+    let access = std::sync::Mutex::new(store);
+    let client = PlatformClient::new(&ClientSettings {
+        url: url.clone(),
+        ca_file: Some(ca.into()),
+        timeout_s: 120,
+    })
+    .unwrap();
+    // As the app and the CLI run it: two workers.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let t = Instant::now();
+    rt.block_on(xinbao_sync::engine::sync_once(&access, &client, token))
+        .unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .map(|v| v.trim().trim_end_matches("kB").trim().to_string())
+        .unwrap_or_else(|| "0".into());
+    let orders = xinbao_store::order_book::company_orders(&access.lock().unwrap()).unwrap();
+    println!("{secs} {peak} {orders}");
 }

@@ -5,7 +5,9 @@
 //!     cargo run --release -p xinbao-store --bin list-bench [-- --orders 100000 --lines 10]
 //!
 //! Target: each ≤ 30 ms. Rows are written with plain SQL in one transaction (the freeze and
-//! search triggers of the schema stay on); the measured queries are the app's own.
+//! search triggers of the schema stay on); the measured queries are the app's own. The
+//! sent orders are the company's order book: each has its sync note (the platform's
+//! revision), two in three entered on other computers.
 
 use std::time::{Duration, Instant};
 use xinbao_domain::OrderState;
@@ -44,6 +46,10 @@ fn fill(store: &Store, n_orders: u32, lines_per_order: u32) -> rusqlite::Result<
         let mut declare = conn.prepare(
             "UPDATE export_orders SET state = 'declared', customs_no = ?2, declared_at = updated_at
              WHERE id = ?1",
+        )?;
+        let mut book = conn.prepare(
+            "INSERT INTO order_sync (order_id, remote_rev, origin, origin_device, changed_by, changed_device)
+             VALUES (?1, ?1, 'desk', ?2, '李丽', ?2)",
         )?;
         let mut outbox = conn.prepare(
             "INSERT INTO outbox (op_id, kind, order_id, payload, created_at, acked_at, verdict,
@@ -111,6 +117,12 @@ fn fill(store: &Store, n_orders: u32, lines_per_order: u32) -> rusqlite::Result<
                     code,
                     code.map(|_| "refused"),
                 ])?;
+                let device = match i % 3 {
+                    0 => "this-computer",
+                    1 => "office-pc-2",
+                    _ => "documents-office",
+                };
+                book.execute(rusqlite::params![id, device])?;
                 if i % 5 < 3 {
                     declare.execute(rusqlite::params![id, format!("2929{:014}", i)])?;
                 }
