@@ -52,12 +52,20 @@ pub async fn registration_activate(
     Ok(client(&state)?.activate(&request).await?)
 }
 
-/// The account as the platform has it now (real-name status, settlement binding).
+/// The account as the platform has it now (real-name status, settlement binding), for the
+/// clerk who is working. It never makes anyone the clerk: only the online login and the
+/// offline unlock do (a remembered session in the keyring is not a password).
 #[tauri::command]
 pub async fn account_refresh(state: State<'_, AppState>) -> Res<Account> {
+    let clerk = state
+        .platform
+        .clerk()
+        .ok_or_else(|| UiError::new("app.locked", "log in or unlock the app first"))?;
     let store = state.store_arc()?;
     let acct = account::refresh(&*store, &*state.platform.secrets, &client(&state)?).await?;
-    state.platform.set_clerk(Some(acct.clone()));
+    if acct.uscc == clerk.uscc {
+        state.platform.set_clerk(Some(acct.clone()));
+    }
     Ok(acct)
 }
 
@@ -69,8 +77,9 @@ pub async fn change_password(state: State<'_, AppState>, request: PasswordChange
 /// 实名认证: the status, with the reason of a rejection.
 #[tauri::command]
 pub async fn realname_state(state: State<'_, AppState>) -> Res<RealnameState> {
-    let token = account::token(&*state.platform.secrets)?;
-    Ok(client(&state)?.realname_state(&token).await?)
+    let client = client(&state)?;
+    let token = account::token(&*state.platform.secrets, &client)?;
+    Ok(client.realname_state(&token).await?)
 }
 
 /// Sends the photos the clerk picked (by their tokens, see `pick_photo`) and the office
@@ -83,8 +92,9 @@ pub async fn realname_submit(
     photos: std::collections::HashMap<String, u64>,
 ) -> Res<RealnameState> {
     let parts = crate::files::take_photos(&state, nationality, &photos)?;
-    let token = account::token(&*state.platform.secrets)?;
-    Ok(client(&state)?
+    let client = client(&state)?;
+    let token = account::token(&*state.platform.secrets, &client)?;
+    Ok(client
         .realname_submit(&token, nationality, &office_address, parts)
         .await?)
 }
@@ -101,8 +111,9 @@ fn masked(b: SettlementBinding) -> SettlementBinding {
 /// The bound settlement entity, or `None` while unbound.
 #[tauri::command]
 pub async fn settlement_binding(state: State<'_, AppState>) -> Res<Option<SettlementBinding>> {
-    let token = account::token(&*state.platform.secrets)?;
-    match client(&state)?.settlement_binding(&token).await {
+    let client = client(&state)?;
+    let token = account::token(&*state.platform.secrets, &client)?;
+    match client.settlement_binding(&token).await {
         Ok(b) => Ok(Some(masked(b))),
         Err(e) if e.code() == "settlement.unbound" => Ok(None),
         Err(e) => Err(e.into()),
@@ -113,8 +124,9 @@ pub async fn settlement_binding(state: State<'_, AppState>) -> Res<Option<Settle
 /// explicit reveal: fetched from the platform, the look written to the audit log.
 #[tauri::command]
 pub async fn settlement_reveal(state: State<'_, AppState>, field: String) -> Res<String> {
-    let token = account::token(&*state.platform.secrets)?;
-    let b = client(&state)?.settlement_binding(&token).await?;
+    let client = client(&state)?;
+    let token = account::token(&*state.platform.secrets, &client)?;
+    let b = client.settlement_binding(&token).await?;
     let value = match field.as_str() {
         "legal_rep_id_no" => b.legal_rep_id_no,
         "mobile" => b.mobile,
@@ -132,10 +144,9 @@ pub async fn settlement_reveal(state: State<'_, AppState>, field: String) -> Res
 /// 【获取验证码】.
 #[tauri::command]
 pub async fn settlement_sms_code(state: State<'_, AppState>, mobile: String) -> Res<SmsCodeSent> {
-    let token = account::token(&*state.platform.secrets)?;
-    Ok(client(&state)?
-        .sms_code(&token, &SmsCodeRequest { mobile })
-        .await?)
+    let client = client(&state)?;
+    let token = account::token(&*state.platform.secrets, &client)?;
+    Ok(client.sms_code(&token, &SmsCodeRequest { mobile }).await?)
 }
 
 /// 【确认】: binds for good.
@@ -144,10 +155,9 @@ pub async fn settlement_bind(
     state: State<'_, AppState>,
     request: SettlementBindingRequest,
 ) -> Res<SettlementBinding> {
-    let token = account::token(&*state.platform.secrets)?;
-    Ok(masked(
-        client(&state)?.bind_settlement(&token, &request).await?,
-    ))
+    let client = client(&state)?;
+    let token = account::token(&*state.platform.secrets, &client)?;
+    Ok(masked(client.bind_settlement(&token, &request).await?))
 }
 
 /// 交易清单结汇金额授权: from the local cache (synced), so it shows offline too.

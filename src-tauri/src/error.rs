@@ -28,6 +28,12 @@ impl UiError {
             params: None,
         }
     }
+
+    /// The one field the error concerns.
+    pub fn field(mut self, field: &str) -> UiError {
+        self.field = Some(field.into());
+        self
+    }
 }
 
 impl From<StoreError> for UiError {

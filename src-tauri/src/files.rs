@@ -71,7 +71,11 @@ async fn pick(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut files = state.picked.lock().unwrap_or_else(|p| p.into_inner());
-    let token = files.keys().max().map_or(1, |k| k + 1);
+    // Random, so a script in the page cannot guess another file's token.
+    let mut token = new_token();
+    while files.contains_key(&token) {
+        token = new_token();
+    }
     files.insert(
         token,
         PickedFile {
@@ -80,6 +84,40 @@ async fn pick(
         },
     );
     Some((token, file_name, path))
+}
+
+/// A random 53-bit token (JavaScript numbers hold it exactly), from the OS's random source.
+fn new_token() -> u64 {
+    let bytes = uuid::Uuid::new_v4().into_bytes();
+    u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) & ((1 << 53) - 1)
+}
+
+/// Takes a chosen file's path and forgets its token: a token is good for one use.
+pub fn take_path(state: &AppState, token: u64) -> Result<PathBuf, UiError> {
+    state
+        .picked
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(&token)
+        .map(|f| f.path)
+        .ok_or_else(|| UiError::new("import.no_file", format!("no chosen file {token}")))
+}
+
+/// Asks the clerk for the PEM file of a CA to trust (the platform settings): its token.
+#[tauri::command]
+pub async fn pick_ca_file(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Option<Picked>, UiError> {
+    let picked = pick(
+        &app,
+        &state,
+        "settings.pick_ca_title",
+        "settings.ca_filter",
+        &["pem", "crt", "cer"],
+    )
+    .await;
+    Ok(picked.map(|(token, file_name, _)| Picked { token, file_name }))
 }
 
 /// Asks the clerk for a spreadsheet to import.
@@ -176,7 +214,7 @@ pub fn take_photos(
             field: Some(part.to_string()),
             ..UiError::new("upload.missing", format!("the photo {part} is missing"))
         })?;
-        let (path, _) = picked(state, *token)?;
+        let path = take_path(state, *token)?;
         let (bytes, _) = read_photo(&path).map_err(|e| UiError {
             field: Some(part.to_string()),
             ..e
@@ -258,6 +296,8 @@ pub async fn import_stage(
         if !confirmed.is_empty() {
             state.as_clerk(|s, _| imports::remember_mapping(s, &confirmed))?;
         }
+        // Staged: the file's token is spent.
+        let _ = take_path(&state, token);
         Ok(outcome)
     })
     .await

@@ -6,6 +6,7 @@ mod account;
 mod commands;
 mod error;
 mod files;
+mod gate;
 mod i18n;
 mod platform;
 mod session;
@@ -147,7 +148,7 @@ pub fn run() {
             app.manage(state);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
+        .invoke_handler(gate::guard(tauri::generate_handler![
             commands::app_info,
             commands::ui_ready,
             commands::i18n_table,
@@ -174,6 +175,7 @@ pub fn run() {
             account::realname_state,
             account::realname_submit,
             files::pick_photo,
+            files::pick_ca_file,
             account::settlement_binding,
             account::settlement_reveal,
             account::settlement_sms_code,
@@ -211,7 +213,7 @@ pub fn run() {
             platform::sync_now,
             platform::platform_settings,
             platform::save_platform_settings,
-        ])
+        ]))
         .run(tauri::generate_context!())
         .expect("error while running Xinbao Desk");
 }

@@ -60,7 +60,7 @@ pub async fn platform_login(
         remember,
     )
     .await?;
-    state.platform.set_clerk(Some(acct.clone()));
+    state.platform.start_clerk(acct.clone(), &request.password);
     state.platform.poke();
     Ok(acct)
 }
@@ -70,7 +70,7 @@ pub fn offline_unlock(state: State<'_, AppState>, password: String) -> Res<Accou
     let secrets = &*state.platform.secrets;
     let acct =
         state.with_store(|s| account::offline_unlock(s, secrets, &password, account::now_ms()))?;
-    state.platform.set_clerk(Some(acct.clone()));
+    state.platform.start_clerk(acct.clone(), &password);
     state.platform.poke();
     Ok(acct)
 }
@@ -145,13 +145,53 @@ pub fn platform_settings(state: State<'_, AppState>) -> Res<PlatformSettings> {
     })
 }
 
+/// What saving the platform settings did.
+#[derive(Serialize)]
+pub struct SettingsSaved {
+    /// The platform's origin changed: the session of the old one is ended here (its token
+    /// is never sent to the new one), and the clerk logs in there.
+    logged_out: bool,
+}
+
+/// Where the platform is and which extra CA to trust. It decides where the session token
+/// and every order go, so it takes the clerk (the gate) and their password again; the CA
+/// file is one the clerk chose in the native dialog (`pick_ca_file`, a token), never a path
+/// from the page; a new origin starts logged out.
 #[tauri::command]
-pub fn save_platform_settings(
+pub async fn save_platform_settings(
     state: State<'_, AppState>,
     url: String,
-    ca_file: Option<String>,
-) -> Res<()> {
-    state.with_store(|s| account::save_client_settings(s, &url, ca_file.as_deref()))?;
+    ca_token: Option<u64>,
+    clear_ca: bool,
+    password: String,
+) -> Res<SettingsSaved> {
+    state.platform.confirm_password(&password)?;
+    if std::env::var_os(account::ENV_URL).is_some() {
+        return Err(UiError::new(
+            "settings.from_environment",
+            "the platform is set by the environment (XINBAO_PLATFORM_URL); saved settings would not be used",
+        ));
+    }
+    let before = state.with_store(|s| account::client_settings(s))?;
+    let ca_file = match ca_token {
+        Some(token) => Some(crate::files::take_path(&state, token)?),
+        None if clear_ca => None,
+        None => before.ca_file.clone(),
+    };
+    let ca_text = ca_file.as_ref().map(|p| p.display().to_string());
+    state.with_store(|s| account::save_client_settings(s, &url, ca_text.as_deref()))?;
+    let after = state.with_store(|s| account::client_settings(s))?;
+    let logged_out = origin(&before.url) != origin(&after.url);
+    if logged_out {
+        // The old platform is still told: its session ends there too, when reachable.
+        let old = xinbao_sync::PlatformClient::new(&before).ok();
+        account::logout(&*state.platform.secrets, old.as_ref(), false).await?;
+        state.platform.set_clerk(None);
+    }
     state.platform.poke();
-    Ok(())
+    Ok(SettingsSaved { logged_out })
+}
+
+fn origin(url: &str) -> Option<String> {
+    xinbao_sync::client::url_origin(url)
 }

@@ -22,6 +22,9 @@ pub struct Platform {
     status_tx: watch::Sender<SyncStatus>,
     /// The clerk of this run: set by login or unlock, cleared by logout.
     clerk: Mutex<Option<Account>>,
+    /// An argon2id hash of the password the clerk gave this run, in memory only: what an
+    /// action that asks for the password again checks against.
+    verifier: Mutex<Option<String>>,
 }
 
 impl Platform {
@@ -39,6 +42,32 @@ impl Platform {
                 ..Default::default()
             }),
             clerk: Mutex::new(None),
+            verifier: Mutex::new(None),
+        }
+    }
+
+    /// The clerk logged in or unlocked with `password`.
+    pub fn start_clerk(&self, account: Account, password: &str) {
+        *self.verifier.lock().unwrap_or_else(|p| p.into_inner()) =
+            xinbao_sync::account::offline_verifier(password).ok();
+        self.set_clerk(Some(account));
+    }
+
+    /// The password again, for an action that changes where the orders and the session
+    /// go: the clerk's own, as given this run.
+    pub fn confirm_password(&self, password: &str) -> Result<(), crate::UiError> {
+        let verifier = self
+            .verifier
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        match verifier {
+            Some(v) if xinbao_sync::account::password_matches(&v, password) => Ok(()),
+            _ => Err(crate::UiError::new(
+                "settings.password_wrong",
+                "the password is not this clerk's",
+            )
+            .field("password")),
         }
     }
 
@@ -47,6 +76,9 @@ impl Platform {
     }
 
     pub fn set_clerk(&self, account: Option<Account>) {
+        if account.is_none() {
+            *self.verifier.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        }
         *self.clerk.lock().unwrap_or_else(|p| p.into_inner()) = account;
     }
 

@@ -83,8 +83,8 @@ pub fn run(store: Store, profile: &str, command: Command) -> Result<(), CliError
             println!("logged out");
         }
         Command::Sync { json } => {
-            let token = account::token(&secrets)?;
             let client = client()?;
+            let token = account::token(&secrets, &client)?;
             let access = Mutex::new(store);
             // The order book's pull, on stderr: a new computer's first sync takes a while.
             let progress = |p: engine::Progress| match p.total {

@@ -37,7 +37,7 @@ async fn login_keeps_secrets_in_the_keyring_and_unlocks_offline() {
         .await
         .expect("login");
     assert_eq!(acct.uscc, demo::COMPANY_USCC);
-    let token = account::token(&keyring).unwrap();
+    let token = account::token(&keyring, &client).unwrap();
     assert_eq!(
         client.account(&token).await.unwrap().uscc,
         demo::COMPANY_USCC,
@@ -107,7 +107,7 @@ async fn login_keeps_secrets_in_the_keyring_and_unlocks_offline() {
         .await
         .unwrap();
     assert!(matches!(
-        account::token(&keyring),
+        account::token(&keyring, &client),
         Err(SyncError::AuthRequired(_))
     ));
     assert_eq!(
@@ -139,7 +139,7 @@ async fn login_keeps_secrets_in_the_keyring_and_unlocks_offline() {
     account::login(&device.store, &keyring, &client, &req, false)
         .await
         .expect("login without remembering");
-    assert!(account::token(&keyring).is_ok());
+    assert!(account::token(&keyring, &client).is_ok());
     assert_eq!(keyring.get(secrets::OFFLINE_VERIFIER).unwrap(), None);
     {
         let store = device.store.lock().unwrap();
@@ -147,7 +147,7 @@ async fn login_keeps_secrets_in_the_keyring_and_unlocks_offline() {
         account::forget_unremembered_session(&store, &keyring).unwrap();
     }
     assert!(matches!(
-        account::token(&keyring),
+        account::token(&keyring, &client),
         Err(SyncError::AuthRequired(_))
     ));
 }
@@ -197,7 +197,7 @@ async fn another_company_cannot_log_in_on_a_profile_with_orders() {
         .unwrap_err();
     assert_eq!(err.code(), "auth.other_company");
     assert!(matches!(
-        account::token(&keyring),
+        account::token(&keyring, &client),
         Err(SyncError::AuthRequired(_))
     ));
     assert_eq!(keyring.get(secrets::OFFLINE_VERIFIER).unwrap(), None);
@@ -262,7 +262,7 @@ async fn another_company_on_an_empty_profile_starts_its_feeds_afresh() {
         .await
         .expect("an empty profile takes another company");
     assert_eq!(acct.uscc, demo::COMPANY_USCC);
-    let token = account::token(&keyring).unwrap();
+    let token = account::token(&keyring, &client).unwrap();
     xinbao_sync::engine::sync_once(&device.store, &client, &token)
         .await
         .unwrap();
@@ -288,4 +288,97 @@ async fn another_company_on_an_empty_profile_starts_its_feeds_afresh() {
         })
         .unwrap();
     assert_eq!(authorizations, 8);
+}
+
+/// A stand-in "platform" over real TLS that answers every request with a 307 to plain
+/// http on loopback, where a listener notes whether anything arrives.
+async fn redirecting_server(
+    dir: &std::path::Path,
+) -> (
+    String,
+    std::path::PathBuf,
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let reached = std::sync::Arc::new(AtomicBool::new(false));
+    let plain = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let plain_addr = plain.local_addr().unwrap();
+    let seen = reached.clone();
+    tokio::spawn(async move {
+        while let Ok((_s, _)) = plain.accept().await {
+            seen.store(true, Ordering::SeqCst);
+        }
+    });
+    let files = xinbao_platform::tls::ensure(dir).unwrap();
+    let config = xinbao_platform::tls::server_config(&files).unwrap();
+    let target = format!("http://{plain_addr}/api/v1/account");
+    let app = axum::Router::new().fallback(move || {
+        let target = target.clone();
+        async move {
+            (
+                axum::http::StatusCode::TEMPORARY_REDIRECT,
+                [(axum::http::header::LOCATION, target)],
+            )
+        }
+    });
+    let handle = axum_server::Handle::new();
+    let server = axum_server::bind_rustls(
+        "127.0.0.1:0".parse().unwrap(),
+        axum_server::tls_rustls::RustlsConfig::from_config(config),
+    )
+    .handle(handle.clone());
+    tokio::spawn(async move { server.serve(app.into_make_service()).await });
+    let addr = handle.listening().await.unwrap();
+    (format!("https://{addr}"), files.ca_cert, reached)
+}
+
+#[tokio::test]
+async fn a_session_token_goes_only_to_the_origin_that_issued_it_and_never_through_a_redirect() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let client = server.client();
+    let device = Device::new();
+    let keyring = OsKeyring::new(&format!("xinbao-test-{}", uuid::Uuid::new_v4()), "default");
+    let (captcha_id, captcha_answer) = server.captcha(&client).await;
+    let req = LoginRequest {
+        method: LoginMethod::Account,
+        identifier: demo::COMPANY_USCC.into(),
+        password: demo::PASSWORD.into(),
+        captcha_id,
+        captcha_answer,
+    };
+    account::login(&device.store, &keyring, &client, &req, true)
+        .await
+        .expect("login");
+    assert!(account::token(&keyring, &client).is_ok());
+
+    // The settings now name another server (a stand-in that redirects to plain http).
+    let other = tempfile::tempdir().unwrap();
+    let (url, ca, reached) = redirecting_server(other.path()).await;
+    let elsewhere = xinbao_sync::PlatformClient::new(&xinbao_sync::ClientSettings {
+        url,
+        ca_file: Some(ca),
+        timeout_s: 5,
+    })
+    .unwrap();
+    match account::token(&keyring, &elsewhere) {
+        Err(SyncError::AuthRequired(code)) => assert_eq!(code, "auth.other_origin"),
+        other => panic!("the token was offered to another origin: {other:?}"),
+    }
+    // A sync pass there stops before sending anything with the token.
+    let err = xinbao_sync::account::refresh(&device.store, &keyring, &elsewhere)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "auth.required");
+    // Even with a token in hand, the client does not follow the 307 to plain http.
+    let err = elsewhere.account("some-token").await.unwrap_err();
+    assert!(
+        err.to_string().contains("another origin"),
+        "the redirect was not refused: {err}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        !reached.load(std::sync::atomic::Ordering::SeqCst),
+        "nothing reached the plain-http address"
+    );
 }

@@ -70,6 +70,17 @@ fn offline_argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+/// Whether `password` is the one `verifier` (an argon2id hash) was made of.
+pub fn password_matches(verifier: &str, password: &str) -> bool {
+    PasswordHash::new(verifier)
+        .map(|h| {
+            offline_argon2()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
 pub fn offline_verifier(password: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
     offline_argon2()
@@ -113,7 +124,7 @@ pub async fn login(
     } else {
         None
     };
-    secrets.set(SESSION, &session.token)?;
+    secrets.set(SESSION, &bound_token(client.origin(), &session.token))?;
     match &verifier {
         Some(v) => secrets.set(OFFLINE_VERIFIER, v)?,
         None => secrets.delete(OFFLINE_VERIFIER)?,
@@ -158,11 +169,21 @@ pub fn remembered_account(store: &Store) -> Result<Option<Account>> {
     Ok(settings::get(store, KEY_ACCOUNT)?.and_then(|s| serde_json::from_str(&s).ok()))
 }
 
-/// The session token, if logged in.
-pub fn token(secrets: &dyn Secrets) -> Result<String> {
-    secrets
+/// How the keyring keeps a session: the origin that issued the token, then the token.
+fn bound_token(origin: &str, token: &str) -> String {
+    format!("{origin} {token}")
+}
+
+/// The session token for `client`'s platform, if logged in there. A token issued by
+/// another origin (the platform's URL changed since) is never sent: log in again.
+pub fn token(secrets: &dyn Secrets, client: &PlatformClient) -> Result<String> {
+    let stored = secrets
         .get(SESSION)?
-        .ok_or(SyncError::AuthRequired("auth.required".into()))
+        .ok_or(SyncError::AuthRequired("auth.required".into()))?;
+    match stored.split_once(' ') {
+        Some((origin, token)) if origin == client.origin() => Ok(token.to_string()),
+        _ => Err(SyncError::AuthRequired("auth.other_origin".into())),
+    }
 }
 
 /// The account as the platform has it now (real-name status, settlement binding); it is
@@ -172,7 +193,7 @@ pub async fn refresh(
     secrets: &dyn Secrets,
     client: &PlatformClient,
 ) -> Result<Account> {
-    let account = client.account(&token(secrets)?).await?;
+    let account = client.account(&token(secrets, client)?).await?;
     access.with_store(|store| remember_account(store, &account))?;
     Ok(account)
 }
@@ -185,7 +206,9 @@ pub async fn change_password(
     client: &PlatformClient,
     req: &PasswordChange,
 ) -> Result<()> {
-    client.change_password(&token(secrets)?, req).await?;
+    client
+        .change_password(&token(secrets, client)?, req)
+        .await?;
     if secrets.get(OFFLINE_VERIFIER)?.is_some() {
         secrets.set(OFFLINE_VERIFIER, &offline_verifier(&req.new_password)?)?;
     }
@@ -199,8 +222,10 @@ pub async fn logout(
     client: Option<&PlatformClient>,
     forget_computer: bool,
 ) -> Result<()> {
-    if let (Some(client), Ok(Some(t))) = (client, secrets.get(SESSION)) {
-        let _ = client.logout(&t).await;
+    if let Some(client) = client {
+        if let Ok(t) = token(secrets, client) {
+            let _ = client.logout(&t).await;
+        }
     }
     secrets.delete(SESSION)?;
     if forget_computer {
@@ -228,13 +253,7 @@ pub fn offline_unlock(
     let verifier = secrets
         .get(OFFLINE_VERIFIER)?
         .ok_or(SyncError::OfflineUnavailable)?;
-    let ok = PasswordHash::new(&verifier)
-        .map(|h| {
-            offline_argon2()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false);
+    let ok = password_matches(&verifier, password);
     if ok {
         settings::set(store, KEY_FAILURES, "[]")?;
         return Ok(account);

@@ -136,11 +136,22 @@ pub async fn run<A, C>(
     C: Fn(&A) -> crate::Result<PlatformClient>,
 {
     loop {
-        let token = match secrets.get(crate::secrets::SESSION) {
-            Ok(Some(t)) => t,
-            Ok(None) => {
+        let client = match make_client(&access) {
+            Ok(c) => c,
+            Err(e) => {
+                report_error(&status, &e, None);
+                poke.notified().await;
+                continue;
+            }
+        };
+        // Only a token this platform issued: after a change of URL, nothing is sent until
+        // the clerk logs in there.
+        let token = match crate::account::token(&*secrets, &client) {
+            Ok(t) => t,
+            Err(SyncError::AuthRequired(code)) => {
                 status.send_modify(|s| {
                     s.state = "auth_required".into();
+                    s.last_error_code = Some(code);
                     s.retry_in_s = None;
                 });
                 poke.notified().await;
@@ -153,15 +164,9 @@ pub async fn run<A, C>(
             }
         };
         status.send_modify(|s| s.state = "syncing".into());
-        let outcome = match make_client(&access) {
-            Ok(client) => {
-                let progress = |p: Progress| status.send_modify(|s| s.order_book_pulling = Some(p));
-                let outcome = sync_once_with(access.as_ref(), &client, &token, &progress).await;
-                status.send_modify(|s| s.order_book_pulling = None);
-                outcome
-            }
-            Err(e) => Err(e),
-        };
+        let progress = |p: Progress| status.send_modify(|s| s.order_book_pulling = Some(p));
+        let outcome = sync_once_with(access.as_ref(), &client, &token, &progress).await;
+        status.send_modify(|s| s.order_book_pulling = None);
         let wait = match outcome {
             Ok(report) => {
                 schedule.backoff.reset();

@@ -25,7 +25,23 @@ pub const DEFAULT_TIMEOUT_S: u64 = 30;
 #[derive(Clone)]
 pub struct PlatformClient {
     base: String,
+    /// `scheme://host:port`: a session token is only ever sent to the origin that issued it.
+    origin: String,
     http: reqwest::Client,
+}
+
+/// The origin of a URL given as text, if it is one.
+pub fn url_origin(url: &str) -> Option<String> {
+    reqwest::Url::parse(url.trim()).ok().map(|u| origin_of(&u))
+}
+
+/// `scheme://host[:port]` of a URL, lower-cased: what a session token is bound to.
+pub fn origin_of(url: &reqwest::Url) -> String {
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    match url.port_or_known_default() {
+        Some(port) => format!("{}://{host}:{port}", url.scheme()),
+        None => format!("{}://{host}", url.scheme()),
+    }
 }
 
 /// Whether `host` is this machine.
@@ -66,8 +82,24 @@ impl PlatformClient {
         if host.is_empty() {
             return Err(SyncError::Config(format!("`{url}` has no host")));
         }
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|e| SyncError::Config(format!("`{url}` is not a URL: {e}")))?;
+        let origin = origin_of(&parsed);
+        // Never follow a redirect to another origin (another host, port, or plain http):
+        // the session token and the orders go to the platform the clerk set, or nowhere.
+        let redirects = reqwest::redirect::Policy::custom(|attempt| {
+            let first = attempt.previous().first().map(origin_of);
+            if attempt.previous().len() > 5 {
+                attempt.error("too many redirects")
+            } else if first.as_deref() == Some(origin_of(attempt.url()).as_str()) {
+                attempt.follow()
+            } else {
+                attempt.error("a redirect to another origin was refused")
+            }
+        });
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
+            .redirect(redirects)
             .timeout(Duration::from_secs(settings.timeout_s.max(1)))
             .connect_timeout(Duration::from_secs(settings.timeout_s.clamp(1, 10)))
             .user_agent(concat!("xinbao-desk/", env!("CARGO_PKG_VERSION")));
@@ -83,8 +115,14 @@ impl PlatformClient {
             .map_err(|e| SyncError::Config(e.to_string()))?;
         Ok(PlatformClient {
             base: format!("{url}{API_BASE}"),
+            origin,
             http,
         })
+    }
+
+    /// The origin a session token from this client belongs to.
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     async fn call<B: Serialize, T: DeserializeOwned>(

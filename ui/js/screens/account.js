@@ -64,17 +64,40 @@ function passwordCard() {
 }
 
 function settingsCard(settings, info) {
-  const url = h('input#platform-url', { value: settings.url, 'data-testid': 'platform-url', disabled: settings.from_environment });
-  const ca = h('input#platform-ca', { value: settings.ca_file || '', 'data-testid': 'platform-ca', disabled: settings.from_environment });
+  const locked = settings.from_environment;
+  const url = h('input#platform-url', { value: settings.url, 'data-testid': 'platform-url', disabled: locked });
+  // The CA file is chosen in the native dialog: the page holds a token, never a path.
+  let caToken = null;
+  let clearCa = false;
+  const caName = h('code.mono', { 'data-testid': 'platform-ca' }, settings.ca_file || t('settings.ca_none'));
+  const pickCa = h('button.btn.btn-small', {
+    type: 'button', 'data-testid': 'platform-ca-pick', disabled: locked,
+    on: {
+      click: async () => {
+        const picked = await call('pick_ca_file');
+        if (picked) { caToken = picked.token; clearCa = false; caName.textContent = picked.file_name; }
+      },
+    },
+  }, t('settings.pick_ca'));
+  const dropCa = h('button.btn.btn-small', {
+    type: 'button', 'data-testid': 'platform-ca-clear', disabled: locked,
+    on: { click: () => { caToken = null; clearCa = true; caName.textContent = t('settings.ca_none'); } },
+  }, t('settings.clear_ca'));
+  const password = h('input#settings-password', { type: 'password', autocomplete: 'current-password', 'data-testid': 'settings-password', disabled: locked, 'aria-describedby': 'err-settings-password' });
+  const passwordError = h('small.field-error#err-settings-password', { dataset: { field: 'password' } });
   const form = h('form', {
     on: {
       submit: async (e) => {
         e.preventDefault();
+        passwordError.textContent = '';
         try {
-          await call('save_platform_settings', { url: url.value, caFile: ca.value || null });
-          toast(t('settings.saved'));
+          const saved = await call('save_platform_settings', { url: url.value, caToken, clearCa, password: password.value });
+          password.value = '';
+          toast(t(saved.logged_out ? 'settings.saved_logged_out' : 'settings.saved'));
+          if (saved.logged_out) window.dispatchEvent(new CustomEvent('xinbao:relogin'));
         } catch (err) {
-          toast(errorText(err));
+          if (err.field === 'password') passwordError.textContent = errorText(err);
+          else toast(errorText(err));
         }
       },
     },
@@ -84,10 +107,12 @@ function settingsCard(settings, info) {
       h('button.btn.btn-small', { type: 'button', 'data-testid': 'settings-switch-language', on: { click: () => document.getElementById('lang-switch').click() } }, t('lang.switch')))),
   h('div.field', {}, h('span.label', {}, t('app.data_dir')), h('code.mono', { 'data-testid': 'settings-data-dir' }, info.data_dir)),
   h('h2', {}, t('settings.platform_title')),
-  settings.from_environment ? h('p.muted', {}, t('settings.from_environment')) : null,
+  locked ? h('p.muted', {}, t('settings.from_environment')) : null,
   h('div.field', {}, h('label.label', { for: 'platform-url' }, t('settings.platform_url')), url),
-  h('div.field', {}, h('label.label', { for: 'platform-ca' }, t('settings.platform_ca')), ca),
-  h('button.btn', { type: 'submit', disabled: settings.from_environment }, t('settings.save')));
+  h('div.field', {}, h('span.label', {}, t('settings.platform_ca')), h('div', {}, caName, ' ', pickCa, ' ', dropCa)),
+  h('p.muted.small', {}, t('settings.password_why')),
+  h('div.field', {}, h('label.label', { for: 'settings-password' }, t('settings.password')), password, passwordError),
+  h('button.btn', { type: 'submit', disabled: locked }, t('settings.save')));
   return h('section.card', { 'data-testid': 'settings-card' }, h('h2', {}, t('settings.title')), form);
 }
 
