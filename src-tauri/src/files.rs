@@ -103,21 +103,34 @@ pub fn take_path(state: &AppState, token: u64) -> Result<PathBuf, UiError> {
         .ok_or_else(|| UiError::new("import.no_file", format!("no chosen file {token}")))
 }
 
-/// Asks the clerk for the PEM file of a CA to trust (the platform settings): its token.
+/// The native dialog; the page gets the chosen file's token and name, never its path.
+async fn pick_for_page(
+    app: &AppHandle,
+    state: &AppState,
+    title_key: &str,
+    filter_key: &str,
+    extensions: &[&str],
+) -> Option<Picked> {
+    pick(app, state, title_key, filter_key, extensions)
+        .await
+        .map(|(token, file_name, _)| Picked { token, file_name })
+}
+
+/// Asks the clerk for the PEM file of a CA to trust (the platform settings).
 #[tauri::command]
 pub async fn pick_ca_file(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> Result<Option<Picked>, UiError> {
-    let picked = pick(
+    let ca = &["pem", "crt", "cer"];
+    Ok(pick_for_page(
         &app,
         &state,
         "settings.pick_ca_title",
         "settings.ca_filter",
-        &["pem", "crt", "cer"],
+        ca,
     )
-    .await;
-    Ok(picked.map(|(token, file_name, _)| Picked { token, file_name }))
+    .await)
 }
 
 /// Asks the clerk for a spreadsheet to import.
@@ -126,15 +139,8 @@ pub async fn import_pick_file(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> Result<Option<Picked>, UiError> {
-    let picked = pick(
-        &app,
-        &state,
-        "import.pick_title",
-        "import.filter_name",
-        SPREADSHEETS,
-    )
-    .await;
-    Ok(picked.map(|(token, file_name, _)| Picked { token, file_name }))
+    let (title, filter) = ("import.pick_title", "import.filter_name");
+    Ok(pick_for_page(&app, &state, title, filter, SPREADSHEETS).await)
 }
 
 /// A photo for real-name verification: its token, and a preview (a data URL) for the page.
