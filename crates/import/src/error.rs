@@ -13,6 +13,12 @@ pub enum ImportError {
     Encrypted { path: PathBuf },
     #[error("{path}: the file is damaged or truncated ({detail})")]
     Damaged { path: PathBuf, detail: String },
+    #[error("{path}: row {row} is longer than {limit} bytes; a row of the transaction list is far shorter, so the file is refused")]
+    RowTooLong {
+        path: PathBuf,
+        row: u64,
+        limit: usize,
+    },
     #[error("{path}: the file would inflate to {inflated} bytes (limit {limit}); it is refused as a zip bomb")]
     ZipBomb {
         path: PathBuf,
@@ -61,6 +67,7 @@ impl ImportError {
             ImportError::NotASpreadsheet { .. } => "import.not_spreadsheet",
             ImportError::Encrypted { .. } => "import.encrypted",
             ImportError::Damaged { .. } => "import.damaged",
+            ImportError::RowTooLong { .. } => "import.row_too_long",
             ImportError::ZipBomb { .. } => "import.zip_bomb",
             ImportError::SheetNotFound { .. } => "import.sheet_not_found",
             ImportError::EmptySheet { .. } => "import.empty_sheet",

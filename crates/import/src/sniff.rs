@@ -116,6 +116,7 @@ fn check_zip(path: &Path, limits: Limits) -> Result<Format, ImportError> {
         zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| damaged(e.to_string()))?;
     let mut total: u64 = 0;
     let mut format = None;
+    let mut shared_strings = None;
     for i in 0..zip.len() {
         let entry = zip.by_index_raw(i).map_err(|e| damaged(e.to_string()))?;
         let size = entry.size();
@@ -131,11 +132,59 @@ fn check_zip(path: &Path, limits: Limits) -> Result<Format, ImportError> {
         }
         match entry.name().as_deref().unwrap_or("") {
             "xl/workbook.xml" | "xl/workbook.bin" => format = Some(Format::Xlsx),
+            "xl/sharedStrings.xml" => shared_strings = Some(size),
             "content.xml" if format.is_none() => format = Some(Format::Ods),
             _ => {}
         }
     }
-    format.ok_or_else(|| ImportError::NotASpreadsheet { path: path.into() })
+    let format = format.ok_or_else(|| ImportError::NotASpreadsheet { path: path.into() })?;
+    if let Some(size) = shared_strings {
+        check_declared_strings(&mut zip, size).map_err(damaged)?;
+    }
+    Ok(format)
+}
+
+/// The shortest a shared string can be in `sharedStrings.xml`: `<si><t/></si>`.
+const MIN_SHARED_STRING_BYTES: u64 = 12;
+
+/// A workbook's shared-string table declares how many strings it holds, and a reader
+/// reserves room for that many before reading one: a 2 KB file declaring 10^15 strings
+/// asked for 24 PB and aborted the process. The declared counts must fit the part's real
+/// (inflated) size.
+fn check_declared_strings<R: std::io::Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    size: u64,
+) -> Result<(), String> {
+    let mut head = vec![0u8; 4096];
+    let n = {
+        let mut part = zip
+            .by_name("xl/sharedStrings.xml")
+            .map_err(|e| e.to_string())?;
+        read_up_to(&mut part, &mut head).map_err(|e| e.to_string())?
+    };
+    let head = String::from_utf8_lossy(&head[..n]);
+    let Some(start) = head.find("<sst") else {
+        return Ok(());
+    };
+    let tag = &head[start..head[start..].find('>').map_or(head.len(), |e| start + e)];
+    let most = size / MIN_SHARED_STRING_BYTES + 1;
+    for attr in ["uniqueCount", "count"] {
+        let Some(at) = tag.find(&format!(" {attr}=\"")) else {
+            continue;
+        };
+        let digits: String = tag[at + attr.len() + 3..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        // More digits than u64 holds is as hostile as a number too large.
+        let declared = digits.parse::<u64>().unwrap_or(u64::MAX);
+        if attr == "uniqueCount" && declared > most {
+            return Err(format!(
+                "xl/sharedStrings.xml declares {attr}=\"{digits}\" strings in {size} bytes (at most {most} fit)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The largest worksheet part of an xlsx, inflated, from the zip's directory (cheap).

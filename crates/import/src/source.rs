@@ -369,11 +369,13 @@ fn read_csv(
         .encoding(Some(encoding))
         .bom_override(true)
         .build(std::fs::File::open(path).map_err(io)?);
+    let limited = RecordLimit::new(decoded, MAX_CSV_RECORD_BYTES);
+    let too_long = limited.tripped.clone();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(std::io::BufReader::with_capacity(1 << 16, decoded));
+        .from_reader(std::io::BufReader::with_capacity(1 << 16, limited));
     on_info(&SheetInfo {
         sheet: None,
         sheets: Vec::new(),
@@ -386,6 +388,13 @@ fn read_csv(
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
+            Err(_) if too_long.get().is_some() => {
+                return Err(ImportError::RowTooLong {
+                    path: path.into(),
+                    row: too_long.get().unwrap_or_default(),
+                    limit: MAX_CSV_RECORD_BYTES,
+                })
+            }
             Err(e) => {
                 return Err(ImportError::Damaged {
                     path: path.into(),
@@ -410,6 +419,62 @@ fn read_csv(
         }
     }
     Ok(())
+}
+
+/// The longest CSV record (a row) taken: nine cells of a transaction list are a few hundred
+/// bytes; a file with a 256 MB line made the reader hold gigabytes.
+pub const MAX_CSV_RECORD_BYTES: usize = 1 << 20;
+
+/// Stops a CSV stream at the first record longer than `limit` bytes, before the CSV reader
+/// buffers it. Records end at a newline outside quotes (a doubled quote toggles twice), so
+/// a field with line breaks inside quotes still counts as one record. `tripped` says at
+/// which record (from 1) it stopped.
+struct RecordLimit<R> {
+    inner: R,
+    limit: usize,
+    in_record: usize,
+    in_quotes: bool,
+    record: u64,
+    tripped: std::rc::Rc<std::cell::Cell<Option<u64>>>,
+}
+
+impl<R> RecordLimit<R> {
+    fn new(inner: R, limit: usize) -> RecordLimit<R> {
+        RecordLimit {
+            inner,
+            limit,
+            in_record: 0,
+            in_quotes: false,
+            record: 1,
+            tripped: Default::default(),
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for RecordLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.tripped.get().is_some() {
+            return Err(std::io::Error::other("a record is too long"));
+        }
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            match b {
+                b'"' => self.in_quotes = !self.in_quotes,
+                b'\n' if !self.in_quotes => {
+                    self.in_record = 0;
+                    self.record += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            self.in_record += 1;
+            if self.in_record > self.limit {
+                self.tripped.set(Some(self.record));
+                return Err(std::io::Error::other("a record is too long"));
+            }
+        }
+        Ok(n)
+    }
 }
 
 /// Comma, semicolon or tab: whichever the first line uses most.

@@ -676,3 +676,70 @@ fn long_cells_are_row_errors_not_crashes() {
         [(2, "product_name".into(), "too_long".into())]
     );
 }
+
+#[test]
+fn a_workbook_declaring_more_shared_strings_than_it_holds_is_refused_not_allocated() {
+    // 1.9 KB declaring 10^15 strings aborted the whole process ("memory allocation of
+    // 24000000000000000 bytes failed"): the app imports in-process.
+    let mut env = Env::new();
+    let file = env.path("hostile.xlsx");
+    write_xlsx(
+        &file,
+        &[(
+            "Sheet1",
+            vec![header_row(), row("张三", "13800138000", 10.0)],
+        )],
+        &[],
+    );
+    patch_zip(&file, "xl/sharedStrings.xml", |xml| {
+        let start = xml.find("uniqueCount=\"").unwrap() + 13;
+        let end = start + xml[start..].find('"').unwrap();
+        format!("{}1000000000000000{}", &xml[..start], &xml[end..])
+    });
+    let err = env.stage(&file).unwrap_err();
+    assert_eq!(err.code(), "import.damaged");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("hostile.xlsx") && msg.contains("1000000000000000"),
+        "{msg}"
+    );
+    env.assert_untouched();
+    // The same file with an honest count imports.
+    let honest = env.path("honest.xlsx");
+    write_xlsx(
+        &honest,
+        &[(
+            "Sheet1",
+            vec![header_row(), row("张三", "13800138000", 10.0)],
+        )],
+        &[],
+    );
+    env.stage(&honest).unwrap();
+}
+
+#[test]
+fn a_csv_with_one_enormous_line_is_refused_at_that_row_without_holding_it() {
+    // One 256 MB line peaked at 3.45 GB. A 64 MB line is enough to show it is refused at
+    // the cap (1 MiB), naming the row, and nothing reaches the order.
+    let mut env = Env::new();
+    let file = env.path("long.csv");
+    let mut text = String::from("商户名,手机号,下单月份,品名,数量,总件数,总金额(美元)\n");
+    text.push_str("张三,13800138000,2026-03,袜子,1,1,10\n");
+    text.push_str("李四,13800138001,2026-03,");
+    text.push_str(&"很".repeat((64 << 20) / 3));
+    text.push_str(",1,1,10\n");
+    std::fs::write(&file, text).unwrap();
+    let err = env.stage(&file).unwrap_err();
+    assert_eq!(err.code(), "import.row_too_long");
+    let msg = err.to_string();
+    assert!(msg.contains("long.csv") && msg.contains("row 3"), "{msg}");
+    env.assert_untouched();
+    // A quoted field with line breaks inside is one record, and an ordinary one.
+    let ok = env.path("quoted.csv");
+    std::fs::write(
+        &ok,
+        "商户名,手机号,下单月份,品名,数量,总件数,总金额(美元)\n张三,13800138000,2026-03,\"袜子\n（红）\",1,1,10\n",
+    )
+    .unwrap();
+    env.stage(&ok).unwrap();
+}
