@@ -9,6 +9,19 @@ mod embedded {
 
 /// Opens the database and applies pending migrations (each in its own transaction).
 pub fn open(path: &Path) -> Result<Connection, crate::error::StartError> {
+    // Created 0600 before SQLite opens it: the -wal and -shm files take its permissions.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let io = |e| crate::error::StartError::Io(path.into(), e);
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(io)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
     let mut conn = Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     // FULL: an acknowledged batch survives a power cut, so the client may drop it.

@@ -36,6 +36,9 @@ pub struct Config {
     pub demo: bool,
     /// Session lifetime in seconds.
     pub session_ttl_s: i64,
+    /// Write captcha answers and SMS codes to `dev-sink.jsonl` (a demo or development
+    /// server only: `--demo` or `--dev-sink`).
+    pub dev_sink: bool,
 }
 
 /// What every request handler shares.
@@ -50,7 +53,7 @@ pub struct Platform {
 impl Platform {
     /// Opens (creating and migrating) the database under `data_dir`.
     pub fn open(data_dir: &Path, session_ttl_s: i64) -> Result<Platform, error::StartError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| error::StartError::Io(data_dir.into(), e))?;
+        private_dir(data_dir)?;
         let conn = db::open(&data_dir.join("platform.sqlite3"))?;
         Ok(Platform {
             conn: Arc::new(Mutex::new(conn)),
@@ -77,6 +80,19 @@ impl Platform {
     }
 }
 
+/// The data directory, readable by its owner only (0700): it holds the database, the TLS
+/// key and, in development, the sink.
+fn private_dir(dir: &Path) -> Result<(), error::StartError> {
+    let io = |e| error::StartError::Io(dir.into(), e);
+    std::fs::create_dir_all(dir).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
+    }
+    Ok(())
+}
+
 /// A started server: its address and the CA file clients must trust.
 pub struct Running {
     pub addr: SocketAddr,
@@ -86,7 +102,10 @@ pub struct Running {
 
 /// Starts serving; returns once the listener is bound.
 pub async fn start(config: Config) -> Result<Running, error::StartError> {
-    let platform = Platform::open(&config.data_dir, config.session_ttl_s)?;
+    let mut platform = Platform::open(&config.data_dir, config.session_ttl_s)?;
+    if !config.dev_sink {
+        platform.sink = Arc::new(sink::Sink::off(config.data_dir.join("dev-sink.jsonl")));
+    }
     if config.demo {
         let mut conn = platform.conn.lock().unwrap_or_else(|p| p.into_inner());
         demo::seed(&mut conn)?;

@@ -19,9 +19,13 @@ struct Cli {
     /// Address to listen on (port 0: any free port; the chosen one is printed).
     #[arg(long, default_value = "127.0.0.1:8443")]
     listen: SocketAddr,
-    /// Seed the demo registry, company, merchants, merchant orders and authorizations.
+    /// Seed the demo registry, company, merchants, merchant orders and authorizations (and
+    /// write captcha answers and SMS codes to the development sink).
     #[arg(long)]
     demo: bool,
+    /// Write captcha answers and SMS codes to dev-sink.jsonl without the demo data.
+    #[arg(long)]
+    dev_sink: bool,
     /// Session lifetime in seconds.
     #[arg(long, default_value_t = 12 * 3600)]
     session_ttl: i64,
@@ -125,6 +129,7 @@ fn main() -> ExitCode {
             listen: cli.listen,
             demo: cli.demo,
             session_ttl_s: cli.session_ttl,
+            dev_sink: cli.demo || cli.dev_sink,
         }),
     }
 }

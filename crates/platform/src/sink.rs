@@ -9,6 +9,9 @@ use std::sync::Mutex;
 
 pub struct Sink {
     path: PathBuf,
+    /// Only a demo or a development server writes codes anywhere (`--demo`, `--dev-sink`):
+    /// otherwise captcha answers and SMS codes go nowhere but to their hash in the database.
+    enabled: bool,
     lock: Mutex<()>,
 }
 
@@ -16,7 +19,16 @@ impl Sink {
     pub fn new(path: PathBuf) -> Sink {
         Sink {
             path,
+            enabled: true,
             lock: Mutex::new(()),
+        }
+    }
+
+    /// A sink that writes nothing.
+    pub fn off(path: PathBuf) -> Sink {
+        Sink {
+            enabled: false,
+            ..Sink::new(path)
         }
     }
 
@@ -26,13 +38,18 @@ impl Sink {
 
     /// Appends one delivery. A failing sink is logged, never fatal.
     pub fn deliver(&self, kind: &str, to: &str, code: &str) {
+        if !self.enabled {
+            return;
+        }
         let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         let line = serde_json::json!({
             "at": crate::db::rfc3339(crate::db::now_ms()), "kind": kind, "to": to, "code": code,
         });
-        let written = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
+        let mut open = std::fs::OpenOptions::new();
+        open.create(true).append(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+        let written = open
             .open(&self.path)
             .and_then(|mut f| writeln!(f, "{line}"));
         if let Err(e) = written {

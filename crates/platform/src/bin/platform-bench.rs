@@ -210,6 +210,7 @@ async fn run(orders: usize, lines: usize) {
             listen: "127.0.0.1:0".parse().unwrap(),
             demo: false,
             session_ttl_s: 3600,
+            dev_sink: false,
         })
         .await
         .unwrap();

@@ -29,6 +29,16 @@ impl Server {
         Server::start_with(dir, &[], &[])
     }
 
+    /// Starts a server without `--demo` (no demo data, no development sink).
+    pub fn start_plain(dir: &Path) -> Server {
+        Server::start_with(dir, &["--no-demo"], &[])
+    }
+
+    /// The server process, for what only the OS can tell (its memory).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn start_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         let extra: Vec<(String, String)> = env
@@ -153,14 +163,17 @@ fn spawn(
     env: &[(String, String)],
 ) -> (Child, SocketAddr) {
     // The port may still be held for a moment after a kill: retry the bind briefly.
+    // `--no-demo` is this helper's word for leaving `--demo` out.
+    let demo = !args.iter().any(|a| a == "--no-demo");
+    let args: Vec<&String> = args.iter().filter(|a| *a != "--no-demo").collect();
     for attempt in 0..50 {
         let mut child = Command::new(BIN)
             .arg("--data-dir")
             .arg(dir)
             .arg("--listen")
             .arg(listen)
-            .arg("--demo")
-            .args(args)
+            .args(demo.then_some("--demo"))
+            .args(&args)
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

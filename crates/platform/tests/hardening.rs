@@ -1,0 +1,105 @@
+//! The reference platform stands for the real one: it keeps its files to itself, writes
+//! captcha answers and SMS codes nowhere unless it is a demo, and reads nothing of a
+//! request's body before its session is known.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+use std::time::Duration;
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_servers_files_are_its_own_and_the_sink_is_only_a_demos() {
+    // A demo server: the sink is written (tests and the demo read codes there), privately.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("platform");
+    let server = Server::start(&data);
+    let client = server.client();
+    let (id, answer) = server.captcha(&client).await;
+    assert!(!id.is_empty() && !answer.is_empty());
+    assert_eq!(mode(&data), 0o700);
+    for file in [
+        "platform.sqlite3",
+        "platform.sqlite3-wal",
+        "tls/server.key",
+        "dev-sink.jsonl",
+    ] {
+        let path = data.join(file);
+        if path.exists() || file != "tls/server.key" {
+            assert_eq!(mode(&path), 0o600, "{file}");
+        }
+    }
+    drop(server);
+
+    // Not a demo: a captcha's answer goes nowhere but into the database as a hash.
+    let plain_dir = tempfile::tempdir().unwrap();
+    let plain = Server::start_plain(plain_dir.path());
+    let c = plain.client().captcha().await.expect("a captcha");
+    assert!(!c.captcha_id.is_empty());
+    assert!(
+        !plain_dir.path().join("dev-sink.jsonl").exists(),
+        "no development sink without --demo"
+    );
+}
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_large_body_without_a_session_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let before = peak_rss_kib(server.pid());
+    // Four pushes of 60 MB at once, without a token: 240 MB if they were buffered.
+    let body = std::sync::Arc::new(vec![b' '; 60 << 20]);
+    let http = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(&std::fs::read(server.ca()).unwrap()).unwrap(),
+        )
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let mut sends = Vec::new();
+    for _ in 0..4 {
+        let http = http.clone();
+        let url = format!("{}/api/v1/sync/push", server.url());
+        let body = body.clone();
+        sends.push(tokio::spawn(async move {
+            http.post(url)
+                .header("content-type", "application/json")
+                .body((*body).clone())
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        }));
+    }
+    for s in sends {
+        match s.await.unwrap() {
+            // Refused at once: 401, or the connection closed under the rest of the upload.
+            Ok(status) => assert_eq!(status, 401),
+            Err(e) => assert!(!e.is_timeout(), "{e}"),
+        }
+    }
+    let grown_mib = (peak_rss_kib(server.pid()) - before) / 1024;
+    assert!(
+        grown_mib < 40,
+        "the server's peak memory grew by {grown_mib} MiB: bodies were read before the session"
+    );
+}
