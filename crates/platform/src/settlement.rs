@@ -12,6 +12,64 @@ use xinbao_wire::*;
 
 const CODE_TTL_MS: i64 = 5 * 60 * 1000;
 pub const RESEND_AFTER_S: i64 = 60;
+/// Wrong codes a code survives: the fifth makes it void.
+pub const MAX_WRONG_TRIES: i64 = 5;
+const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 24 * HOUR_MS;
+/// Sends allowed (per hour, per day) for one company, and to one mobile from anyone.
+pub const COMPANY_SENDS: (i64, i64) = (5, 10);
+pub const MOBILE_SENDS: (i64, i64) = (3, 5);
+
+/// Refuses a send past the hourly or daily limit of the company or of the mobile.
+fn check_send_limits(
+    conn: &Connection,
+    company_id: i64,
+    mobile: &str,
+    now: i64,
+) -> Result<(), ApiErr> {
+    let sends = |column: &str,
+                 value: &dyn rusqlite::ToSql,
+                 since: i64|
+     -> Result<(i64, Option<i64>), ApiErr> {
+        Ok(conn.query_row(
+            &format!(
+                "SELECT count(*), min(sent_at) FROM sms_sends WHERE {column} = ?1 AND sent_at > ?2"
+            ),
+            params![value, since],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    };
+    for (column, value, (per_hour, per_day)) in [
+        (
+            "company_id",
+            &company_id as &dyn rusqlite::ToSql,
+            COMPANY_SENDS,
+        ),
+        ("mobile", &mobile as &dyn rusqlite::ToSql, MOBILE_SENDS),
+    ] {
+        for (window, most) in [(HOUR_MS, per_hour), (DAY_MS, per_day)] {
+            let (n, oldest) = sends(column, value, now - window)?;
+            if n >= most {
+                let wait = oldest.map_or(window, |o| o + window - now);
+                return Err(ApiErr::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "sms.limit",
+                    format!(
+                        "at most {most} codes per {} for one {}",
+                        if window == HOUR_MS { "hour" } else { "day" },
+                        if column == "mobile" {
+                            "mobile"
+                        } else {
+                            "company"
+                        }
+                    ),
+                )
+                .retry_after((wait + 999) / 1000));
+            }
+        }
+    }
+    Ok(())
+}
 
 fn already_bound() -> ApiErr {
     ApiErr::conflict(
@@ -54,10 +112,16 @@ pub fn send_code(
         )
         .retry_after((sent + RESEND_AFTER_S * 1000 - now + 999) / 1000));
     }
+    check_send_limits(conn, company_id, &mobile, now)?;
     let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
     conn.execute(
-        "INSERT OR REPLACE INTO sms_codes (company_id, mobile, code, sent_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT OR REPLACE INTO sms_codes (company_id, mobile, code, sent_at, expires_at, wrong_tries)
+         VALUES (?1, ?2, ?3, ?4, ?5, 0)",
         params![company_id, mobile, code, now, now + CODE_TTL_MS],
+    )?;
+    conn.execute(
+        "INSERT INTO sms_sends (company_id, mobile, sent_at) VALUES (?1, ?2, ?3)",
+        params![company_id, mobile, now],
     )?;
     sink.deliver("sms", &mobile, &code);
     Ok(SmsCodeSent {
@@ -82,11 +146,11 @@ pub fn bind(
         .map_err(|e| ApiErr::invalid("legal_rep_id_no", e))?;
     let mobile = validate::mobile(&req.mobile).map_err(|e| ApiErr::invalid("mobile", e))?;
     let tx = conn.transaction()?;
-    let stored: Option<(String, i64)> = tx
+    let stored: Option<(String, i64, i64)> = tx
         .query_row(
-            "SELECT code, expires_at FROM sms_codes WHERE company_id = ?1 AND mobile = ?2",
+            "SELECT code, expires_at, wrong_tries FROM sms_codes WHERE company_id = ?1 AND mobile = ?2",
             params![company_id, mobile],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
     match stored {
@@ -97,14 +161,39 @@ pub fn bind(
             )
             .field("sms_code"))
         }
-        Some((_, exp)) if exp < now_ms() => {
+        Some((_, exp, _)) if exp < now_ms() => {
             return Err(
                 ApiErr::unprocessable("sms.expired", "the code expired: ask for a new one")
                     .field("sms_code"),
             )
         }
-        Some((code, _)) if code != req.sms_code.trim() => {
-            return Err(ApiErr::unprocessable("sms.wrong", "the code is wrong").field("sms_code"))
+        Some((code, _, tries)) if code != req.sms_code.trim() => {
+            // Counted (and committed) before the answer: guessing has five tries a code.
+            let tries = tries + 1;
+            if tries >= MAX_WRONG_TRIES {
+                tx.execute(
+                    "DELETE FROM sms_codes WHERE company_id = ?1 AND mobile = ?2",
+                    params![company_id, mobile],
+                )?;
+            } else {
+                tx.execute(
+                    "UPDATE sms_codes SET wrong_tries = ?3 WHERE company_id = ?1 AND mobile = ?2",
+                    params![company_id, mobile, tries],
+                )?;
+            }
+            tx.commit()?;
+            return Err(if tries >= MAX_WRONG_TRIES {
+                ApiErr::unprocessable(
+                    "sms.too_many_tries",
+                    format!("{MAX_WRONG_TRIES} wrong codes: this code is void, ask for a new one"),
+                )
+            } else {
+                ApiErr::unprocessable(
+                    "sms.wrong",
+                    format!("the code is wrong ({} tries left)", MAX_WRONG_TRIES - tries),
+                )
+            }
+            .field("sms_code"));
         }
         Some(_) => {}
     }

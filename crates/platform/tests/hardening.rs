@@ -103,3 +103,80 @@ async fn a_large_body_without_a_session_is_refused_before_it_is_read() {
         "the server's peak memory grew by {grown_mib} MiB: bodies were read before the session"
     );
 }
+
+#[tokio::test]
+async fn an_sms_code_survives_four_wrong_guesses_and_sends_are_limited() {
+    use xinbao_wire::*;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let token = server.demo_token().await;
+    let client = server.client();
+    let mobile = "13805790002";
+    client
+        .sms_code(
+            &token,
+            &SmsCodeRequest {
+                mobile: mobile.into(),
+            },
+        )
+        .await
+        .unwrap();
+    let right = server.sink_code("sms", mobile);
+    let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let bind = |code: String| SettlementBindingRequest {
+        entity_type: SettlementEntityType::Individual,
+        name: "王建国".into(),
+        uscc: xinbao_platform::demo::COMPANY_USCC.into(),
+        legal_rep_name: "王建国".into(),
+        legal_rep_id_no: "330782198001010012".into(),
+        mobile: mobile.into(),
+        sms_code: code,
+    };
+    let mut codes = Vec::new();
+    for _ in 0..5 {
+        let err = client
+            .bind_settlement(&token, &bind(wrong.clone()))
+            .await
+            .unwrap_err();
+        codes.push(err.code());
+    }
+    assert_eq!(
+        codes,
+        [
+            "sms.wrong",
+            "sms.wrong",
+            "sms.wrong",
+            "sms.wrong",
+            "sms.too_many_tries"
+        ]
+    );
+    // The right code after that binds nothing: the code is void.
+    let err = client
+        .bind_settlement(&token, &bind(right))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "sms.expired");
+    assert!(matches!(
+        client
+            .settlement_binding(&token)
+            .await
+            .unwrap_err()
+            .code()
+            .as_str(),
+        "settlement.unbound"
+    ));
+    // One session sending codes to one mobile after another: the company's limit stops it.
+    let mut refused = None;
+    for i in 0..10 {
+        let to = format!("139057{:05}", 10 + i);
+        if let Err(e) = client
+            .sms_code(&token, &SmsCodeRequest { mobile: to })
+            .await
+        {
+            refused = Some((i, e.code()));
+            break;
+        }
+    }
+    // One code was sent above; the company may send five an hour.
+    assert_eq!(refused, Some((4, "sms.limit".to_string())));
+}

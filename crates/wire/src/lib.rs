@@ -726,6 +726,8 @@ pub const API_ERROR_CODES: &[&str] = &[
     "settlement.already_bound",
     "settlement.unbound",
     "sms.expired",
+    "sms.limit",
+    "sms.too_many_tries",
     "sms.too_soon",
     "sms.wrong",
     "sync.batch_too_large",
