@@ -10,6 +10,8 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 cargo fmt --all -- --check
 cargo fmt --manifest-path tests/e2e/Cargo.toml -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --manifest-path tests/e2e/Cargo.toml --all-targets --locked -- -D warnings
 cargo build --workspace --locked
 # The login tests keep the session token in a real OS keyring: a D-Bus session with an
 # unlocked gnome-keyring, as on a desktop.

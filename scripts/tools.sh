@@ -5,9 +5,13 @@ cd "$(dirname "$0")/.."
 if ! command -v cargo >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo" ]; then
   # A fresh machine: the stable Rust toolchain through rustup (Debian's rustc is too old).
   command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl ca-certificates; }
-  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component rustfmt
+  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component rustfmt --component clippy
 fi
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+# The tests run clippy with -D warnings: a toolchain without it gets it.
+if [ "${1:-}" = "--test" ] && ! cargo clippy --version >/dev/null 2>&1; then
+  rustup component add clippy
+fi
 if [ "${1:-}" = "--test" ] && ! command -v tauri-driver >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
   cargo install --locked tauri-driver@2.1.0
 fi

@@ -14,7 +14,7 @@ pub struct UiError {
     pub fields: Vec<FieldError>,
     /// Numbers the words need (`{tries_left}`, `{minutes}`), when there are any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub params: Option<serde_json::Value>,
+    pub params: Option<Box<serde_json::Value>>,
 }
 
 impl UiError {
@@ -61,11 +61,11 @@ impl From<xinbao_sync::SyncError> for UiError {
         use xinbao_sync::SyncError::*;
         let params = match &e {
             OfflineWrongPassword { tries_left } => {
-                Some(serde_json::json!({ "tries_left": tries_left }))
+                Some(Box::new(serde_json::json!({ "tries_left": tries_left })))
             }
-            OfflineLocked { retry_after_s } => {
-                Some(serde_json::json!({ "minutes": retry_after_s.div_ceil(60) }))
-            }
+            OfflineLocked { retry_after_s } => Some(Box::new(
+                serde_json::json!({ "minutes": retry_after_s.div_ceil(60) }),
+            )),
             _ => None,
         };
         UiError {

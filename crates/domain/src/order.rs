@@ -303,9 +303,7 @@ fn opt<T>(
     raw: &str,
     f: impl FnOnce(&str) -> Result<T, Invalid>,
 ) -> Option<T> {
-    if normalize::compact_chars(raw).next().is_none() {
-        return None;
-    }
+    normalize::compact_chars(raw).next()?;
     match f(raw) {
         Ok(v) => Some(v),
         Err(e) => {

@@ -13,7 +13,10 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn staged(env: &Env, batch: i64) -> Vec<(i64, [String; 9], Vec<(String, String)>)> {
+/// A staged row: its number, its nine texts, its problems (field, code).
+type Staged = (i64, [String; 9], Vec<(String, String)>);
+
+fn staged(env: &Env, batch: i64) -> Vec<Staged> {
     imports::rows(&env.store, batch, false, 0, 100)
         .unwrap()
         .into_iter()

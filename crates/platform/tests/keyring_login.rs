@@ -71,37 +71,38 @@ async fn login_keeps_secrets_in_the_keyring_and_unlocks_offline() {
         }
     }
 
-    let store = device.store.lock().unwrap();
     let t0 = 1_000_000_000_000;
-    assert_eq!(
-        account::offline_unlock(&store, &keyring, demo::PASSWORD, t0)
-            .unwrap()
-            .uscc,
-        demo::COMPANY_USCC
-    );
-    for left in (1..=4).rev() {
-        match account::offline_unlock(&store, &keyring, "Wrong#2026", t0 + 1000) {
-            Err(SyncError::OfflineWrongPassword { tries_left }) => assert_eq!(tries_left, left),
-            other => panic!("{other:?}"),
+    {
+        let store = device.store.lock().unwrap();
+        assert_eq!(
+            account::offline_unlock(&store, &keyring, demo::PASSWORD, t0)
+                .unwrap()
+                .uscc,
+            demo::COMPANY_USCC
+        );
+        for left in (1..=4).rev() {
+            match account::offline_unlock(&store, &keyring, "Wrong#2026", t0 + 1000) {
+                Err(SyncError::OfflineWrongPassword { tries_left }) => assert_eq!(tries_left, left),
+                other => panic!("{other:?}"),
+            }
         }
+        assert!(matches!(
+            account::offline_unlock(&store, &keyring, "Wrong#2026", t0 + 2000),
+            Err(SyncError::OfflineLocked { retry_after_s: 900 })
+        ));
+        // Locked: the right password waits too, until the 15 minutes are over.
+        assert!(matches!(
+            account::offline_unlock(&store, &keyring, demo::PASSWORD, t0 + 60_000),
+            Err(SyncError::OfflineLocked { .. })
+        ));
+        account::offline_unlock(
+            &store,
+            &keyring,
+            demo::PASSWORD,
+            t0 + 2000 + 15 * 60_000 + 1,
+        )
+        .expect("unlocked after the lock");
     }
-    assert!(matches!(
-        account::offline_unlock(&store, &keyring, "Wrong#2026", t0 + 2000),
-        Err(SyncError::OfflineLocked { retry_after_s: 900 })
-    ));
-    // Locked: the right password waits too, until the 15 minutes are over.
-    assert!(matches!(
-        account::offline_unlock(&store, &keyring, demo::PASSWORD, t0 + 60_000),
-        Err(SyncError::OfflineLocked { .. })
-    ));
-    account::offline_unlock(
-        &store,
-        &keyring,
-        demo::PASSWORD,
-        t0 + 2000 + 15 * 60_000 + 1,
-    )
-    .expect("unlocked after the lock");
-    drop(store);
 
     account::logout(&keyring, Some(&client), false)
         .await
@@ -115,10 +116,11 @@ async fn login_keeps_secrets_in_the_keyring_and_unlocks_offline() {
         "auth.required",
         "the platform ended the session"
     );
-    let store = device.store.lock().unwrap();
-    account::offline_unlock(&store, &keyring, demo::PASSWORD, t0 + 3_600_000)
-        .expect("remembered computer still unlocks");
-    drop(store);
+    {
+        let store = device.store.lock().unwrap();
+        account::offline_unlock(&store, &keyring, demo::PASSWORD, t0 + 3_600_000)
+            .expect("remembered computer still unlocks");
+    }
     account::logout(&keyring, None, true).await.unwrap();
     {
         let store = device.store.lock().unwrap();

@@ -375,7 +375,8 @@ pub fn rows(
         "SELECT * FROM import_rows WHERE batch_id = ?1 AND (?2 = 0 OR error_count > 0)
          ORDER BY row_no LIMIT ?3 OFFSET ?4",
     )?;
-    let raw_rows: Vec<(i64, OrderLineDraft, Option<String>, i64, Option<i64>)> = stmt
+    type RawRow = (i64, OrderLineDraft, Option<String>, i64, Option<i64>);
+    let raw_rows: Vec<RawRow> = stmt
         .query_map(
             params![batch_id, only_errors, limit.clamp(1, 1000), offset.max(0)],
             |r| {

@@ -563,13 +563,14 @@ pub struct OrderSyncNote {
 
 pub fn note(store: &Store, order_id: i64) -> Result<OrderSyncNote> {
     let own = store.device_id()?;
-    let row: Option<(
+    type Note = (
         Option<String>,
         Option<String>,
         Option<String>,
         Option<i64>,
         bool,
-    )> = store
+    );
+    let row: Option<Note> = store
         .conn
         .query_row(
             "SELECT s.origin, s.origin_device, s.changed_by, s.remote_rev,
