@@ -226,6 +226,9 @@ enum OrdersCommand {
     /// 重新打开: an order whose confirmation the platform refused (and does not hold) goes
     /// back to a draft, to be fixed and confirmed again.
     Reopen { id: i64 },
+    /// 显示: the order's whole passport number (lists and `show` mask it); the look is
+    /// written to the order's audit log.
+    Reveal { id: i64 },
 }
 
 fn parse_state(s: &str) -> Result<OrderState, String> {
@@ -714,6 +717,10 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
             OrdersCommand::Customs { id, number } => {
                 let no = orders::attach_customs_no(&mut store, CLI_ACTOR, id, &number)?;
                 println!("order {id} declared with customs number {no}; queued for the platform");
+            }
+            OrdersCommand::Reveal { id } => {
+                let passport = xinbao_store::reveal::order_passport(&mut store, CLI_ACTOR, id)?;
+                println!("{}", passport.unwrap_or_default());
             }
             OrdersCommand::Reopen { id } => {
                 xinbao_store::order_book::reopen(&mut store, CLI_ACTOR, id)?;

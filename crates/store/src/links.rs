@@ -203,7 +203,13 @@ pub fn candidates_for_line(store: &Store, line_id: i64) -> Result<Vec<MerchantOr
             OR ((?1 IS NULL OR procurement_no IS NULL) AND mobile = ?2)
          ORDER BY order_month = ?3 DESC, order_month DESC, id",
     )?;
-    let rows = stmt.query_map(params![procurement_no, mobile, month], merchant_order_row)?;
+    // Offered to the page: the mobile masked (the full one only through the audited reveal).
+    let rows = stmt.query_map(params![procurement_no, mobile, month], |r| {
+        merchant_order_row(r).map(|mut m| {
+            m.mobile = xinbao_domain::mask::mobile(&m.mobile);
+            m
+        })
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

@@ -179,8 +179,8 @@ fn index_new_orders(tx: &Transaction<'_>, ids: &[i64]) -> Result<()> {
     for chunk in ids.chunks(500) {
         let marks = vec!["?"; chunk.len()].join(",");
         tx.prepare_cached(&format!(
-            "INSERT INTO order_text (rowid, buyer_name, passport_no, customs_no)
-             SELECT id, buyer_name, passport_no, customs_no FROM export_orders WHERE id IN ({marks})"
+            "INSERT INTO order_text (rowid, buyer_name, customs_no)
+             SELECT id, buyer_name, customs_no FROM export_orders WHERE id IN ({marks})"
         ))?
         .execute(rusqlite::params_from_iter(chunk))?;
     }

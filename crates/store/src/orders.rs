@@ -298,10 +298,11 @@ pub fn save(
     order_id: i64,
     form: &OrderForm,
 ) -> Result<SaveOutcome> {
-    let draft = form.parse().map_err(StoreError::Invalid)?;
     let tx = store.conn.transaction()?;
     let order = load_order(&tx, order_id)?;
     let stored_lines = load_lines(&tx, order_id)?;
+    let form = unmasked(form, &order, &stored_lines);
+    let draft = form.parse().map_err(StoreError::Invalid)?;
     let by_id: HashMap<i64, &LineRow> = stored_lines
         .iter()
         .map(|l| (l.line.id.unwrap_or_default(), l))
@@ -480,6 +481,28 @@ pub fn save(
     }
     tx.commit()?;
     Ok(outcome)
+}
+
+/// The form with each masked number the clerk left as it was (the editor shows masks)
+/// replaced by the stored number it masks: a mask is never stored, nor refused as invalid.
+fn unmasked(form: &OrderForm, order: &OrderRow, lines: &[LineRow]) -> OrderForm {
+    let mut form = form.clone();
+    if let Some(stored) = &order.draft.passport_no {
+        if mask::is_mask_of(form.passport_no.trim(), stored) {
+            form.passport_no = stored.clone();
+        }
+    }
+    for l in &mut form.lines {
+        let stored =
+            l.id.and_then(|id| lines.iter().find(|s| s.line.id == Some(id)))
+                .and_then(|s| s.line.mobile.as_ref());
+        if let Some(stored) = stored {
+            if mask::is_mask_of(l.mobile.trim(), stored) {
+                l.mobile = stored.clone();
+            }
+        }
+    }
+    form
 }
 
 /// Deletes a draft with its lines and links. Confirmed and declared orders are never deleted.
@@ -670,8 +693,9 @@ pub struct ListQuery {
     pub created_from: Option<String>,
     /// Created before this UTC instant.
     pub created_to: Option<String>,
-    /// Part of the buyer's name, passport number or customs number, or of a merchant's
-    /// name or procurement number on any line. Case does not matter for Latin letters.
+    /// Part of the buyer's name or customs number, a whole passport number or its first six
+    /// characters or more, or part of a merchant's name or procurement number on any line.
+    /// Case does not matter for Latin letters.
     pub search: Option<String>,
     pub limit: Option<u32>,
     pub offset: Option<u32>,
@@ -769,6 +793,17 @@ struct ListSql {
 /// Terms shorter than this cannot use the trigram index.
 const TRIGRAM: usize = 3;
 
+/// The shortest part of a passport number the list searches by: its beginning.
+pub const PASSPORT_PREFIX: usize = 6;
+
+/// A search term as passport numbers are stored: no spaces, Latin letters upper case.
+fn passport_term(term: &str) -> String {
+    term.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
 fn list_sql(q: &ListQuery) -> ListSql {
     let mut clauses: Vec<String> = Vec::new();
     let mut args: Vec<rusqlite::types::Value> = Vec::new();
@@ -803,9 +838,23 @@ fn list_sql(q: &ListQuery) -> ListSql {
         } else {
             format!(
                 "SELECT id FROM export_orders WHERE buyer_name LIKE {like} ESCAPE '\\'
-                   OR passport_no LIKE {like} ESCAPE '\\' OR customs_no LIKE {like} ESCAPE '\\'"
+                   OR customs_no LIKE {like} ESCAPE '\\'"
             )
         };
+        // A passport: the whole number, or a prefix of PASSPORT_PREFIX characters or more,
+        // never any part of it (parts would rebuild a number by probing).
+        let passport = passport_term(term);
+        let by_passport = if passport.chars().count() >= PASSPORT_PREFIX {
+            let from = bind(passport.clone());
+            let to = bind(format!("{passport}\u{10FFFF}"));
+            format!(
+                "SELECT id FROM export_orders WHERE passport_no >= {from} AND passport_no < {to}"
+            )
+        } else {
+            let exact = bind(passport);
+            format!("SELECT id FROM export_orders WHERE passport_no = {exact}")
+        };
+        let own = format!("{own} UNION {by_passport}");
         candidates = Some(format!("{own} UNION {merchants}"));
     }
     if let Some(state) = q.state {
@@ -1142,6 +1191,20 @@ pub struct Refusal {
     pub message: String,
 }
 
+/// Which merchant a line is of, as the page may see it: the procurement number, or for a
+/// line known by its mobile alone a hash of the mobile keyed by this profile's device id
+/// (equal for equal mobiles, stable, the number not recoverable without the profile).
+fn merchant_key(line: &OrderLineDraft, profile_key: &str) -> Option<String> {
+    use std::hash::{Hash, Hasher};
+    let key = xinbao_domain::order::merchant_key(line)?;
+    if line.procurement_no.is_some() {
+        return Some(key);
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (profile_key, key.as_str()).hash(&mut h);
+    Some(format!("m:{:016x}", h.finish()))
+}
+
 /// One order's own fields, without its lines (cheap for an order of a million lines).
 pub fn get_header(store: &Store, order_id: i64) -> Result<OrderDetail> {
     detail(store, order_id, false)
@@ -1169,17 +1232,23 @@ fn detail(store: &Store, order_id: i64, with_lines: bool) -> Result<OrderDetail>
     } else {
         Vec::new()
     };
+    // Personal numbers leave the store masked: the full value only through the audited
+    // reveal (`reveal::order_passport`), or typed anew by the clerk.
+    let profile_key = store.device_id()?;
     let lines = stored
         .into_iter()
         .map(|l| {
             let id = l.line.id.unwrap_or_default();
+            let mut line = l.line;
+            let merchant_key = merchant_key(&line, &profile_key);
+            line.mobile = line.mobile.as_deref().map(mask::mobile);
             LineDetail {
                 id,
                 uuid: l.uuid,
                 position: l.position,
                 merchant_order_ids: link_ids(&links, id),
-                merchant_key: xinbao_domain::order::merchant_key(&l.line),
-                line: l.line,
+                merchant_key,
+                line,
             }
         })
         .collect();
@@ -1208,7 +1277,7 @@ fn detail(store: &Store, order_id: i64, with_lines: bool) -> Result<OrderDetail>
         uuid: order.uuid,
         state: order.state,
         buyer_name: order.draft.buyer_name,
-        passport_no: order.draft.passport_no,
+        passport_no: order.draft.passport_no.as_deref().map(mask::passport),
         country: order.draft.country,
         total_cents: order.draft.total_cents.map(|c| c.0),
         customs_no: order.customs_no,

@@ -16,21 +16,29 @@ fn draft_round_trips_and_is_audited_with_masked_numbers() {
     let id = orders::create_draft(&mut store, ACTOR, &form).unwrap();
     let d = orders::get(&store, id).unwrap();
     assert_eq!(d.state, OrderState::Draft);
-    assert_eq!(d.passport_no.as_deref(), Some("E12345678"));
+    // Normalised when stored; shown masked; the whole number only through the reveal.
+    assert_eq!(d.passport_no.as_deref(), Some("E1*****78"));
+    assert_eq!(d.lines[1].line.mobile.as_deref(), Some("13*******00"));
+    assert_eq!(
+        xinbao_store::reveal::order_passport(&mut store, ACTOR, id)
+            .unwrap()
+            .as_deref(),
+        Some("E12345678")
+    );
     assert_eq!(d.country.as_deref(), Some("RU"));
     assert_eq!(d.total_cents, Some(150_000));
     assert_eq!(d.lines.len(), 2);
     assert_eq!(d.lines[1].line.merchant_name.as_deref(), Some("李四"));
 
     let history = audit::for_order(&store, id).unwrap();
-    assert_eq!(history.len(), 3, "order + two lines");
+    assert_eq!(history.len(), 4, "order + two lines + the reveal");
     assert_eq!(history[0].action, "create");
     assert_eq!(history[0].actor, ACTOR);
     assert_eq!(
         history[0].after.as_ref().unwrap()["passport_no"],
-        "E123****78"
+        "E1*****78"
     );
-    assert_eq!(history[1].after.as_ref().unwrap()["mobile"], "138****8000");
+    assert_eq!(history[1].after.as_ref().unwrap()["mobile"], "13*******00");
     let raw: String = store
         .connection()
         .query_row("SELECT group_concat(after_json) FROM audit_log", [], |r| {
@@ -318,10 +326,7 @@ fn list_shows_states_links_and_sync_state_with_masked_passports() {
         ),
         ("pending", 2)
     );
-    assert_eq!(
-        row(confirmed).passport_masked.as_deref(),
-        Some("E123****78")
-    );
+    assert_eq!(row(confirmed).passport_masked.as_deref(), Some("E1*****78"));
     assert_eq!(row(confirmed).lines_total_cents, 150_000);
     let drafts = orders::list(
         &store,
@@ -371,6 +376,11 @@ fn link_candidates_are_the_lines_merchants_orders_its_month_first() {
         ["MO-2", "MO-3", "MO-4"],
         "李四's orders, 2026-03 (the line's month) first, no other merchant's"
     );
+    // Offered to the page with the mobile masked: the whole number only through the reveal.
+    assert!(links::candidates_for_line(&store, lines[1])
+        .unwrap()
+        .iter()
+        .all(|m| m.mobile == "13*******00"));
     assert_eq!(
         links::candidates_for_line(&store, 999).unwrap_err().code(),
         "line.not_found"
@@ -519,11 +529,24 @@ fn list_filters_by_country_month_and_sync_state_and_searches_buyers_and_merchant
     )
     .is_empty());
     assert_eq!(search(&store, "okafor"), vec![ng], "buyer name, any case");
+    // A passport: the whole number or its first six characters or more; never a part
+    // (probing with parts rebuilt a number).
     assert_eq!(
-        search(&store, "E1234"),
+        search(&store, "E12345678"),
         vec![ru, confirmed, synced],
-        "passport number"
+        "a whole passport number"
     );
+    assert_eq!(
+        search(&store, "e12 345"),
+        vec![ru, confirmed, synced],
+        "its first six characters, typed loosely"
+    );
+    assert!(
+        search(&store, "E1234").is_empty(),
+        "five characters: nothing"
+    );
+    assert!(search(&store, "2345678").is_empty(), "the middle: nothing");
+    assert!(search(&store, "5678").is_empty(), "the end: nothing");
     assert_eq!(
         search(&store, "王五"),
         vec![ru],
@@ -544,7 +567,7 @@ fn list_filters_by_country_month_and_sync_state_and_searches_buyers_and_merchant
         ids(
             &store,
             ListQuery {
-                search: Some("E1234".into()),
+                search: Some("E123456".into()),
                 state: Some(OrderState::Draft),
                 ..Default::default()
             }

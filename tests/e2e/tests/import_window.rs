@@ -75,7 +75,7 @@ async fn import_fix_one_cell_accept_and_find_the_lines() {
     let names = app.find_all("[data-testid='line-merchant_name']").await;
     let mobiles = app.find_all("[data-testid='line-mobile']").await;
     assert_eq!(app.value(&names[1]).await, "李四");
-    assert_eq!(app.value(&mobiles[1]).await, "13900139000");
+    assert_eq!(app.value(&mobiles[1]).await, "13*******00");
     app.screenshot("import-accepted").await;
     app.quit().await;
 
@@ -91,6 +91,6 @@ async fn import_fix_one_cell_accept_and_find_the_lines() {
         .output()
         .unwrap();
     let order: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(order["lines"][1]["mobile"], "13900139000");
+    assert_eq!(order["lines"][1]["mobile"], "13*******00");
     assert_eq!(order["lines"][1]["amount_cents"], 50_050);
 }

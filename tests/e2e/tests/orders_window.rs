@@ -80,16 +80,26 @@ async fn a_draft_with_two_lines_survives_quitting_and_restarting() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    // The editor now shows what was stored: normalised, not as typed.
+    // The editor now shows what was stored: normalised (not as typed) and masked; the
+    // whole passport only through 【显示】, which the order's history records.
     assert_eq!(
         app.value(&app.wait_css("#passport_no").await).await,
-        "E12345678"
+        "E1*****78"
     );
     assert_eq!(
         app.value(&app.find_all("[data-testid='line-mobile']").await[1])
             .await,
-        "13900139000"
+        "13*******00"
     );
+    app.click("[data-testid='editor-reveal-passport']").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.value(&app.wait_css("#passport_no").await).await != "E12345678" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reveal did not show the number"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     app.screenshot("order-editor").await;
     app.click("[data-testid='back-to-list']").await;
     app.wait_count("[data-testid='order-row']", 1).await;
@@ -116,10 +126,10 @@ async fn a_draft_with_two_lines_survives_quitting_and_restarting() {
         String::from_utf8_lossy(&out.stderr)
     );
     let order: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(order["passport_no"], "E12345678");
+    assert_eq!(order["passport_no"], "E1*****78");
     assert_eq!(order["country"], "RU");
     assert_eq!(order["total_cents"], 150_000);
-    assert_eq!(order["lines"][1]["mobile"], "13900139000");
+    assert_eq!(order["lines"][1]["mobile"], "13*******00");
     assert_eq!(order["lines"][1]["order_month"], "2026-04");
 
     let app = App::start_logged_in(data.path(), &platform).await;
@@ -137,7 +147,7 @@ async fn a_draft_with_two_lines_survives_quitting_and_restarting() {
     );
     assert_eq!(
         app.value(&app.wait_css("#passport_no").await).await,
-        "E12345678"
+        "E1*****78"
     );
     assert_eq!(app.value(&app.wait_css("#country").await).await, "俄罗斯");
     assert_eq!(
@@ -367,7 +377,7 @@ async fn the_lines_grid_works_from_the_keyboard_and_a_crash_loses_nothing_typed(
 
     // The list masks the passport; 【显示】 shows it whole and the history says who looked.
     app.click("[data-testid='back-to-list']").await;
-    app.wait_text("[data-testid='reveal-value']", "E987****32")
+    app.wait_text("[data-testid='reveal-value']", "E9*****32")
         .await;
     app.click("[data-testid='order-row'] [data-testid='reveal']")
         .await;

@@ -259,9 +259,28 @@ class Editor {
       'data-testid': `buyer-${f.name}`,
       on: { input: (e) => { this.buyer[f.name] = e.target.value; this.changed(); } },
     });
+    // The stored passport comes masked: 【显示】 fetches the whole number (the look is
+    // audited) into the field; left masked, saving keeps the stored number.
+    const reveal = f.name === 'passport_no' && this.detail?.passport_no ? h('button.btn.btn-small.reveal', {
+      type: 'button',
+      'data-testid': 'editor-reveal-passport',
+      title: t('reveal.passport_label'),
+      'aria-label': t('reveal.passport_label'),
+      on: {
+        click: async (e) => {
+          try {
+            const full = await call('reveal_passport', { id: this.detail.id });
+            if (full) { input.value = full; this.buyer.passport_no = full; }
+            e.target.remove();
+          } catch (err) {
+            this.setStatus(errorText(err), true);
+          }
+        },
+      },
+    }, t('reveal.show')) : null;
     return h('label.field', {},
       h('span.label', {}, t(f.label)),
-      input,
+      reveal ? h('span.with-action', {}, input, reveal) : input,
       h(`small.field-error#err-${f.name}`, { 'aria-live': 'polite' }));
   }
 
