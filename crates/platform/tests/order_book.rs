@@ -73,8 +73,36 @@ async fn what_one_computer_confirms_another_sees_whole_and_can_declare() {
     let token = server.demo_token().await;
     let a = pulled(&server, &token).await;
     let a1 = a.confirmed_order(1, 3);
+    let full_passport = xinbao_store::reveal::order_passport(&mut a.store.lock().unwrap(), "t", a1)
+        .unwrap()
+        .unwrap();
     sync(&a, &server, &token).await;
     let sent = orders::get(&a.store.lock().unwrap(), a1).unwrap();
+    // Acknowledged, the operation keeps no personal number (the platform has them).
+    let kept: (i64, i64, i64) = a
+        .store
+        .lock()
+        .unwrap()
+        .connection()
+        .query_row(
+            "SELECT count(*), sum(instr(payload, ?1) > 0), sum(instr(payload, '13905790') > 0) FROM outbox",
+            [&full_passport],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        kept,
+        (1, 0, 0),
+        "passport or mobile left in an acknowledged payload"
+    );
+    assert_eq!(
+        count(
+            &server,
+            &format!("SELECT count(*) FROM orders WHERE passport_no = '{full_passport}'")
+        ),
+        1,
+        "the platform has the whole number"
+    );
 
     // A colleague's computer, new: one sync brings the whole order.
     let b = Device::new();

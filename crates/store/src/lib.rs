@@ -60,6 +60,7 @@ impl Store {
         conn.pragma_update(None, "cache_size", DEFAULT_CACHE_KIB)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate::run(&mut conn, path)?;
+        outbox::redact_old_acknowledged(&mut conn)?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),

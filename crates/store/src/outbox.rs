@@ -135,8 +135,79 @@ pub fn acknowledge(store: &mut crate::Store, acks: &[Ack]) -> Result<usize> {
             n += newly;
         }
     }
+    redact_acknowledged(&tx, acks.iter().map(|a| a.seq))?;
     tx.commit()?;
     Ok(n)
+}
+
+/// Masks the passport and mobile numbers of acknowledged operations' payloads (the
+/// platform has them; this file keeps no more than the lists show).
+fn redact_acknowledged(tx: &Transaction<'_>, seqs: impl Iterator<Item = i64>) -> Result<()> {
+    let mut read = tx.prepare_cached(
+        "SELECT payload FROM outbox WHERE seq = ?1 AND acked_at IS NOT NULL AND redacted = 0",
+    )?;
+    let mut write =
+        tx.prepare_cached("UPDATE outbox SET payload = ?2, redacted = 1 WHERE seq = ?1")?;
+    for seq in seqs {
+        let payload: Option<String> =
+            rusqlite::OptionalExtension::optional(read.query_row([seq], |r| r.get(0)))?;
+        if let Some(payload) = payload {
+            write.execute(rusqlite::params![seq, redacted(&payload)])?;
+        }
+    }
+    Ok(())
+}
+
+/// Acknowledged operations of a profile made before payloads were redacted, redacted now
+/// (at open, a thousand at a time). Returns how many.
+pub(crate) fn redact_old_acknowledged(conn: &mut rusqlite::Connection) -> Result<usize> {
+    let mut done = 0;
+    loop {
+        let tx = conn.transaction()?;
+        let seqs: Vec<i64> = tx
+            .prepare_cached(
+                "SELECT seq FROM outbox WHERE redacted = 0 AND acked_at IS NOT NULL ORDER BY seq LIMIT 1000",
+            )?
+            .query_map([], |r| r.get(0))?
+            .collect::<std::result::Result<_, _>>()?;
+        if seqs.is_empty() {
+            return Ok(done);
+        }
+        done += seqs.len();
+        redact_acknowledged(&tx, seqs.into_iter())?;
+        tx.commit()?;
+    }
+}
+
+/// A payload with every `passport_no` and `mobile` masked, wherever it sits.
+fn redacted(payload: &str) -> String {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    match (k.as_str(), &*v) {
+                        ("passport_no", Value::String(s)) => {
+                            *v = Value::String(xinbao_domain::mask::passport(s))
+                        }
+                        ("mobile", Value::String(s)) => {
+                            *v = Value::String(xinbao_domain::mask::mobile(s))
+                        }
+                        _ => walk(v),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    match serde_json::from_str::<Value>(payload) {
+        Ok(mut v) => {
+            walk(&mut v);
+            v.to_string()
+        }
+        // Not JSON (never written so): nothing of it is kept.
+        Err(_) => "null".into(),
+    }
 }
 
 /// The highest sequence the platform has acknowledged (0: none). Below what the platform

@@ -309,3 +309,50 @@ fn profile_names_are_checked_before_they_become_folders() {
         );
     }
 }
+
+#[test]
+fn acknowledged_operations_keep_no_personal_numbers_and_waiting_ones_never_change() {
+    let (dir, store) = temp_store();
+    let path = dir.path().join("profile/xinbao.sqlite3");
+    // Two operations as an older version left them: one acknowledged (not yet redacted),
+    // one still waiting.
+    let payload =
+        r#"{"order_uuid":"o","passport_no":"E12345678","lines":[{"mobile":"13900139000"}]}"#;
+    store
+        .connection()
+        .execute_batch(&format!(
+            "INSERT INTO export_orders (id, uuid, created_at, updated_at) VALUES (1, 'o', 'now', 'now');
+             INSERT INTO outbox (op_id, kind, order_id, payload, created_at, acked_at, verdict)
+                 VALUES ('a', 'order.confirm', 1, '{payload}', 'now', 'now', 'applied');
+             INSERT INTO outbox (op_id, kind, order_id, payload, created_at)
+                 VALUES ('b', 'order.confirm', 1, '{payload}', 'now');"
+        ))
+        .unwrap();
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    let payloads: Vec<String> = store
+        .connection()
+        .prepare("SELECT payload FROM outbox ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        payloads[0].contains("E1*****78") && payloads[0].contains("13*******00"),
+        "{}",
+        payloads[0]
+    );
+    assert!(!payloads[0].contains("E12345678") && !payloads[0].contains("13900139000"));
+    assert_eq!(payloads[1], payload, "what waits is sent as it was queued");
+    drop(store);
+    assert!(
+        raw_refused(&path, "UPDATE outbox SET payload = '{}' WHERE op_id = 'b'")
+            .contains("outbox.immutable")
+    );
+    assert!(
+        raw_refused(&path, "UPDATE outbox SET payload = '{}' WHERE op_id = 'a'")
+            .contains("outbox.immutable"),
+        "a redacted payload is final too"
+    );
+}
