@@ -95,6 +95,19 @@ async fn login_keeps_secrets_in_the_keyring_and_unlocks_offline() {
             account::offline_unlock(&store, &keyring, demo::PASSWORD, t0 + 60_000),
             Err(SyncError::OfflineLocked { .. })
         ));
+        // Nothing in the profile's file holds the lock: emptying its settings changes nothing.
+        store
+            .connection()
+            .execute_batch("DELETE FROM settings WHERE key LIKE 'offline.%'")
+            .unwrap();
+        assert!(
+            keyring.get(secrets::OFFLINE_LOCK).unwrap().is_some(),
+            "the lock is in the keyring"
+        );
+        assert!(matches!(
+            account::offline_unlock(&store, &keyring, demo::PASSWORD, t0 + 61_000),
+            Err(SyncError::OfflineLocked { .. })
+        ));
         account::offline_unlock(
             &store,
             &keyring,

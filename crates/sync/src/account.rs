@@ -2,11 +2,12 @@
 //!
 //! Login keeps the session token in the OS keyring, and an argon2id hash (m=19 MiB, t=2,
 //! p=1) of the password beside it, so the app can be unlocked offline later. Five wrong
-//! offline tries within 15 minutes lock offline unlocking for 15 minutes. What is not
-//! secret (the account's public fields, the lock's clock) lives in the profile's settings.
+//! offline tries within 15 minutes lock offline unlocking for 15 minutes; the failures and
+//! the lock live in the keyring beside the verifier (an edit of the profile's file cannot
+//! reset them). What is not secret (the account's public fields) lives in the settings.
 
 use crate::client::{ClientSettings, PlatformClient, DEFAULT_TIMEOUT_S};
-use crate::secrets::{Secrets, OFFLINE_VERIFIER, SESSION};
+use crate::secrets::{Secrets, OFFLINE_LOCK, OFFLINE_VERIFIER, SESSION};
 use crate::store_access::{forget_company_feeds, StoreAccess};
 use crate::{Result, SyncError};
 use argon2::password_hash::{
@@ -25,8 +26,6 @@ const KEY_URL: &str = "platform.url";
 const KEY_CA: &str = "platform.ca_file";
 const KEY_ACCOUNT: &str = "platform.account";
 const KEY_REMEMBER: &str = "platform.remember";
-const KEY_FAILURES: &str = "offline.failures";
-const KEY_LOCKED_UNTIL: &str = "offline.locked_until";
 
 pub const OFFLINE_MAX_FAILURES: usize = 5;
 pub const OFFLINE_WINDOW_MS: i64 = 15 * 60 * 1000;
@@ -129,11 +128,11 @@ pub async fn login(
         Some(v) => secrets.set(OFFLINE_VERIFIER, v)?,
         None => secrets.delete(OFFLINE_VERIFIER)?,
     }
+    // An online login with the password ends any offline lock.
+    secrets.delete(OFFLINE_LOCK)?;
     access.with_store(|store| {
         remember_account(store, &session.account)?;
         settings::set(store, KEY_REMEMBER, if remember { "1" } else { "0" })?;
-        settings::set(store, KEY_FAILURES, "[]")?;
-        settings::set(store, KEY_LOCKED_UNTIL, "0")?;
         Ok(())
     })?;
     Ok(session.account)
@@ -149,6 +148,7 @@ pub fn forget_unremembered_session(store: &Store, secrets: &dyn Secrets) -> Resu
     if !remembers_computer(store)? {
         secrets.delete(SESSION)?;
         secrets.delete(OFFLINE_VERIFIER)?;
+        secrets.delete(OFFLINE_LOCK)?;
     }
     Ok(())
 }
@@ -230,6 +230,7 @@ pub async fn logout(
     secrets.delete(SESSION)?;
     if forget_computer {
         secrets.delete(OFFLINE_VERIFIER)?;
+        secrets.delete(OFFLINE_LOCK)?;
     }
     Ok(())
 }
@@ -241,47 +242,59 @@ pub fn offline_unlock(
     password: &str,
     now_ms: i64,
 ) -> Result<Account> {
-    let locked_until: i64 = settings::get(store, KEY_LOCKED_UNTIL)?
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    if locked_until > now_ms {
+    let mut lock = OfflineLock::read(secrets)?;
+    if lock.locked_until > now_ms {
         return Err(SyncError::OfflineLocked {
-            retry_after_s: ((locked_until - now_ms + 999) / 1000) as u64,
+            retry_after_s: ((lock.locked_until - now_ms + 999) / 1000) as u64,
         });
     }
     let account = remembered_account(store)?.ok_or(SyncError::OfflineUnavailable)?;
     let verifier = secrets
         .get(OFFLINE_VERIFIER)?
         .ok_or(SyncError::OfflineUnavailable)?;
-    let ok = password_matches(&verifier, password);
-    if ok {
-        settings::set(store, KEY_FAILURES, "[]")?;
+    if password_matches(&verifier, password) {
+        secrets.delete(OFFLINE_LOCK)?;
         return Ok(account);
     }
-    let mut failures: Vec<i64> = settings::get(store, KEY_FAILURES)?
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_default();
-    failures.retain(|&t| t > now_ms - OFFLINE_WINDOW_MS);
-    failures.push(now_ms);
-    if failures.len() >= OFFLINE_MAX_FAILURES {
-        settings::set(
-            store,
-            KEY_LOCKED_UNTIL,
-            &(now_ms + OFFLINE_LOCK_MS).to_string(),
-        )?;
-        settings::set(store, KEY_FAILURES, "[]")?;
+    lock.failures.retain(|&t| t > now_ms - OFFLINE_WINDOW_MS);
+    lock.failures.push(now_ms);
+    if lock.failures.len() >= OFFLINE_MAX_FAILURES {
+        lock = OfflineLock {
+            failures: Vec::new(),
+            locked_until: now_ms + OFFLINE_LOCK_MS,
+        };
+        lock.write(secrets)?;
         return Err(SyncError::OfflineLocked {
             retry_after_s: (OFFLINE_LOCK_MS / 1000) as u64,
         });
     }
-    settings::set(
-        store,
-        KEY_FAILURES,
-        &serde_json::to_string(&failures).unwrap_or_default(),
-    )?;
+    lock.write(secrets)?;
     Err(SyncError::OfflineWrongPassword {
-        tries_left: (OFFLINE_MAX_FAILURES - failures.len()) as u32,
+        tries_left: (OFFLINE_MAX_FAILURES - lock.failures.len()) as u32,
     })
+}
+
+/// The offline unlock's failures in the window and its lock, kept in the keyring.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct OfflineLock {
+    failures: Vec<i64>,
+    locked_until: i64,
+}
+
+impl OfflineLock {
+    fn read(secrets: &dyn Secrets) -> Result<OfflineLock> {
+        Ok(secrets
+            .get(OFFLINE_LOCK)?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default())
+    }
+
+    fn write(&self, secrets: &dyn Secrets) -> Result<()> {
+        secrets.set(
+            OFFLINE_LOCK,
+            &serde_json::to_string(self).expect("the lock encodes"),
+        )
+    }
 }
 
 /// Now, unix milliseconds.

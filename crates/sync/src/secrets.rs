@@ -14,6 +14,9 @@ pub trait Secrets: Send + Sync {
 pub const SESSION: &str = "session";
 /// The argon2id hash that unlocks the app offline.
 pub const OFFLINE_VERIFIER: &str = "offline-verifier";
+/// The offline unlock's recent failures and lock, beside the verifier they protect: a file
+/// edit cannot reset them.
+pub const OFFLINE_LOCK: &str = "offline-lock";
 
 /// The OS keyring (Secret Service on Linux, Credential Manager, Keychain).
 pub struct OsKeyring {
