@@ -18,10 +18,93 @@ use xinbao_wire::*;
 
 /// Failed logins within this window…
 pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
-/// …this many of them…
+/// …this many of them for one account from one address…
 pub const MAX_FAILURES: i64 = 5;
-/// …lock the account this long.
+/// …or this many from one address for any accounts…
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+/// …lock that account for that address (or that address) this long.
 pub const LOCK_MS: i64 = 15 * 60 * 1000;
+
+/// Who a failed login counts against: the company the identifier names, or the identifier
+/// itself when it names none (an unknown account is counted, answered and timed alike).
+fn subject(company: Option<i64>, ident: &str) -> String {
+    match company {
+        Some(id) => format!("company:{id}"),
+        None => format!("ident:{ident}"),
+    }
+}
+
+/// The lock on `subject` for `ip`, or on `ip` itself, if one holds.
+fn current_lock(
+    conn: &Connection,
+    subject: &str,
+    ip: &str,
+    now: i64,
+) -> Result<Option<i64>, ApiErr> {
+    Ok(conn.query_row(
+        "SELECT max(until) FROM login_locks WHERE ip = ?2 AND (subject = ?1 OR subject = '*') AND until > ?3",
+        params![subject, ip, now],
+        |r| r.get(0),
+    )?)
+}
+
+/// Counts a failure of `subject` from `ip`; locks when a limit is reached. Returns the
+/// tries left for the subject from that address, or the lock's end.
+fn record_failure(
+    conn: &mut Connection,
+    subject: &str,
+    ip: &str,
+    now: i64,
+) -> Result<Result<i64, i64>, ApiErr> {
+    let tx = conn.transaction()?;
+    tx.execute(
+        "DELETE FROM login_attempts WHERE at <= ?1",
+        [now - FAILURE_WINDOW_MS],
+    )?;
+    tx.execute(
+        "INSERT INTO login_attempts (subject, ip, at) VALUES (?1, ?2, ?3)",
+        params![subject, ip, now],
+    )?;
+    let mine: i64 = tx.query_row(
+        "SELECT count(*) FROM login_attempts WHERE subject = ?1 AND ip = ?2",
+        params![subject, ip],
+        |r| r.get(0),
+    )?;
+    let address: i64 = tx.query_row(
+        "SELECT count(*) FROM login_attempts WHERE ip = ?1",
+        [ip],
+        |r| r.get(0),
+    )?;
+    let until = now + LOCK_MS;
+    let outcome = if address >= MAX_FAILURES_PER_ADDRESS {
+        tx.execute(
+            "INSERT OR REPLACE INTO login_locks (subject, ip, until) VALUES ('*', ?1, ?2)",
+            params![ip, until],
+        )?;
+        tx.execute("DELETE FROM login_attempts WHERE ip = ?1", [ip])?;
+        Err(until)
+    } else if mine >= MAX_FAILURES {
+        tx.execute(
+            "INSERT OR REPLACE INTO login_locks (subject, ip, until) VALUES (?1, ?2, ?3)",
+            params![subject, ip, until],
+        )?;
+        tx.execute(
+            "DELETE FROM login_attempts WHERE subject = ?1 AND ip = ?2",
+            params![subject, ip],
+        )?;
+        Err(until)
+    } else {
+        Ok(MAX_FAILURES - mine)
+    };
+    tx.commit()?;
+    Ok(outcome)
+}
+
+/// A hash to verify against when the account is unknown: the answer takes as long.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password("not-an-account-of-this-platform").unwrap_or_default())
+}
 const TICKET_TTL_MS: i64 = 30 * 60 * 1000;
 
 /// argon2id with the library's defaults (m=19 MiB, t=2, p=1), PHC string.
@@ -238,67 +321,57 @@ fn locked(until: i64) -> ApiErr {
     ApiErr::new(
         StatusCode::LOCKED,
         "auth.locked",
-        "too many failed logins: the account is locked for 15 minutes",
+        "too many failed logins: logging in from here is locked for 15 minutes",
     )
     .retry_after((until - now_ms() + 999) / 1000)
 }
 
 /// Manual §2.2: the captcha first (consumed either way), then the lock, then the password.
+/// An unknown account is answered exactly as a wrong password (the same words, the same
+/// count of tries left, the same argon2 work); failures lock the account for the address
+/// they came from (see [`record_failure`]).
 pub fn login(
     conn: &mut Connection,
     req: &LoginRequest,
     session_ttl_s: i64,
+    ip: &str,
 ) -> Result<Session, ApiErr> {
     captcha::check(conn, &req.captcha_id, &req.captcha_answer)?;
     let ident = req.identifier.trim().to_ascii_uppercase();
     let sql = match req.method {
-        LoginMethod::Account => "SELECT id, password_hash, locked_until FROM companies WHERE uscc = ?1 OR procurement_no = ?1",
-        LoginMethod::Mobile => "SELECT id, password_hash, locked_until FROM companies WHERE mobile = ?1",
+        LoginMethod::Account => {
+            "SELECT id, password_hash FROM companies WHERE uscc = ?1 OR procurement_no = ?1"
+        }
+        LoginMethod::Mobile => "SELECT id, password_hash FROM companies WHERE mobile = ?1",
     };
-    let row: Option<(i64, String, Option<i64>)> = conn
-        .query_row(sql, [&ident], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    let row: Option<(i64, String)> = conn
+        .query_row(sql, [&ident], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let Some((id, hash, locked_until)) = row else {
-        return Err(failed());
-    };
     let now = now_ms();
-    if let Some(until) = locked_until.filter(|&u| u > now) {
+    let subject = subject(row.as_ref().map(|r| r.0), &ident);
+    if let Some(until) = current_lock(conn, &subject, ip, now)? {
         return Err(locked(until));
     }
-    if !verify_password(&req.password, &hash) {
-        let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO login_failures (company_id, at) VALUES (?1, ?2)",
-            params![id, now],
-        )?;
-        let recent: i64 = tx.query_row(
-            "SELECT count(*) FROM login_failures WHERE company_id = ?1 AND at > ?2",
-            params![id, now - FAILURE_WINDOW_MS],
-            |r| r.get(0),
-        )?;
-        let err = if recent >= MAX_FAILURES {
-            let until = now + LOCK_MS;
-            tx.execute(
-                "UPDATE companies SET locked_until = ?2 WHERE id = ?1",
-                params![id, until],
-            )?;
-            tx.execute("DELETE FROM login_failures WHERE company_id = ?1", [id])?;
-            locked(until)
-        } else {
-            let mut e = failed();
-            e.body.message = format!(
-                "wrong account or password ({} tries left)",
-                MAX_FAILURES - recent
-            );
-            e
-        };
-        tx.commit()?;
-        return Err(err);
-    }
-    conn.execute("DELETE FROM login_failures WHERE company_id = ?1", [id])?;
+    let verified = match &row {
+        Some((_, hash)) => verify_password(&req.password, hash),
+        None => {
+            verify_password(&req.password, dummy_hash());
+            false
+        }
+    };
+    let Some((id, _)) = row.filter(|_| verified) else {
+        return Err(match record_failure(conn, &subject, ip, now)? {
+            Err(until) => locked(until),
+            Ok(left) => {
+                let mut e = failed();
+                e.body.message = format!("wrong account or password ({left} tries left)");
+                e
+            }
+        });
+    };
     conn.execute(
-        "UPDATE companies SET locked_until = NULL WHERE id = ?1",
-        [id],
+        "DELETE FROM login_attempts WHERE subject = ?1 AND ip = ?2",
+        params![subject, ip],
     )?;
     let (token, hash) = new_token();
     let expires = now + session_ttl_s * 1000;
@@ -352,19 +425,29 @@ pub fn change_password(
     company_id: i64,
     token: &str,
     req: &PasswordChange,
+    ip: &str,
 ) -> Result<(), ApiErr> {
     let hash: String = conn.query_row(
         "SELECT password_hash FROM companies WHERE id = ?1",
         [company_id],
         |r| r.get(0),
     )?;
+    // Wrong old passwords count as failed logins: a stolen session cannot guess on.
+    let subject = subject(Some(company_id), "");
+    let now = now_ms();
+    if let Some(until) = current_lock(conn, &subject, ip, now)? {
+        return Err(locked(until));
+    }
     if !verify_password(&req.old_password, &hash) {
-        return Err(ApiErr::new(
-            StatusCode::FORBIDDEN,
-            "password.old_wrong",
-            "the old password is wrong",
-        )
-        .field("old_password"));
+        return Err(match record_failure(conn, &subject, ip, now)? {
+            Err(until) => locked(until),
+            Ok(left) => ApiErr::new(
+                StatusCode::FORBIDDEN,
+                "password.old_wrong",
+                format!("the old password is wrong ({left} tries left)"),
+            )
+            .field("old_password"),
+        });
     }
     validate::password(&req.new_password).map_err(|e| ApiErr::invalid("new_password", e))?;
     if req.new_password == req.old_password {

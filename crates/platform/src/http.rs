@@ -5,13 +5,14 @@ use crate::error::ApiErr;
 use crate::realname::{self, Submission, MAX_PHOTO_BYTES, MAX_UPLOAD_BYTES};
 use crate::{accounts, captcha, feeds, settlement, sync, Platform};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
+use std::net::SocketAddr;
 use xinbao_wire::*;
 
 const OPENAPI: &str = include_str!("../../../api/openapi.yaml");
@@ -140,11 +141,13 @@ async fn registration_activate(
 
 async fn login(
     State(p): State<Platform>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Result<Json<LoginRequest>, JsonRejection>,
 ) -> Result<Json<Session>, ApiErr> {
     let req = body(req)?;
     let ttl = p.session_ttl_s;
-    p.db(move |c, _| accounts::login(c, &req, ttl))
+    let ip = peer.ip().to_string();
+    p.db(move |c, _| accounts::login(c, &req, ttl, &ip))
         .await
         .map(Json)
 }
@@ -157,12 +160,14 @@ async fn logout(State(p): State<Platform>, headers: HeaderMap) -> Result<StatusC
 
 async fn change_password(
     State(p): State<Platform>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     req: Result<Json<PasswordChange>, JsonRejection>,
 ) -> Result<StatusCode, ApiErr> {
     let (id, token) = auth(&p, &headers).await?;
     let req = body(req)?;
-    p.db(move |c, _| accounts::change_password(c, id, &token, &req))
+    let ip = peer.ip().to_string();
+    p.db(move |c, _| accounts::change_password(c, id, &token, &req, &ip))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

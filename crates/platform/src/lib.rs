@@ -120,7 +120,10 @@ pub async fn start(config: Config) -> Result<Running, error::StartError> {
     )
     .handle(handle.clone());
     tokio::spawn(async move {
-        if let Err(e) = server.serve(app.into_make_service()).await {
+        if let Err(e) = server
+            .serve(app.into_make_service_with_connect_info::<SocketAddr>())
+            .await
+        {
             tracing::error!("server stopped: {e}");
         }
     });

@@ -180,3 +180,102 @@ async fn an_sms_code_survives_four_wrong_guesses_and_sends_are_limited() {
     // One code was sent above; the company may send five an hour.
     assert_eq!(refused, Some((4, "sms.limit".to_string())));
 }
+
+/// A client of the platform connecting from `from` (any 127.x address is this machine).
+fn http_from(server: &Server, from: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(&std::fs::read(server.ca()).unwrap()).unwrap(),
+        )
+        .local_address(from.parse::<std::net::IpAddr>().unwrap())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// A login from that client: (status, code, message, seconds).
+async fn login_from(
+    server: &Server,
+    http: &reqwest::Client,
+    identifier: &str,
+    password: &str,
+) -> (u16, String, String, f64) {
+    let c: xinbao_wire::Captcha = http
+        .post(format!("{}/api/v1/captcha", server.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let answer = server.sink_code("captcha", &c.captcha_id);
+    let t = std::time::Instant::now();
+    let resp = http
+        .post(format!("{}/api/v1/auth/login", server.url()))
+        .json(&serde_json::json!({
+            "method": "account", "identifier": identifier, "password": password,
+            "captcha_id": c.captcha_id, "captcha_answer": answer,
+        }))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let body: serde_json::Value = resp.json().await.unwrap();
+    (
+        status,
+        body["code"].as_str().unwrap_or("").to_string(),
+        body["message"].as_str().unwrap_or("").to_string(),
+        t.elapsed().as_secs_f64(),
+    )
+}
+
+#[tokio::test]
+async fn a_stranger_who_knows_the_uscc_locks_out_only_themselves_and_unknown_accounts_look_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let uscc = xinbao_platform::demo::COMPANY_USCC;
+    let stranger = http_from(&server, "127.0.0.2");
+    let clerk = http_from(&server, "127.0.0.1");
+
+    // An unknown account and a known one with a wrong password: the same answer, the
+    // same count, about the same time (both verify an argon2id hash).
+    let known = login_from(&server, &stranger, uscc, "Wrong#2026").await;
+    let unknown = login_from(&server, &stranger, "91330782MA2DXXXXXX", "Wrong#2026").await;
+    assert_eq!((known.0, known.1.as_str()), (401, "auth.failed"));
+    assert_eq!((unknown.0, unknown.1.as_str()), (401, "auth.failed"));
+    assert_eq!(known.2, unknown.2, "the same words for both");
+    assert!(known.2.contains("4 tries left"), "{}", known.2);
+    assert!(
+        unknown.3 > known.3 / 3.0,
+        "an unknown account answered in {:.3} s, a known one in {:.3} s",
+        unknown.3,
+        known.3
+    );
+
+    // The stranger fails on: locked out, from their own address.
+    let mut last = (0, String::new(), String::new(), 0.0);
+    for _ in 0..4 {
+        last = login_from(&server, &stranger, uscc, "Wrong#2026").await;
+    }
+    assert_eq!((last.0, last.1.as_str()), (423, "auth.locked"));
+    let again = login_from(&server, &stranger, uscc, xinbao_platform::demo::PASSWORD).await;
+    assert_eq!(
+        again.1, "auth.locked",
+        "the right password waits too, from there"
+    );
+    // The company's clerk, at their own computer, is not locked out.
+    let ok = login_from(&server, &clerk, uscc, xinbao_platform::demo::PASSWORD).await;
+    assert_eq!(ok.0, 200, "{ok:?}");
+
+    // One address trying many accounts is throttled whatever the accounts.
+    let sprayer = http_from(&server, "127.0.0.3");
+    let mut codes = Vec::new();
+    for i in 0..21 {
+        let ident = format!("91330782MA2D{:06}", i / 4);
+        codes.push(login_from(&server, &sprayer, &ident, "Wrong#2026").await.1);
+    }
+    assert!(
+        codes.iter().filter(|c| *c == "auth.locked").count() >= 2,
+        "{codes:?}"
+    );
+}
