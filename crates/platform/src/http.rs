@@ -64,7 +64,13 @@ pub fn router(platform: Platform) -> Router {
         .route("/auth/login", post(login))
         .merge(protected)
         .fallback(|| async { ApiErr::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") });
-    Router::new().nest(API_BASE, api).with_state(platform)
+    Router::new()
+        .nest(API_BASE, api)
+        .with_state(platform)
+        .layer(middleware::from_fn_with_state(
+            crate::limits::Limits::default(),
+            crate::limits::limit,
+        ))
 }
 
 /// A valid session before anything else of the request is looked at.

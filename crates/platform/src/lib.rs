@@ -15,6 +15,7 @@ pub mod error;
 pub mod faults;
 pub mod feeds;
 mod http;
+pub mod limits;
 pub mod realname;
 pub mod settlement;
 pub mod sink;

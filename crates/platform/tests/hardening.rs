@@ -279,3 +279,35 @@ async fn a_stranger_who_knows_the_uscc_locks_out_only_themselves_and_unknown_acc
         "{codes:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_flooding_the_platform_is_slowed_and_another_is_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let flood = http_from(&server, "127.0.0.4");
+    let url = format!("{}/api/v1/meta", server.url());
+    let mut sends = Vec::new();
+    for _ in 0..600 {
+        let (http, url) = (flood.clone(), url.clone());
+        sends.push(tokio::spawn(async move {
+            http.get(url).send().await.map(|r| r.status().as_u16())
+        }));
+    }
+    // Meanwhile a clerk elsewhere is answered.
+    let other = http_from(&server, "127.0.0.5");
+    let status = other.get(&url).send().await.unwrap().status().as_u16();
+    assert_eq!(status, 200);
+    let mut limited = 0;
+    for s in sends {
+        if let Ok(Ok(429)) = s.await {
+            limited += 1;
+        }
+    }
+    assert!(
+        limited > 0,
+        "600 requests at once from one address were all served"
+    );
+    // Once the burst is over, that address is served again.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(flood.get(&url).send().await.unwrap().status().as_u16(), 200);
+}

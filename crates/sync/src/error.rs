@@ -68,11 +68,15 @@ impl SyncError {
         }
     }
 
-    /// Network trouble and platform failures pass; everything else needs a person.
+    /// Network trouble, platform failures and a platform asking to slow down (429) pass;
+    /// everything else needs a person.
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            SyncError::Network(_) | SyncError::Server { .. } | SyncError::Contract(_)
+            SyncError::Network(_)
+                | SyncError::Server { .. }
+                | SyncError::Contract(_)
+                | SyncError::Api { status: 429, .. }
         )
     }
 

@@ -714,6 +714,7 @@ pub const API_ERROR_CODES: &[&str] = &[
     "order.uuid_taken",
     "password.old_wrong",
     "password.same",
+    "rate.limited",
     "realname.approved",
     "realname.nationality",
     "realname.none_pending",
