@@ -64,13 +64,7 @@ pub fn submit(
         if bytes.len() > MAX_PHOTO_BYTES {
             return Err(photo_too_large(part));
         }
-        let Some(ct) = sniff_image(bytes) else {
-            return Err(ApiErr::unprocessable(
-                "upload.not_image",
-                format!("{part} is not a JPEG or PNG image"),
-            )
-            .field(part));
-        };
+        let (ct, bytes) = reencoded(part, bytes)?;
         photos.push((*part, ct, bytes));
     }
     let tx = conn.transaction()?;
@@ -99,7 +93,7 @@ pub fn submit(
         params![company_id, if nationality == Nationality::Chinese { "chinese" } else { "foreign" }, office, now_ms()],
     )?;
     let id = tx.last_insert_rowid();
-    for (part, ct, bytes) in photos {
+    for (part, ct, bytes) in &photos {
         tx.execute(
             "INSERT INTO realname_photos (submission_id, part, content_type, bytes) VALUES (?1, ?2, ?3, ?4)",
             params![id, part, ct, bytes],
@@ -195,4 +189,39 @@ pub fn decide(
     )?;
     tx.commit()?;
     state(conn, company)
+}
+
+/// A photo as the platform keeps it: decoded (within size limits) and encoded again, so
+/// only the picture stays: a file that merely starts like a JPEG (`<script>` behind the
+/// magic bytes) or carries anything after or around its image is refused or cleaned.
+fn reencoded(part: &str, bytes: &[u8]) -> Result<(&'static str, Vec<u8>), ApiErr> {
+    let not_image = || {
+        ApiErr::unprocessable(
+            "upload.not_image",
+            format!("{part} is not a JPEG or PNG image"),
+        )
+        .field(part)
+    };
+    let (ct, format) = match sniff_image(bytes) {
+        Some("image/jpeg") => ("image/jpeg", image::ImageFormat::Jpeg),
+        Some("image/png") => ("image/png", image::ImageFormat::Png),
+        _ => return Err(not_image()),
+    };
+    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(12_000);
+    limits.max_image_height = Some(12_000);
+    limits.max_alloc = Some(256 << 20);
+    reader.limits(limits);
+    let picture = reader.decode().map_err(|_| not_image())?;
+    let mut out = Vec::new();
+    let written = match format {
+        image::ImageFormat::Jpeg => {
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+                .encode_image(&picture.to_rgb8())
+        }
+        _ => picture.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png),
+    };
+    written.map_err(|_| not_image())?;
+    Ok((ct, out))
 }

@@ -311,3 +311,62 @@ async fn one_address_flooding_the_platform_is_slowed_and_another_is_served() {
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(flood.get(&url).send().await.unwrap().status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn a_photo_is_decoded_and_encoded_again_so_only_the_picture_is_kept() {
+    use xinbao_wire::Nationality;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let token = server.demo_token().await;
+    let client = server.client();
+    let submit = |holding: Vec<u8>| {
+        let parts = vec![
+            ("holding_id".to_string(), "holding.jpg".to_string(), holding),
+            (
+                "id_front".to_string(),
+                "front.png".to_string(),
+                png_bytes(100),
+            ),
+            (
+                "id_back".to_string(),
+                "back.png".to_string(),
+                png_bytes(100),
+            ),
+        ];
+        let client = &client;
+        let token = token.clone();
+        async move {
+            client
+                .realname_submit(&token, Nationality::Chinese, "义乌市福田街道", parts)
+                .await
+        }
+    };
+    // 55 bytes of JPEG magic, then a page: stored as image/jpeg before.
+    let mut fake = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    fake.resize(55, 0);
+    fake.extend_from_slice(b"<html><script>alert(1)</script></html>");
+    let err = submit(fake).await.unwrap_err();
+    assert_eq!(
+        (err.code(), err.field()),
+        ("upload.not_image".to_string(), Some("holding_id"))
+    );
+    // A real JPEG with a script behind its image: accepted, and kept without it.
+    let mut polyglot = jpeg_bytes(0);
+    polyglot.extend_from_slice(b"<script>alert(1)</script>");
+    submit(polyglot).await.expect("a real photo");
+    let (ct, stored): (String, Vec<u8>) = server
+        .db()
+        .query_row(
+            "SELECT content_type, bytes FROM realname_photos WHERE part = 'holding_id'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(ct, "image/jpeg");
+    assert!(
+        !stored.windows(8).any(|w| w == b"<script>"),
+        "the script stayed"
+    );
+    let decoded = image::load_from_memory(&stored).expect("what is kept is a picture");
+    assert_eq!((decoded.width(), decoded.height()), (64, 48));
+}

@@ -194,15 +194,32 @@ fn spawn(
     panic!("xinbao-platform did not start on {listen}");
 }
 
-/// A tiny valid PNG and JPEG header-bearing payloads for uploads.
+/// A real PNG photo (a small gradient); past the platform's size limit, `len` bytes that
+/// start like a PNG (the size is refused before anything is decoded).
 pub fn png_bytes(len: usize) -> Vec<u8> {
-    let mut v = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-    v.resize(len.max(8), 7);
-    v
+    if len > xinbao_wire::MAX_PHOTO_BYTES {
+        let mut v = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+        v.resize(len, 7);
+        return v;
+    }
+    let mut out = Vec::new();
+    picture()
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
 }
 
-pub fn jpeg_bytes(len: usize) -> Vec<u8> {
-    let mut v = vec![0xFF, 0xD8, 0xFF, 0xE0];
-    v.resize(len.max(4), 3);
-    v
+/// A real JPEG photo.
+pub fn jpeg_bytes(_len: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+        .encode_image(&picture().to_rgb8())
+        .unwrap();
+    out
+}
+
+fn picture() -> image::DynamicImage {
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(64, 48, |x, y| {
+        image::Rgb([(x * 4) as u8, (y * 5) as u8, 128])
+    }))
 }
