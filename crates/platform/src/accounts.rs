@@ -149,6 +149,7 @@ pub fn registration_check(
     conn: &Connection,
     req: &RegistrationCheck,
 ) -> Result<RegistrationTicket, ApiErr> {
+    captcha::check(conn, &req.captcha_id, &req.captcha_answer)?;
     let company_name = text("company_name", &req.company_name, 100)?;
     let uscc = validate::uscc(&req.uscc).map_err(|e| ApiErr::invalid("uscc", e))?;
     let rep_name = text("legal_rep_name", &req.legal_rep_name, 50)?;

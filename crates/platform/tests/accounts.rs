@@ -23,25 +23,51 @@ async fn registration_then_activation_then_login_three_ways() {
     let server = Server::start(dir.path());
     let client = server.client();
     let (uscc, name, rep, id) = demo::UNREGISTERED[0];
-    let check = |name: &str, uscc: &str, rep: &str, id: &str| RegistrationCheck {
-        company_name: name.into(),
-        uscc: uscc.into(),
-        legal_rep_name: rep.into(),
-        legal_rep_id_no: id.into(),
+    // Each check with a fresh captcha (one try each).
+    let check = |name: &str, uscc: &str, rep: &str, id: &str, captcha: (String, String)| {
+        RegistrationCheck {
+            company_name: name.into(),
+            uscc: uscc.into(),
+            legal_rep_name: rep.into(),
+            legal_rep_id_no: id.into(),
+            captcha_id: captcha.0,
+            captcha_answer: captcha.1,
+        }
     };
+    // Without the right captcha the registry is not asked.
+    let (cid, _) = server.captcha(&client).await;
+    assert_eq!(
+        api_code(
+            client
+                .registration_check(&check(name, uscc, rep, id, (cid, "0000".into())))
+                .await
+        )
+        .1,
+        "captcha.wrong"
+    );
 
     // A USCC with a wrong check character never reaches the registry.
     let mut bad = uscc.to_string();
     bad.replace_range(17.., "0");
     assert_eq!(
-        api_code(client.registration_check(&check(name, &bad, rep, id)).await),
+        api_code(
+            client
+                .registration_check(&check(name, &bad, rep, id, server.captcha(&client).await))
+                .await
+        ),
         (422, "uscc.check".into())
     );
     // Not in the registry / not matching it / already registered.
     assert_eq!(
         api_code(
             client
-                .registration_check(&check(name, "91330782MA2D3M0E5Y", rep, id))
+                .registration_check(&check(
+                    name,
+                    "91330782MA2D3M0E5Y",
+                    rep,
+                    id,
+                    server.captcha(&client).await,
+                ))
                 .await
         )
         .1,
@@ -49,7 +75,13 @@ async fn registration_then_activation_then_login_three_ways() {
     );
     let (status, code) = api_code(
         client
-            .registration_check(&check("别的公司", uscc, rep, id))
+            .registration_check(&check(
+                "别的公司",
+                uscc,
+                rep,
+                id,
+                server.captcha(&client).await,
+            ))
             .await,
     );
     assert_eq!((status, code.as_str()), (422, "registration.mismatch"));
@@ -60,13 +92,14 @@ async fn registration_then_activation_then_login_three_ways() {
                 demo::COMPANY_USCC,
                 "王建国",
                 "330782198001010012",
+                server.captcha(&client).await,
             ))
             .await,
     );
     assert_eq!(code, "registration.exists");
 
     let ticket = client
-        .registration_check(&check(name, uscc, rep, id))
+        .registration_check(&check(name, uscc, rep, id, server.captcha(&client).await))
         .await
         .expect("the registry matches");
     let activation = |password: &str, mobile: &str| Activation {
@@ -118,7 +151,12 @@ async fn registration_then_activation_then_login_three_ways() {
         "registration.token"
     );
     assert_eq!(
-        api_code(client.registration_check(&check(name, uscc, rep, id)).await).1,
+        api_code(
+            client
+                .registration_check(&check(name, uscc, rep, id, server.captcha(&client).await))
+                .await
+        )
+        .1,
         "registration.exists"
     );
 

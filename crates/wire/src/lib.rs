@@ -59,6 +59,10 @@ pub struct RegistrationCheck {
     pub uscc: String,
     pub legal_rep_name: String,
     pub legal_rep_id_no: String,
+    /// A captcha, as for the login: the registry is not a free oracle of who a company's
+    /// legal representative is.
+    pub captcha_id: String,
+    pub captcha_answer: String,
 }
 
 /// The answer to a passed registration check: a token that activation must present.

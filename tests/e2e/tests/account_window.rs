@@ -21,6 +21,27 @@ async fn log_in_as(app: &App, platform: &Platform, identifier: &str, password: &
     app.click("[data-testid='login-submit']").await;
 }
 
+/// Types the answer of the registration's captcha, once one other than `after` shows;
+/// returns its id (each captcha is good for one try).
+async fn solve_register_captcha(app: &App, platform: &Platform, after: Option<&str>) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let img = app.wait_css("[data-testid='register-captcha-img']").await;
+        if let Some(id) = img.attr("data-captcha-id").await.unwrap() {
+            if Some(id.as_str()) != after {
+                app.fill(
+                    "[data-testid='register-captcha']",
+                    &platform.sink_code("captcha", &id),
+                )
+                .await;
+                return id;
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "no new captcha");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn register_a_company_then_log_in_with_its_uscc_then_its_mobile() {
     let data = tempfile::tempdir().unwrap();
@@ -49,6 +70,7 @@ async fn register_a_company_then_log_in_with_its_uscc_then_its_mobile() {
     // The registry is asked only with valid fields; a name that does not match is named.
     app.fill("#f-legal_rep_id_no", NEW_REP_ID).await;
     app.fill("#f-legal_rep_name", "陈美").await;
+    let first = solve_register_captcha(&app, &platform, None).await;
     app.click("[data-testid='register-verify']").await;
     app.wait_until(
         "[data-testid='err-legal_rep_name']",
@@ -57,6 +79,8 @@ async fn register_a_company_then_log_in_with_its_uscc_then_its_mobile() {
     )
     .await;
     app.fill("#f-legal_rep_name", NEW_REP).await;
+    // A captcha is good for one try: the next one is answered.
+    solve_register_captcha(&app, &platform, Some(&first)).await;
     app.click("[data-testid='register-verify']").await;
     app.wait_css("[data-testid='register-verified']:not([hidden])")
         .await;

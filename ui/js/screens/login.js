@@ -6,9 +6,10 @@
 // login on this computer, checked against the local argon2id hash.
 import { call } from '../api.js';
 import { h, clear } from '../dom.js';
-import { t, errorText } from '../i18n.js';
+import { t } from '../i18n.js';
 import { registerCard } from './register.js';
 import { showFormError } from '../forms.js';
+import { captchaField } from '../captcha.js';
 
 /** Renders the login screen into `view`; resolves with the account once someone is in. */
 export function render(view, session) {
@@ -49,12 +50,6 @@ function loginCard(session, state, paint, done) {
     type: 'password', name: 'password', autocomplete: 'current-password', required: true, maxlength: 20,
     'data-testid': 'login-password',
   });
-  const captchaAnswer = h('input#login-captcha', {
-    name: 'captcha_answer', autocomplete: 'off', required: true, maxlength: 8, inputmode: 'numeric',
-    'data-testid': 'login-captcha',
-  });
-  const captchaImage = h('img.captcha-img', { alt: t('login.captcha_alt'), width: 120, height: 40, 'data-testid': 'login-captcha-img' });
-  const captchaStatus = h('span.captcha-status.muted', { 'data-testid': 'captcha-status' });
   const remember = h('input#login-remember', { type: 'checkbox', checked: true, 'data-testid': 'login-remember' });
   const submit = h('button.btn.btn-primary.btn-wide', { type: 'submit', 'data-testid': 'login-submit' }, t('login.submit'));
   const offlineButton = h('button.btn', {
@@ -62,25 +57,11 @@ function loginCard(session, state, paint, done) {
     on: { click: () => { state.mode = 'unlock'; paint(); } },
   }, t('login.use_offline'));
 
-  let captchaId = null;
-  async function loadCaptcha() {
-    captchaId = null;
-    captchaImage.removeAttribute('src');
-    delete captchaImage.dataset.captchaId;
-    captchaStatus.textContent = t('login.captcha_loading');
-    try {
-      const c = await call('platform_captcha');
-      captchaId = c.captcha_id;
-      captchaImage.src = `data:image/png;base64,${c.image_png_base64}`;
-      captchaImage.dataset.captchaId = c.captcha_id;
-      captchaStatus.textContent = '';
-      submit.disabled = false;
-    } catch (err) {
-      captchaStatus.textContent = errorText(err);
-      submit.disabled = true;
-      if (session.offline_available) offlineButton.hidden = false;
-    }
-  }
+  const captcha = captchaField('login', (ok) => {
+    submit.disabled = !ok;
+    if (!ok && session.offline_available) offlineButton.hidden = false;
+  });
+  const loadCaptcha = captcha.load;
 
   const methodTabs = h('div.tabs', { role: 'tablist' },
     ...['account', 'mobile'].map((m) => h('button.tab', {
@@ -102,8 +83,7 @@ function loginCard(session, state, paint, done) {
               method: state.method,
               identifier: identifier.value.trim(),
               password: password.value,
-              captcha_id: captchaId || '',
-              captcha_answer: captchaAnswer.value.trim(),
+              ...captcha.value(),
             },
             remember: remember.checked,
           });
@@ -113,7 +93,6 @@ function loginCard(session, state, paint, done) {
           submit.textContent = t('login.submit');
           showFormError(form, form.querySelector('[data-testid=login-error]'), err);
           // A captcha is good for one try, right or wrong.
-          captchaAnswer.value = '';
           loadCaptcha();
         }
       },
@@ -122,12 +101,7 @@ function loginCard(session, state, paint, done) {
   methodTabs,
   fieldBox('identifier', state.method === 'account' ? 'login.identifier' : 'login.mobile', identifier),
   fieldBox('password', 'login.password', password),
-  h('div.field', {},
-    h('label.label', { for: 'login-captcha' }, t('login.captcha')),
-    h('div.captcha-row', {}, captchaAnswer, captchaImage,
-      h('button.btn.btn-small', { type: 'button', 'data-testid': 'captcha-refresh', on: { click: loadCaptcha } }, t('login.captcha_refresh'))),
-    h('small.field-error', { 'aria-live': 'polite', dataset: { field: 'captcha_answer' } }),
-    captchaStatus),
+  captcha.box,
   h('label.check', {}, remember, h('span', {}, t('login.remember'))),
   h('p.muted.small', {}, t('login.remember_hint')),
   h('p.error-banner', { role: 'alert', hidden: true, 'data-testid': 'login-error' }),

@@ -4,6 +4,7 @@ import { call } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { liveField, repeatField, checkAll, showFormError } from '../forms.js';
+import { captchaField } from '../captcha.js';
 
 /** The registration card; `back(uscc)` returns to the login with the new account. */
 export function registerCard(back) {
@@ -15,6 +16,9 @@ export function registerCard(back) {
     liveField('legal_rep_id_no', 'register.legal_rep_id_no', 'resident_id', { required: true, maxlength: 18 }),
   ];
   const verify = h('button.btn.btn-primary', { type: 'submit', 'data-testid': 'register-verify' }, t('register.verify'));
+  // The registry answers only behind a captcha (one try each).
+  const captcha = captchaField('register', (ok) => { verify.disabled = !ok; });
+  captcha.load();
   const step1 = h('form.register-step', {
     novalidate: true,
     on: {
@@ -26,21 +30,23 @@ export function registerCard(back) {
         try {
           const [companyName, uscc, repName, repId] = company.map((f) => f.input.value.trim());
           ticket = await call('registration_check', {
-            request: { company_name: companyName, uscc, legal_rep_name: repName, legal_rep_id_no: repId },
+            request: { company_name: companyName, uscc, legal_rep_name: repName, legal_rep_id_no: repId, ...captcha.value() },
           });
           for (const f of company) f.input.readOnly = true;
+          captcha.box.hidden = true;
           verified.hidden = false;
           step2.hidden = false;
           verify.hidden = true;
           profile[0].input.focus();
         } catch (err) {
           showFormError(step1, banner, err);
+          captcha.load();
         } finally {
           verify.disabled = false;
         }
       },
     },
-  }, h('h2', {}, t('register.step1')), ...company.map((f) => f.box), verify);
+  }, h('h2', {}, t('register.step1')), ...company.map((f) => f.box), captcha.box, verify);
 
   let ticket = null;
   const verified = h('p.ok-banner', { role: 'status', hidden: true, 'data-testid': 'register-verified' }, t('register.verified'));
