@@ -113,6 +113,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The profile database's health: integrity, schema version, the queue, sizes, the
+    /// file's permissions. Exits 1 when something is wrong.
+    Doctor {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -261,6 +267,7 @@ fn main() -> ExitCode {
         } | Command::Import { json: true, .. }
             | Command::Sync { json: true }
             | Command::Status { json: true }
+            | Command::Doctor { json: true }
     );
     match run(cli, edits) {
         Ok(()) => ExitCode::SUCCESS,
@@ -301,6 +308,8 @@ enum CliError {
         position: usize,
         lines: usize,
     },
+    #[error("the profile database is not healthy (see above)")]
+    Unhealthy,
 }
 
 impl CliError {
@@ -312,6 +321,7 @@ impl CliError {
             CliError::Stdin(_) => "cli.stdin".into(),
             CliError::Write { .. } => "cli.write".into(),
             CliError::NoLine { .. } => "line.not_found".into(),
+            CliError::Unhealthy => "store.unhealthy".into(),
         }
     }
 
@@ -323,7 +333,8 @@ impl CliError {
             | CliError::Sync(_)
             | CliError::Stdin(_)
             | CliError::Write { .. }
-            | CliError::NoLine { .. } => &[],
+            | CliError::NoLine { .. }
+            | CliError::Unhealthy => &[],
         }
     }
 }
@@ -530,6 +541,50 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
     }
     match cli.command {
         Command::Template { .. } => unreachable!("handled above"),
+        Command::Doctor { json } => {
+            let report = xinbao_store::doctor::examine(&store)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).expect("serialisable")
+                );
+            } else {
+                println!("database:   {}", report.path);
+                println!("integrity:  {}", report.integrity.join("; "));
+                println!(
+                    "foreign keys: {} violation(s)",
+                    report.foreign_key_violations
+                );
+                println!(
+                    "schema:     {} (this version knows {})",
+                    report.schema_version, report.supported_schema_version
+                );
+                println!(
+                    "size:       {} bytes (+ {} in the write-ahead log), mode {}",
+                    report.database_bytes,
+                    report.wal_bytes,
+                    report.file_mode.as_deref().unwrap_or("?")
+                );
+                println!(
+                    "orders:     {} draft, {} confirmed, {} declared, {} lines",
+                    report.orders.draft,
+                    report.orders.confirmed,
+                    report.orders.declared,
+                    report.orders.lines
+                );
+                println!(
+                    "queue:      {} waiting (oldest {}), {} refused, {} acknowledged ({} not yet redacted)",
+                    report.queue.pending,
+                    report.queue.oldest_pending_at.as_deref().unwrap_or("-"),
+                    report.queue.rejected,
+                    report.queue.acknowledged,
+                    report.queue.unredacted
+                );
+            }
+            if !report.healthy() {
+                return Err(CliError::Unhealthy);
+            }
+        }
         Command::Import {
             file,
             order,

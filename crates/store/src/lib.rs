@@ -6,6 +6,7 @@
 //! domain's state machine here, and by triggers in the database (`migrations/`).
 
 pub mod audit;
+pub mod doctor;
 mod error;
 pub mod imports;
 pub mod links;
@@ -45,12 +46,10 @@ impl Store {
     /// before anything is written to it.
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Io {
-                path: dir.into(),
-                source: e,
-            })?;
+            private_dir(dir)?;
         }
         migrate::refuse_foreign_or_newer(path)?;
+        private_file(path)?;
         let mut conn = Connection::open(path)?;
         // WAL: readers (the CLI) never block the app. FULL sync: a saved draft survives a
         // power cut, not only a crash.
@@ -99,6 +98,49 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// The profile's folder, its owner's alone (0700): it holds the orders, the passports of
+/// buyers and the mobiles of merchants.
+fn private_dir(dir: &Path) -> Result<()> {
+    let io = |e| StoreError::Io {
+        path: dir.into(),
+        source: e,
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
+    }
+    Ok(())
+}
+
+/// The database file, created 0600 before SQLite opens it (its -wal and -shm take its
+/// permissions), and made 0600 if an older version left it readable by others.
+fn private_file(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let io = |e| StoreError::Io {
+            path: path.into(),
+            source: e,
+        };
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(io)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+        for side in ["-wal", "-shm"] {
+            let p = PathBuf::from(format!("{}{side}", path.display()));
+            if p.exists() {
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Now, UTC, as stored: RFC 3339 with milliseconds.

@@ -356,3 +356,38 @@ fn acknowledged_operations_keep_no_personal_numbers_and_waiting_ones_never_chang
         "a redacted payload is final too"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn the_profile_is_its_owners_alone_and_the_doctor_says_how_it_is() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, store) = temp_store();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let path = dir.path().join("profile/xinbao.sqlite3");
+    assert_eq!(mode(&dir.path().join("profile")), 0o700);
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(&dir.path().join("profile/xinbao.sqlite3-wal")), 0o600);
+    let report = xinbao_store::doctor::examine(&store).unwrap();
+    assert!(report.healthy(), "{report:?}");
+    assert_eq!(report.integrity, ["ok"]);
+    assert_eq!(report.schema_version, supported_schema_version());
+    assert_eq!(report.file_mode.as_deref(), Some("600"));
+    // A file an older version left readable is made private at open.
+    drop(store);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let store = Store::open(&path).unwrap();
+    assert_eq!(mode(&path), 0o600);
+    // A line of no order, written behind the store's back: the doctor finds it.
+    store
+        .connection()
+        .execute_batch(
+            "PRAGMA foreign_keys = OFF;
+             INSERT INTO order_lines (uuid, order_id, position, created_at, updated_at)
+                 VALUES ('orphan', 999, 0, 'now', 'now');
+             PRAGMA foreign_keys = ON;",
+        )
+        .unwrap();
+    let report = xinbao_store::doctor::examine(&store).unwrap();
+    assert_eq!(report.foreign_key_violations, 1);
+    assert!(!report.healthy());
+}
