@@ -370,3 +370,109 @@ async fn a_photo_is_decoded_and_encoded_again_so_only_the_picture_is_kept() {
     let decoded = image::load_from_memory(&stored).expect("what is kept is a picture");
     assert_eq!((decoded.width(), decoded.height()), (64, 48));
 }
+
+/// What a simple template matcher sees of a captcha: the inked span cut into five equal
+/// cells, each as a 10×16 grid of ink fractions.
+fn captcha_cells(png_base64: &str) -> Vec<Vec<f32>> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(png_base64)
+        .unwrap();
+    let img = image::load_from_memory(&bytes).unwrap().to_luma8();
+    let (w, h) = img.dimensions();
+    let ink = |x: u32, y: u32| img.get_pixel(x, y).0[0] < 110;
+    let cols: Vec<u32> = (0..w)
+        .filter(|&x| (0..h).filter(|&y| ink(x, y)).count() >= 3)
+        .collect();
+    let (left, right) = (
+        *cols.first().unwrap_or(&0) as f32,
+        *cols.last().unwrap_or(&(w - 1)) as f32 + 1.0,
+    );
+    let cell_w = (right - left) / 5.0;
+    (0..5)
+        .map(|i| {
+            let mut grid = vec![0f32; 10 * 16];
+            for gy in 0..16 {
+                for gx in 0..10 {
+                    let (x0, x1) = (
+                        left + cell_w * (i as f32 + gx as f32 / 10.0),
+                        left + cell_w * (i as f32 + (gx + 1) as f32 / 10.0),
+                    );
+                    let (y0, y1) = (gy * h / 16, (gy + 1) * h / 16);
+                    let (mut n, mut inked) = (0, 0);
+                    for y in y0..y1 {
+                        for x in (x0 as u32)..(x1.ceil() as u32).min(w) {
+                            n += 1;
+                            inked += ink(x, y) as u32;
+                        }
+                    }
+                    grid[gy as usize * 10 + gx] = inked as f32 / n.max(1) as f32;
+                }
+            }
+            grid
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_template_matcher_trained_on_100_captchas_reads_fewer_than_5_percent_of_200() {
+    // The attack: a 60-line template matcher read 20 of 20 of the old captchas.
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let client = server.client();
+    let mut sample = || {
+        let client = &client;
+        let server = &server;
+        async move {
+            let c = client.captcha().await.unwrap();
+            let answer = server.sink_code("captcha", &c.captcha_id);
+            (captcha_cells(&c.image_png_base64), answer)
+        }
+    };
+    let mut sums = vec![vec![0f32; 160]; 10];
+    let mut counts = [0f32; 10];
+    for _ in 0..100 {
+        let (cells, answer) = sample().await;
+        for (cell, d) in cells.iter().zip(answer.bytes()) {
+            let d = (d - b'0') as usize;
+            counts[d] += 1.0;
+            for (s, v) in sums[d].iter_mut().zip(cell) {
+                *s += v;
+            }
+        }
+    }
+    let templates: Vec<Vec<f32>> = sums
+        .iter()
+        .zip(counts)
+        .map(|(s, n)| s.iter().map(|v| v / n.max(1.0)).collect())
+        .collect();
+    let (mut whole, mut digits) = (0, 0);
+    for _ in 0..200 {
+        let (cells, answer) = sample().await;
+        let read: String = cells
+            .iter()
+            .map(|cell| {
+                let best = (0..10)
+                    .min_by(|&a, &b| {
+                        let dist = |t: &Vec<f32>| {
+                            t.iter()
+                                .zip(cell)
+                                .map(|(x, y)| (x - y).powi(2))
+                                .sum::<f32>()
+                        };
+                        dist(&templates[a]).total_cmp(&dist(&templates[b]))
+                    })
+                    .unwrap();
+                char::from(b'0' + best as u8)
+            })
+            .collect();
+        whole += (read == answer) as u32;
+        digits += read
+            .bytes()
+            .zip(answer.bytes())
+            .filter(|(a, b)| a == b)
+            .count();
+    }
+    eprintln!("template matcher: {whole} of 200 captchas, {digits} of 1000 digits");
+    assert!(whole < 10, "the matcher read {whole} of 200 captchas");
+}
