@@ -420,7 +420,7 @@ async fn a_template_matcher_trained_on_100_captchas_reads_fewer_than_5_percent_o
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path());
     let client = server.client();
-    let mut sample = || {
+    let sample = || {
         let client = &client;
         let server = &server;
         async move {
