@@ -135,8 +135,20 @@ pub enum Workbook {
     Csv,
 }
 
+/// Runs a spreadsheet library's code on a file from a stranger: a panic in it (a truncated
+/// .xls made calamine index past a sector, found by fuzzing) is the file's fault, and says
+/// so as a damaged file, never as a crash.
+fn contained<T>(path: &Path, f: impl FnOnce() -> Result<T, ImportError>) -> Result<T, ImportError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(damaged(path, "the spreadsheet's structure is broken")))
+}
+
 impl Workbook {
     pub fn open(path: &Path, format: Format) -> Result<Workbook, ImportError> {
+        contained(path, || Workbook::open_unguarded(path, format))
+    }
+
+    fn open_unguarded(path: &Path, format: Format) -> Result<Workbook, ImportError> {
         Ok(match format {
             Format::Xlsx => Workbook::Xlsx(
                 calamine::open_workbook(path).map_err(|e: calamine::XlsxError| damaged(path, e))?,
@@ -168,11 +180,11 @@ impl Workbook {
         on_info: &mut dyn FnMut(&SheetInfo),
         sink: &mut dyn FnMut(RawRow) -> Result<Keep, ImportError>,
     ) -> Result<(), ImportError> {
-        match self {
+        contained(path, || match self {
             Workbook::Xlsx(book) => read_xlsx(book, path, sheet, merges, on_info, sink),
             Workbook::Other(book) => read_range(book, path, sheet, merges, on_info, sink),
             Workbook::Csv => read_csv(path, on_info, sink),
-        }
+        })
     }
 }
 

@@ -116,3 +116,23 @@ fn garbage_never_panics() {
     }
     env.assert_untouched();
 }
+
+#[test]
+fn a_truncated_xls_found_by_fuzzing_is_a_damaged_file_not_a_crash() {
+    // crates/import/fuzz (open_workbook) found it: calamine indexed past a sector and
+    // panicked, which killed the CLI.
+    let mut env = Env::new();
+    let file = env.path("fuzzed.xls");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/fuzz-truncated-cfb.xls"
+        ),
+        &file,
+    )
+    .unwrap();
+    let err = env.stage(&file).unwrap_err();
+    assert_eq!(err.code(), "import.damaged", "{err}");
+    assert!(err.to_string().contains("fuzzed.xls"));
+    env.assert_untouched();
+}
