@@ -17,6 +17,10 @@ cargo build --workspace --locked
 # unlocked gnome-keyring, as on a desktop.
 bash scripts/with-keyring.sh cargo test --workspace --locked
 
+# The contract and the reference platform agree: schemathesis generates requests for every
+# operation of api/openapi.yaml against the real server (0 failures, or this fails).
+bash scripts/schemathesis.sh
+
 # Real-window tests: their own D-Bus session (single-instance, accessibility, the keyring
 # that keeps the login) and display; each test starts the reference platform it logs in to.
 export XINBAO_SCREENSHOT_DIR="$CARGO_TARGET_DIR/screenshots"

@@ -83,7 +83,16 @@ impl From<rusqlite::Error> for ApiErr {
 
 impl IntoResponse for ApiErr {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(self.body)).into_response()
+        // A wait in the body for our clients, and in the standard header for any client.
+        let retry = self.body.retry_after_s;
+        let mut response = (self.status, axum::Json(self.body)).into_response();
+        if let Some(s) = retry {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(s),
+            );
+        }
+        response
     }
 }
 

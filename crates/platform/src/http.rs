@@ -5,7 +5,9 @@ use crate::error::ApiErr;
 use crate::realname::{self, Submission, MAX_PHOTO_BYTES, MAX_UPLOAD_BYTES};
 use crate::{accounts, captcha, feeds, settlement, sync, Platform};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{
+    ConnectInfo, DefaultBodyLimit, FromRequestParts, Multipart, Path, Query, State,
+};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware;
 use axum::response::IntoResponse;
@@ -15,9 +17,13 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use xinbao_wire::*;
 
+/// The most items one page of a feed may ask for (the lines of one order: 10,000).
+const LIMIT_MAX: i64 = 1000;
+const LINES_LIMIT_MAX: i64 = 10_000;
+
 const OPENAPI: &str = include_str!("../../../api/openapi.yaml");
 
-pub fn router(platform: Platform) -> Router {
+pub fn router(platform: Platform, limits: crate::limits::Limits) -> Router {
     // Without a session nothing of a request's body is read: a push of 60 MB with no token
     // was buffered before its 401 (four at once held 400 MB).
     let protected = Router::new()
@@ -67,10 +73,7 @@ pub fn router(platform: Platform) -> Router {
     Router::new()
         .nest(API_BASE, api)
         .with_state(platform)
-        .layer(middleware::from_fn_with_state(
-            crate::limits::Limits::default(),
-            crate::limits::limit,
-        ))
+        .layer(middleware::from_fn_with_state(limits, crate::limits::limit))
 }
 
 /// A valid session before anything else of the request is looked at.
@@ -194,9 +197,11 @@ async fn realname_state(
 async fn realname_submit(
     State(p): State<Platform>,
     headers: HeaderMap,
-    mut form: Multipart,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Json<RealnameState>, ApiErr> {
     let (id, _) = auth(&p, &headers).await?;
+    let mut form =
+        form.map_err(|e| ApiErr::new(StatusCode::BAD_REQUEST, "request.invalid", e.body_text()))?;
     let too_large = || {
         ApiErr::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -239,19 +244,63 @@ async fn realname_submit(
     p.db(move |c, _| realname::submit(c, id, s)).await.map(Json)
 }
 
+/// A query string as the contract says it: malformed, it is answered as any other bad
+/// request (400 `request.invalid`, the contract's error body), not with axum's plain text.
+struct Q<T>(T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Q<T> {
+    type Rejection = ApiErr;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiErr> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(t)| Q(t))
+            .map_err(|e| ApiErr::new(StatusCode::BAD_REQUEST, "request.invalid", e.body_text()))
+    }
+}
+
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct FeedQuery {
     #[serde(default)]
     cursor: i64,
     limit: Option<i64>,
 }
 
+impl FeedQuery {
+    /// The cursor and limit within the contract's bounds (0 or more; 1 to `max`), else
+    /// refused rather than bent into shape.
+    fn checked(self, max: i64) -> Result<FeedQuery, ApiErr> {
+        if self.cursor < 0 {
+            return Err(ApiErr::new(
+                StatusCode::BAD_REQUEST,
+                "request.invalid",
+                "cursor is 0 or more",
+            )
+            .field("cursor"));
+        }
+        if self.limit.is_some_and(|l| !(1..=max).contains(&l)) {
+            return Err(ApiErr::new(
+                StatusCode::BAD_REQUEST,
+                "request.invalid",
+                format!("limit is 1 to {max}"),
+            )
+            .field("limit"));
+        }
+        Ok(self)
+    }
+}
+
 async fn merchants(
     State(p): State<Platform>,
     headers: HeaderMap,
-    Query(q): Query<FeedQuery>,
+    Q(q): Q<FeedQuery>,
 ) -> Result<Json<Page<Merchant>>, ApiErr> {
     let (id, _) = auth(&p, &headers).await?;
+    let q = q.checked(LIMIT_MAX)?;
     p.db(move |c, _| feeds::merchants(c, id, q.cursor, q.limit))
         .await
         .map(Json)
@@ -260,9 +309,10 @@ async fn merchants(
 async fn merchant_orders(
     State(p): State<Platform>,
     headers: HeaderMap,
-    Query(q): Query<FeedQuery>,
+    Q(q): Q<FeedQuery>,
 ) -> Result<Json<Page<MerchantOrder>>, ApiErr> {
     let (id, _) = auth(&p, &headers).await?;
+    let q = q.checked(LIMIT_MAX)?;
     p.db(move |c, _| feeds::merchant_orders(c, id, q.cursor, q.limit))
         .await
         .map(Json)
@@ -271,9 +321,10 @@ async fn merchant_orders(
 async fn settlement_authorizations(
     State(p): State<Platform>,
     headers: HeaderMap,
-    Query(q): Query<FeedQuery>,
+    Q(q): Q<FeedQuery>,
 ) -> Result<Json<Page<SettlementAuthorization>>, ApiErr> {
     let (id, _) = auth(&p, &headers).await?;
+    let q = q.checked(LIMIT_MAX)?;
     p.db(move |c, _| feeds::settlement_authorizations(c, id, q.cursor, q.limit))
         .await
         .map(Json)
@@ -335,15 +386,17 @@ async fn sync_push(
 async fn sync_changes(
     State(p): State<Platform>,
     headers: HeaderMap,
-    Query(q): Query<FeedQuery>,
+    Q(q): Q<FeedQuery>,
 ) -> Result<Json<Page<OrderChange>>, ApiErr> {
     let (id, _) = auth(&p, &headers).await?;
+    let q = q.checked(LIMIT_MAX)?;
     p.db(move |c, _| feeds::order_changes(c, id, q.cursor, q.limit))
         .await
         .map(Json)
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct DeviceQuery {
     device_id: String,
 }
@@ -351,7 +404,7 @@ struct DeviceQuery {
 async fn sync_state(
     State(p): State<Platform>,
     headers: HeaderMap,
-    Query(q): Query<DeviceQuery>,
+    Q(q): Q<DeviceQuery>,
 ) -> Result<Json<SyncStatus>, ApiErr> {
     let (id, _) = auth(&p, &headers).await?;
     p.db(move |c, _| sync::status(c, id, &q.device_id))
@@ -373,9 +426,10 @@ async fn sync_chunk(
 async fn sync_orders(
     State(p): State<Platform>,
     headers: HeaderMap,
-    Query(q): Query<FeedQuery>,
+    Q(q): Q<FeedQuery>,
 ) -> Result<Json<Page<BookOrder>>, ApiErr> {
     let (id, _) = auth(&p, &headers).await?;
+    let q = q.checked(LIMIT_MAX)?;
     p.db(move |c, _| feeds::order_book(c, id, q.cursor, q.limit))
         .await
         .map(Json)
@@ -396,9 +450,10 @@ async fn sync_order_lines(
     State(p): State<Platform>,
     headers: HeaderMap,
     Path(uuid): Path<String>,
-    Query(q): Query<FeedQuery>,
+    Q(q): Q<FeedQuery>,
 ) -> Result<Json<Page<BookLine>>, ApiErr> {
     let (id, _) = auth(&p, &headers).await?;
+    let q = q.checked(LINES_LIMIT_MAX)?;
     p.db(move |c, _| feeds::book_lines(c, id, &uuid, q.cursor, q.limit))
         .await
         .map(Json)

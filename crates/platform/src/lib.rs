@@ -40,6 +40,8 @@ pub struct Config {
     /// Write captcha answers and SMS codes to `dev-sink.jsonl` (a demo or development
     /// server only: `--demo` or `--dev-sink`).
     pub dev_sink: bool,
+    /// Requests a second allowed per client address ([`limits::PER_ADDRESS_RATE`]).
+    pub rate_per_address: f64,
 }
 
 /// What every request handler shares.
@@ -114,7 +116,7 @@ pub async fn start(config: Config) -> Result<Running, error::StartError> {
     let files = tls::ensure(&config.data_dir)?;
     let tls_config = tls::server_config(&files)?;
     let handle = axum_server::Handle::new();
-    let app = http::router(platform);
+    let app = http::router(platform, limits::Limits::with_rate(config.rate_per_address));
     let server = axum_server::bind_rustls(
         config.listen,
         axum_server::tls_rustls::RustlsConfig::from_config(tls_config),

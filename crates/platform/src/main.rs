@@ -26,6 +26,9 @@ struct Cli {
     /// Write captcha answers and SMS codes to dev-sink.jsonl without the demo data.
     #[arg(long)]
     dev_sink: bool,
+    /// Requests a second allowed from one client address.
+    #[arg(long, default_value_t = xinbao_platform::limits::PER_ADDRESS_RATE)]
+    rate_per_address: f64,
     /// Session lifetime in seconds.
     #[arg(long, default_value_t = 12 * 3600)]
     session_ttl: i64,
@@ -130,6 +133,7 @@ fn main() -> ExitCode {
             demo: cli.demo,
             session_ttl_s: cli.session_ttl,
             dev_sink: cli.demo || cli.dev_sink,
+            rate_per_address: cli.rate_per_address,
         }),
     }
 }

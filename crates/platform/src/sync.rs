@@ -92,6 +92,23 @@ pub fn push(
         ));
     }
     check_device(&batch.device_id)?;
+    // What the contract's schema says of an operation, before any is applied.
+    if let Some(op) = batch.operations.iter().find(|op| {
+        op.seq < 1
+            || !kind::ALL.contains(&op.kind.as_str())
+            || op.op_id.is_empty()
+            || op.op_id.len() > 64
+            || op.chunks.is_some_and(|c| c == 0 || c > MAX_CHUNKS)
+    }) {
+        return Err(ApiErr::new(
+            StatusCode::BAD_REQUEST,
+            "request.invalid",
+            format!(
+                "operation {}: seq is 1 or more, kind one of the contract's, op_id 1 to 64 characters, chunks 1 to {MAX_CHUNKS}",
+                op.seq
+            ),
+        ));
+    }
     if batch.operations.windows(2).any(|w| w[0].seq >= w[1].seq) {
         return Err(ApiErr::unprocessable(
             "sync.order",
@@ -202,10 +219,10 @@ pub fn push(
 }
 
 fn check_device(device_id: &str) -> Result<(), ApiErr> {
-    if device_id.trim().is_empty() || device_id.len() > 64 {
+    if device_id.is_empty() || device_id.len() > 64 || device_id.chars().any(char::is_whitespace) {
         return Err(ApiErr::unprocessable(
             "sync.device",
-            "device_id is required (at most 64 characters)",
+            "device_id is required: 1 to 64 characters, no spaces",
         )
         .field("device_id"));
     }
@@ -241,8 +258,8 @@ pub fn status(conn: &Connection, company_id: i64, device_id: &str) -> Result<Syn
     })
 }
 
-/// Most pieces one operation may have: 64 pieces of 4 MiB.
-pub const MAX_CHUNKS: u32 = 64;
+/// Most pieces one operation may have: 256 pieces of 1 MiB.
+pub const MAX_CHUNKS: u32 = 256;
 
 /// `POST /sync/chunks`: keeps one piece of a large payload until its operation is pushed.
 pub fn put_chunk(conn: &Connection, company_id: i64, chunk: &PushChunk) -> Result<(), ApiErr> {

@@ -354,6 +354,7 @@ pub mod kind {
 #[serde(deny_unknown_fields)]
 pub struct PushOperation {
     /// Per-device sequence: strictly increasing, never reused.
+    #[serde(deserialize_with = "integral::i64")]
     pub seq: i64,
     /// Globally unique id (UUID): the platform applies an op id at most once.
     pub op_id: String,
@@ -602,13 +603,42 @@ pub struct OrderChange {
 pub struct PushChunk {
     pub device_id: String,
     pub op_id: String,
+    #[serde(deserialize_with = "integral::u32")]
     pub index: u32,
+    #[serde(deserialize_with = "integral::u32")]
     pub count: u32,
     pub data: String,
 }
 
-/// The largest piece of a chunked payload.
-pub const MAX_CHUNK_BYTES: usize = 4 * 1024 * 1024;
+/// Integers as JSON Schema counts them: `22.0` is the integer 22 (a client written in a
+/// language with one number type may send it so); `22.5` is not an integer.
+mod integral {
+    use serde::{de::Error, Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Number {
+        Int(i64),
+        Float(f64),
+    }
+
+    pub fn i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        match Number::deserialize(d)? {
+            Number::Int(n) => Ok(n),
+            Number::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
+            Number::Float(f) => Err(D::Error::custom(format!("{f} is not an integer"))),
+        }
+    }
+
+    pub fn u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        let n = i64(d)?;
+        u32::try_from(n).map_err(|_| D::Error::custom(format!("{n} is out of range")))
+    }
+}
+
+/// The largest piece of a chunked payload (1 MiB: even escaped six times over as JSON text
+/// it stays within a request's limit).
+pub const MAX_CHUNK_BYTES: usize = 1024 * 1024;
 
 /// `GET /sync/state`: where the platform stands for one device of the company. A client
 /// compares it with what it remembers: another `epoch` means a new database; a `last_seq`

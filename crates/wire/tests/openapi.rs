@@ -190,6 +190,11 @@ fn every_reference_resolves_and_every_path_is_versioned() {
             assert!(schemas.contains_key(s), "dangling $ref {target}");
         } else if let Some(p) = target.strip_prefix("#/components/parameters/") {
             assert!(params.contains_key(p), "dangling $ref {target}");
+        } else if let Some(r) = target.strip_prefix("#/components/responses/") {
+            assert!(
+                spec["components"]["responses"].get(r).is_some(),
+                "dangling $ref {target}"
+            );
         } else {
             panic!("unexpected $ref {target}");
         }

@@ -211,6 +211,7 @@ async fn run(orders: usize, lines: usize) {
             demo: false,
             session_ttl_s: 3600,
             dev_sink: false,
+            rate_per_address: xinbao_platform::limits::PER_ADDRESS_RATE,
         })
         .await
         .unwrap();
