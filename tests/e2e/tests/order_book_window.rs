@@ -7,23 +7,6 @@
 
 mod common;
 use common::*;
-use std::path::Path;
-use std::process::Command;
-
-fn cli(data: &Path, args: &[&str]) -> String {
-    let out = Command::new(cli_binary())
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "xinbao {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// Waits for a sync pass to have run with nothing left to send.
 async fn synced(app: &App) {

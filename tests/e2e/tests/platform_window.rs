@@ -6,23 +6,7 @@
 
 mod common;
 use common::*;
-use std::process::Command;
 use std::time::{Duration, Instant};
-
-fn cli(data: &std::path::Path, args: &[&str]) -> String {
-    let out = Command::new(cli_binary())
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "xinbao {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn login_sync_a_confirmed_order_and_unlock_offline() {

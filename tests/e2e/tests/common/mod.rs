@@ -27,6 +27,22 @@ pub fn cli_binary() -> PathBuf {
     app_binary().with_file_name("xinbao")
 }
 
+/// Runs the `xinbao` CLI on a data directory; its standard output (it must succeed).
+pub fn cli(data: &Path, args: &[&str]) -> String {
+    let out = Command::new(cli_binary())
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "xinbao {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 pub fn platform_binary() -> PathBuf {
     app_binary().with_file_name("xinbao-platform")
 }
