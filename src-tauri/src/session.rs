@@ -25,6 +25,8 @@ pub struct Platform {
     /// An argon2id hash of the password the clerk gave this run, in memory only: what an
     /// action that asks for the password again checks against.
     verifier: Mutex<Option<String>>,
+    /// Wrong passwords given to `confirm_password` this run.
+    wrong_passwords: Mutex<u32>,
 }
 
 impl Platform {
@@ -43,6 +45,7 @@ impl Platform {
             }),
             clerk: Mutex::new(None),
             verifier: Mutex::new(None),
+            wrong_passwords: Mutex::new(0),
         }
     }
 
@@ -61,14 +64,31 @@ impl Platform {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        match verifier {
-            Some(v) if xinbao_sync::account::password_matches(&v, password) => Ok(()),
-            _ => Err(crate::UiError::new(
-                "settings.password_wrong",
-                "the password is not this clerk's",
-            )
-            .field("password")),
+        let mut wrong = self
+            .wrong_passwords
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if verifier.is_some_and(|v| xinbao_sync::account::password_matches(&v, password)) {
+            *wrong = 0;
+            return Ok(());
         }
+        *wrong += 1;
+        if *wrong >= 5 {
+            // A script guessing here gets five tries; then the app locks, and the login
+            // and the offline unlock (each throttled on its own) are the only ways back.
+            *wrong = 0;
+            drop(wrong);
+            self.set_clerk(None);
+            return Err(crate::UiError::new(
+                "app.locked",
+                "five wrong passwords: log in again",
+            ));
+        }
+        Err(crate::UiError::new(
+            "settings.password_wrong",
+            "the password is not this clerk's",
+        )
+        .field("password"))
     }
 
     pub fn clerk(&self) -> Option<Account> {

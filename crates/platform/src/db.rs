@@ -51,9 +51,18 @@ pub fn rfc3339(ms: i64) -> String {
 }
 
 /// The next revision number: feeds return rows whose `rev` is above the client's cursor.
+///
+/// Revisions are microseconds of the clock (and always above the last one): a database
+/// restored from an older copy goes on giving out revisions above every one it gave before
+/// the restore, so a client's cursor never hides what changes after it, and a revision is
+/// never given to two different states of an order.
 pub fn next_rev(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
-    tx.prepare_cached("INSERT INTO revisions (at) VALUES (?1)")?
-        .execute([now_ms()])?;
+    let now = now_ms();
+    tx.prepare_cached(
+        "INSERT INTO revisions (rev, at)
+         SELECT max(coalesce((SELECT max(rev) FROM revisions), 0) + 1, ?1), ?2",
+    )?
+    .execute(rusqlite::params![now * 1000, now])?;
     Ok(tx.last_insert_rowid())
 }
 

@@ -130,6 +130,7 @@ pub fn push(
     let mut last_seq: i64 = device_last_seq(&tx, company_id, &batch.device_id)?;
     let mut results = Vec::with_capacity(batch.operations.len());
     let mut known = MerchantOrderCache::default();
+    let mut out_of_sequence = false;
     for op in &batch.operations {
         let seen: Option<(i64, String, Option<String>, Option<String>)> = tx
             .prepare_cached(
@@ -148,6 +149,13 @@ pub fn push(
                 ));
                 continue;
             }
+            // A retried large operation uploads its pieces again: they go with the answer.
+            if op.chunks.is_some() {
+                tx.prepare_cached(
+                    "DELETE FROM op_chunks WHERE company_id = ?1 AND device_id = ?2 AND op_id = ?3",
+                )?
+                .execute(params![company_id, batch.device_id, op.op_id])?;
+            }
             results.push(OperationResult {
                 seq: op.seq,
                 op_id: op.op_id.clone(),
@@ -157,10 +165,13 @@ pub fn push(
             });
             continue;
         }
-        if op.seq <= last_seq {
+        if op.seq <= last_seq || out_of_sequence {
             // Not the operation's fault but the device's numbering (a database restored
             // from an older copy): not remembered, so the same op id sent again with a
-            // sequence above `last_seq` still applies.
+            // sequence above `last_seq` still applies. Everything behind it in the batch is
+            // answered the same: applying it before the one that went first could flip an
+            // order (a declaration before its confirmation).
+            out_of_sequence = true;
             results.push(rejected(
                 op,
                 Reject::new(
@@ -255,11 +266,17 @@ pub fn status(conn: &Connection, company_id: i64, device_id: &str) -> Result<Syn
             [company_id],
             |r| r.get(0),
         )?,
+        head_rev: conn.query_row("SELECT coalesce(max(rev), 0) FROM revisions", [], |r| {
+            r.get(0)
+        })?,
     })
 }
 
-/// Most pieces one operation may have: 256 pieces of 1 MiB.
-pub const MAX_CHUNKS: u32 = 256;
+pub use xinbao_wire::MAX_CHUNKS;
+/// Pieces not pushed within a day are dropped.
+const CHUNK_TTL_MS: i64 = 24 * 3600 * 1000;
+/// What one device may hold in pieces at once: one operation's worth.
+const CHUNK_QUOTA_BYTES: usize = MAX_CHUNKS as usize * MAX_CHUNK_BYTES;
 
 /// `POST /sync/chunks`: keeps one piece of a large payload until its operation is pushed.
 pub fn put_chunk(conn: &Connection, company_id: i64, chunk: &PushChunk) -> Result<(), ApiErr> {
@@ -281,6 +298,27 @@ pub fn put_chunk(conn: &Connection, company_id: i64, chunk: &PushChunk) -> Resul
     if chunk.op_id.is_empty() || chunk.op_id.len() > 64 {
         return Err(ApiErr::unprocessable("request.invalid", "op_id is required").field("op_id"));
     }
+    // Pieces never pushed are dropped after a day, and a device holds at most
+    // CHUNK_QUOTA_BYTES of them at once: uploads cannot fill the disk.
+    let now = now_ms();
+    conn.prepare_cached("DELETE FROM op_chunks WHERE received_at < ?1")?
+        .execute([now - CHUNK_TTL_MS])?;
+    let held: i64 = conn
+        .prepare_cached(
+            "SELECT coalesce(sum(length(CAST(data AS BLOB))), 0) FROM op_chunks
+             WHERE company_id = ?1 AND device_id = ?2 AND NOT (op_id = ?3 AND idx = ?4)",
+        )?
+        .query_row(
+            params![company_id, chunk.device_id, chunk.op_id, chunk.index],
+            |r| r.get(0),
+        )?;
+    if held as usize + chunk.data.len() > CHUNK_QUOTA_BYTES {
+        return Err(ApiErr::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "sync.batch_too_large",
+            format!("a device holds at most {CHUNK_QUOTA_BYTES} bytes of pieces not yet pushed"),
+        ));
+    }
     conn.prepare_cached(
         "INSERT INTO op_chunks (company_id, device_id, op_id, idx, count, data, received_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -294,7 +332,7 @@ pub fn put_chunk(conn: &Connection, company_id: i64, chunk: &PushChunk) -> Resul
         chunk.index,
         chunk.count,
         chunk.data,
-        now_ms()
+        now
     ])?;
     Ok(())
 }
@@ -859,9 +897,11 @@ fn restore(
         Some((owner, _, _)) if owner != ctx.company_id => {
             return Err(Reject::new("order.uuid_taken", "this order id is taken"))
         }
-        // Declared: final. Held at the revision the device saw, or later: nothing lost.
+        // Declared: final.
         Some((_, state, _)) if state == "declared" => return Ok(()),
-        Some((_, _, rev)) if r.known_rev.is_none_or(|k| rev >= k) => return Ok(()),
+        // Held at the revision the device saw, or later: its lines stay (a declaration the
+        // platform lost is still given back below).
+        Some((_, _, rev)) if r.known_rev.is_none_or(|k| rev >= k) => {}
         Some(_) => {
             // The platform holds an older copy: the device's lines replace its lines.
             tx.execute(

@@ -403,6 +403,8 @@ async fn the_platform_restored_from_an_older_copy_loses_nothing_the_computers_ha
     let a = pulled(&server, &token).await;
     let a1 = a.confirmed_order(1, 2);
     sync(&a, &server, &token).await;
+    // C only reads the order book: nothing of C's is lost with the platform's disk.
+    let c = pulled(&server, &token).await;
 
     server.kill();
     copy_db(&db, &backups.path().join("old.sqlite3"));
@@ -420,6 +422,7 @@ async fn the_platform_restored_from_an_older_copy_loses_nothing_the_computers_ha
     a.declare(a1, "292020260000005555");
     sync(&a, &server, &token).await;
     assert_eq!(count(&server, "SELECT count(*) FROM orders"), 2);
+    sync(&c, &server, &token).await;
 
     // The platform's disk dies; its admin restores last week's copy.
     server.kill();
@@ -427,6 +430,15 @@ async fn the_platform_restored_from_an_older_copy_loses_nothing_the_computers_ha
     server.restart();
     let token = server.demo_token().await;
     assert_eq!(count(&server, "SELECT count(*) FROM orders"), 1);
+
+    // C, which pushed nothing, is first back: it notices by its cursors (above every
+    // revision the restored platform holds) and sends its copies of the orders again.
+    let rc = sync(&c, &server, &token).await;
+    assert_eq!(
+        rc.recovery.map(|r| r.kind).as_deref(),
+        Some("platform_restored")
+    );
+    assert_eq!(count(&server, "SELECT count(*) FROM orders"), 2);
 
     let r = sync(&a, &server, &token).await;
     let recovery = r.recovery.expect("the pass says what happened");
@@ -452,6 +464,19 @@ async fn the_platform_restored_from_an_older_copy_loses_nothing_the_computers_ha
             "SELECT count(*) FROM order_lines WHERE product_name = '备份之后改的'"
         ),
         1
+    );
+    // C goes on receiving what changes after the restore (revisions never go back).
+    let c_a2 = order_by_uuid(&c, &orders::get(&a.store.lock().unwrap(), a2).unwrap().uuid);
+    a.declare(a2, "292020260000008888");
+    sync(&a, &server, &token).await;
+    sync(&c, &server, &token).await;
+    assert_eq!(
+        orders::get(&c.store.lock().unwrap(), c_a2.id)
+            .unwrap()
+            .customs_no
+            .as_deref(),
+        Some("292020260000008888"),
+        "C still receives the order book's changes after the restore"
     );
     // A new computer sees it all; the sync status keeps the note.
     let b = Device::new();

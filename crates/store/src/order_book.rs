@@ -293,6 +293,7 @@ fn apply_one(
             (l.id, Some(before), changed)
         }
     };
+    let missing_before = report.missing_links;
     let lines = apply_lines(tx, at, order_id, existing.is_none(), o, w, report)?;
     tx.prepare_cached(
         "INSERT INTO order_sync (order_id, remote_rev, origin, origin_device, changed_by, changed_device,
@@ -315,6 +316,11 @@ fn apply_one(
         o.changed_device,
         at
     ])?;
+    if report.missing_links > missing_before {
+        // A link to a merchant order not cached yet: fetched again once it is, so the link
+        // is not lost here (nor in a later re-send of this computer's copy).
+        note_refresh(tx, order_id)?;
+    }
     let changed = header_changed || lines.any();
     if !changed {
         report.unchanged += 1;
@@ -654,6 +660,9 @@ pub fn resend_all(store: &mut Store) -> Result<usize> {
     }
     // What waited before goes behind the orders sent again, in its own order.
     outbox::move_to_end(&tx, &waiting)?;
+    // The platform gives out revisions again from an older number: the ones remembered
+    // here mean nothing now, and every order is taken again from the platform's word.
+    tx.execute("UPDATE order_sync SET remote_rev = NULL", [])?;
     tx.commit()?;
     Ok(ids.len())
 }

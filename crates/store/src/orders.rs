@@ -1192,17 +1192,42 @@ pub struct Refusal {
 }
 
 /// Which merchant a line is of, as the page may see it: the procurement number, or for a
-/// line known by its mobile alone a hash of the mobile keyed by this profile's device id
-/// (equal for equal mobiles, stable, the number not recoverable without the profile).
-fn merchant_key(line: &OrderLineDraft, profile_key: &str) -> Option<String> {
-    use std::hash::{Hash, Hasher};
+/// line known by its mobile alone a SHA-256 of the mobile keyed with this profile's own
+/// random secret (equal for equal mobiles, stable, and not to be brute-forced from the
+/// page: no command shows the secret).
+fn merchant_key(line: &OrderLineDraft, secret: &str) -> Option<String> {
+    use sha2::{Digest, Sha256};
     let key = xinbao_domain::order::merchant_key(line)?;
     if line.procurement_no.is_some() {
         return Some(key);
     }
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (profile_key, key.as_str()).hash(&mut h);
-    Some(format!("m:{:016x}", h.finish()))
+    let digest = Sha256::new()
+        .chain_update(secret.as_bytes())
+        .chain_update([0u8])
+        .chain_update(key.as_bytes())
+        .finalize();
+    Some(format!(
+        "m:{}",
+        digest[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    ))
+}
+
+/// This profile's secret for [`merchant_key`], made once.
+fn grouping_secret(store: &Store) -> Result<String> {
+    const KEY: &str = "privacy.grouping_secret";
+    if let Some(s) = crate::settings::get(store, KEY)? {
+        return Ok(s);
+    }
+    let secret = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    crate::settings::set(store, KEY, &secret)?;
+    Ok(secret)
 }
 
 /// One order's own fields, without its lines (cheap for an order of a million lines).
@@ -1234,7 +1259,7 @@ fn detail(store: &Store, order_id: i64, with_lines: bool) -> Result<OrderDetail>
     };
     // Personal numbers leave the store masked: the full value only through the audited
     // reveal (`reveal::order_passport`), or typed anew by the clerk.
-    let profile_key = store.device_id()?;
+    let profile_key = grouping_secret(store)?;
     let lines = stored
         .into_iter()
         .map(|l| {

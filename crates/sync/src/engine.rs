@@ -21,7 +21,9 @@ use serde_json::value::RawValue;
 use std::time::Instant;
 use xinbao_store::outbox::{self, Ack};
 use xinbao_store::{links, order_book, platform_cache, settings, Store};
-use xinbao_wire::{BookOrder, PushBatch, PushChunk, PushOperation, Verdict, MAX_CHUNK_BYTES};
+use xinbao_wire::{
+    BookOrder, PushBatch, PushChunk, PushOperation, Verdict, MAX_CHUNKS, MAX_CHUNK_BYTES,
+};
 
 /// Operations per push at most.
 pub const BATCH: usize = 500;
@@ -87,7 +89,7 @@ pub async fn sync_once_with(
     let started = Instant::now();
     let device_id = access.with_store(|s| Ok(s.device_id()?))?;
     let status = client.sync_state(token, &device_id).await?;
-    let recovery = reconcile(access, &status)?;
+    let recovery = reconcile(access, client.origin(), &status)?;
     let mut report = push_all(access, client, token, BATCH).await?;
     report.recovery = recovery.or(report.recovery);
     report.pulled = pull_all(access, client, token).await?;
@@ -110,15 +112,33 @@ pub async fn sync_once_with(
 ///   the older copy; its queue continues above the platform's sequence.
 pub fn reconcile(
     access: &impl StoreAccess,
+    origin: &str,
     status: &xinbao_wire::SyncStatus,
 ) -> Result<Option<Recovery>> {
     access.with_store(|s| {
+        // Another platform (the settings name a new address): its sequence and revisions
+        // say nothing of the old one's; its feeds start from 0 and nothing is sent again.
+        if settings::get(s, keys::ORIGIN)?.is_some_and(|o| o != origin) {
+            for cursor in keys::CURSORS {
+                settings::set(s, cursor, "0")?;
+            }
+            settings::set(s, keys::ORIGIN, origin)?;
+            settings::set(s, keys::EPOCH, &status.epoch)?;
+            return Ok(None);
+        }
+        settings::set(s, keys::ORIGIN, origin)?;
         let known_epoch = settings::get(s, keys::EPOCH)?;
         let acknowledged = outbox::last_acknowledged_seq(s)?;
         let given_out = outbox::last_seq(s)?;
+        // A cursor above the platform's highest revision: its database is an older copy,
+        // even if nothing of this computer's was lost with it.
+        let mut beyond_head = false;
+        for cursor_key in keys::CURSORS {
+            beyond_head |= cursor(s, cursor_key)? > status.head_rev;
+        }
         let kind = if known_epoch.as_deref().is_some_and(|e| e != status.epoch) {
             Some("platform_new_epoch")
-        } else if status.last_seq < acknowledged {
+        } else if status.last_seq < acknowledged || beyond_head {
             Some("platform_restored")
         } else {
             None
@@ -194,6 +214,26 @@ pub async fn push_all(
         let queued = access.with_store(|s| Ok(outbox::next_batch(s, batch)?))?;
         if queued.is_empty() {
             return Ok(report);
+        }
+        // An operation larger than the contract lets any request carry, even in pieces,
+        // can never be sent: it is refused here, on its order (the clerk can re-open and
+        // split the order), and the queue behind it moves on.
+        let first = &queued[0];
+        if first.payload.len() > MAX_CHUNK_BYTES
+            && pieces(&first.payload, MAX_CHUNK_BYTES).len() > MAX_CHUNKS as usize
+        {
+            let ack = Ack {
+                seq: first.seq,
+                verdict: "rejected".into(),
+                code: Some("sync.too_large".into()),
+                message: Some(format!(
+                    "the operation is {} bytes: more than the platform takes in {MAX_CHUNKS} pieces of {MAX_CHUNK_BYTES} bytes; split the order",
+                    first.payload.len()
+                )),
+            };
+            access.with_store(|s| Ok(outbox::acknowledge(s, &[ack])?))?;
+            report.rejected += 1;
+            continue;
         }
         // The batch: as many as fit in the byte budget; a large operation goes alone, in
         // pieces uploaded first.

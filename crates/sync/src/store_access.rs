@@ -26,6 +26,8 @@ pub(crate) mod keys {
     pub const EPOCH: &str = "sync.epoch";
     /// The last time the platform or this computer was found to have gone back in time.
     pub const RECOVERY: &str = "sync.recovery";
+    /// The platform's origin the epoch and cursors belong to.
+    pub const ORIGIN: &str = "sync.origin";
     /// Every cursor: all start again from 0 when the platform went back in time.
     pub const CURSORS: [&str; 4] = [
         CURSOR_MERCHANTS,

@@ -636,6 +636,10 @@ mod integral {
     }
 }
 
+/// Most pieces one operation may have (256 MiB of payload: an order of about 700,000
+/// lines). A larger operation cannot be sent; the client says so on its order.
+pub const MAX_CHUNKS: u32 = 256;
+
 /// The largest piece of a chunked payload (1 MiB: even escaped six times over as JSON text
 /// it stays within a request's limit).
 pub const MAX_CHUNK_BYTES: usize = 1024 * 1024;
@@ -653,6 +657,9 @@ pub struct SyncStatus {
     pub last_seq: i64,
     /// How many confirmed and declared orders the company has.
     pub orders: i64,
+    /// The highest revision the platform has given out (every feed's cursor is one). A
+    /// cursor above it means the platform went back: a restore from backup.
+    pub head_rev: i64,
 }
 
 /// Where an order of the order book was entered.

@@ -131,6 +131,22 @@ fn tauri_driver() -> PathBuf {
     home.join("bin/tauri-driver")
 }
 
+/// Whether any process of the process group `group` still runs.
+fn in_group(group: u32) -> bool {
+    std::fs::read_dir("/proc")
+        .map(|dir| {
+            dir.flatten().any(|e| {
+                std::fs::read_to_string(e.path().join("stat"))
+                    .ok()
+                    // The fields after the command's closing parenthesis: state, ppid, pgrp.
+                    .and_then(|s| s.rsplit_once(')').map(|(_, rest)| rest.to_string()))
+                    .and_then(|rest| rest.split_whitespace().nth(2).map(String::from))
+                    .is_some_and(|pgrp| pgrp == group.to_string())
+            })
+        })
+        .unwrap_or(false)
+}
+
 /// One run of the app: tauri-driver (and through it WebKitWebDriver and the app) with the
 /// data directory given in the environment, and a WebDriver client.
 pub struct App {
@@ -247,10 +263,20 @@ impl App {
     }
 
     /// Quits the app (the session's end closes its window and process).
+    /// Quits the app (the session's end closes its window and process), then ends the
+    /// driver's whole process group and waits until none of it is left: the next run of
+    /// the app must not find this one still on the session bus (it is single-instance).
     pub async fn quit(mut self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
+        let group = self.driver.id();
+        let _ = Command::new("kill")
+            .args(["-KILL", &format!("-{group}")])
+            .status();
         let _ = self.driver.wait();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while in_group(group) && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     pub async fn wait_css(&self, css: &str) -> Element {
