@@ -139,9 +139,13 @@ fn in_group(group: u32) -> bool {
                 std::fs::read_to_string(e.path().join("stat"))
                     .ok()
                     // The fields after the command's closing parenthesis: state, ppid, pgrp.
+                    // A zombie holds nothing (and nobody may reap it here): not counted.
                     .and_then(|s| s.rsplit_once(')').map(|(_, rest)| rest.to_string()))
-                    .and_then(|rest| rest.split_whitespace().nth(2).map(String::from))
-                    .is_some_and(|pgrp| pgrp == group.to_string())
+                    .is_some_and(|rest| {
+                        let fields: Vec<&str> = rest.split_whitespace().collect();
+                        fields.first() != Some(&"Z")
+                            && fields.get(2) == Some(&group.to_string().as_str())
+                    })
             })
         })
         .unwrap_or(false)
@@ -269,9 +273,11 @@ impl App {
     pub async fn quit(mut self) {
         let _ = self.client.clone().close().await;
         let group = self.driver.id();
+        // `--`: without it kill(1) takes the group's negative number for an option.
         let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{group}")])
+            .args(["-s", "KILL", "--", &format!("-{group}")])
             .status();
+        let _ = self.driver.kill();
         let _ = self.driver.wait();
         let deadline = Instant::now() + Duration::from_secs(10);
         while in_group(group) && Instant::now() < deadline {
