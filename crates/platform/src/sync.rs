@@ -808,7 +808,7 @@ fn confirm(
         let state = OrderState::parse(&state).unwrap_or(OrderState::Confirmed);
         state.allows(Action::Confirm)?;
     }
-    let (draft, links) = checked_order(tx, company_id, p, known)?;
+    let draft = checked_order(tx, company_id, p, known)?;
     let rev = next_rev(tx)?;
     tx.prepare_cached(
         "INSERT INTO orders (uuid, company_id, state, buyer_name, passport_no, country, total_cents, confirmed_at, rev,
@@ -819,17 +819,17 @@ fn confirm(
         p.order_uuid, company_id, draft.buyer_name, draft.passport_no, draft.country,
         draft.total_cents.map(|c| c.0), p.confirmed_at, rev, now_ms(), ctx.device_id, ctx.changed_by
     ])?;
-    insert_lines(tx, &LineAt { ctx, rev }, p, &draft, &links)
+    insert_lines(tx, &LineAt { ctx, rev }, p, &draft)
 }
 
-/// The order of a confirmation payload through the domain's confirmation rules, with the
-/// merchant orders of each line.
+/// The order of a confirmation payload through the domain's confirmation rules (each
+/// line's merchant orders must exist and be its merchant's).
 fn checked_order(
     tx: &Transaction<'_>,
     company_id: i64,
     p: &OrderConfirmPayload,
     known: &mut MerchantOrderCache,
-) -> Result<(OrderDraft, Vec<Vec<MerchantOrderRef>>), Reject> {
+) -> Result<OrderDraft, Reject> {
     let form = OrderForm {
         buyer_name: p.buyer_name.clone(),
         passport_no: p.passport_no.clone(),
@@ -859,7 +859,7 @@ fn checked_order(
     if !issues.is_empty() {
         return Err(problems(issues));
     }
-    Ok((draft, links))
+    Ok(draft)
 }
 
 fn insert_lines(
@@ -867,7 +867,6 @@ fn insert_lines(
     at: &LineAt<'_>,
     p: &OrderConfirmPayload,
     draft: &OrderDraft,
-    _links: &[Vec<MerchantOrderRef>],
 ) -> Result<(), Reject> {
     for (l, line) in p.lines.iter().zip(&draft.lines) {
         insert_new_line(tx, at, &p.order_uuid, &l.line_uuid, l.position, line)?;
@@ -892,7 +891,7 @@ fn restore(
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })
         .optional()?;
-    let (draft, links) = checked_order(tx, ctx.company_id, p, known)?;
+    let draft = checked_order(tx, ctx.company_id, p, known)?;
     match existing {
         Some((owner, _, _)) if owner != ctx.company_id => {
             return Err(Reject::new("order.uuid_taken", "this order id is taken"))
@@ -909,7 +908,7 @@ fn restore(
                 [&p.order_uuid],
             )?;
             let rev = touch(tx, ctx, &p.order_uuid)?;
-            insert_lines(tx, &LineAt { ctx, rev }, p, &draft, &links)?;
+            insert_lines(tx, &LineAt { ctx, rev }, p, &draft)?;
         }
         None => {
             let rev = next_rev(tx)?;
@@ -924,7 +923,7 @@ fn restore(
                 draft.total_cents.map(|c| c.0), p.confirmed_at, rev, now_ms(), origin_device, ctx.changed_by,
                 ctx.device_id
             ])?;
-            insert_lines(tx, &LineAt { ctx, rev }, p, &draft, &links)?;
+            insert_lines(tx, &LineAt { ctx, rev }, p, &draft)?;
         }
     }
     if let Some(no) = &r.customs_no {

@@ -151,6 +151,14 @@ fn note_refresh(tx: &Transaction<'_>, order_id: i64) -> Result<()> {
     Ok(())
 }
 
+/// The origin as `order_sync.origin` keeps it.
+fn origin_str(o: OrderOrigin) -> &'static str {
+    match o {
+        OrderOrigin::Desk => "desk",
+        OrderOrigin::Web => "web",
+    }
+}
+
 fn state_str(s: RemoteOrderState) -> &'static str {
     match s {
         RemoteOrderState::Confirmed => OrderState::Confirmed.as_str(),
@@ -307,10 +315,7 @@ fn apply_one(
     .execute(params![
         order_id,
         o.rev,
-        match o.origin {
-            OrderOrigin::Desk => "desk",
-            OrderOrigin::Web => "web",
-        },
+        origin_str(o.origin),
         o.origin_device,
         o.changed_by,
         o.changed_device,
@@ -356,7 +361,7 @@ fn apply_one(
                 "changed_by": o.changed_by,
                 "changed_device": o.changed_device,
                 "origin": Origin::of(
-                    Some(match o.origin { OrderOrigin::Desk => "desk", OrderOrigin::Web => "web" }),
+                    Some(origin_str(o.origin)),
                     o.origin_device.as_deref(),
                     own,
                 ),

@@ -331,16 +331,6 @@ impl PlatformClient {
         )
         .await
     }
-
-    pub async fn changes(&self, token: &str, cursor: i64) -> Result<Page<OrderChange>> {
-        self.call::<(), _>(
-            Method::GET,
-            &format!("/sync/changes?cursor={cursor}"),
-            Some(token),
-            None,
-        )
-        .await
-    }
 }
 
 /// Ids we make are UUIDs; anything else is percent-encoded rather than trusted in a URL.
