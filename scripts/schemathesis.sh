@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 bin="$CARGO_TARGET_DIR/debug"
 # Through python3 itself: a freshly installed console script may not be on PATH yet.
-python3 -m schemathesis.cli --version >/dev/null 2>&1 || python3 -m pip install -q schemathesis
+# (Debian's own python3 marks itself externally managed: pip then needs to be told.)
+python3 -m schemathesis.cli --version >/dev/null 2>&1 || python3 -m pip install -q schemathesis \
+  || python3 -m pip install -q --break-system-packages schemathesis
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # The per-address rate raised: this tests the contract, not the limit (its own test is in
