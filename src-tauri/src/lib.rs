@@ -32,9 +32,13 @@ pub struct AppState {
 
 impl AppState {
     pub fn open(data_dir: PathBuf, profile: String) -> AppState {
-        let store = Store::open_profile(&data_dir, &profile)
-            .map(|s| Arc::new(Mutex::new(s)))
-            .map_err(UiError::from);
+        let store = Store::open_profile(
+            &data_dir,
+            &profile,
+            &xinbao_sync::OsKeyring::database_keys(paths::APP_IDENTIFIER),
+        )
+        .map(|s| Arc::new(Mutex::new(s)))
+        .map_err(UiError::from);
         if let Err(e) = &store {
             log::error!(
                 "could not open the profile database: {} [{}]",

@@ -272,7 +272,8 @@ fn main() -> ExitCode {
     match run(cli, edits) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            if json {
+            // A doctor's report on stdout is the whole answer: one JSON document.
+            if json && !matches!(e, CliError::Unhealthy | CliError::Reported(_)) {
                 let err = JsonError {
                     code: e.code(),
                     message: e.to_string(),
@@ -310,6 +311,9 @@ enum CliError {
     },
     #[error("the profile database is not healthy (see above)")]
     Unhealthy,
+    /// A store error the doctor's report has already shown (with its code).
+    #[error(transparent)]
+    Reported(StoreError),
 }
 
 impl CliError {
@@ -322,6 +326,7 @@ impl CliError {
             CliError::Write { .. } => "cli.write".into(),
             CliError::NoLine { .. } => "line.not_found".into(),
             CliError::Unhealthy => "store.unhealthy".into(),
+            CliError::Reported(e) => e.code().into(),
         }
     }
 
@@ -334,7 +339,8 @@ impl CliError {
             | CliError::Stdin(_)
             | CliError::Write { .. }
             | CliError::NoLine { .. }
-            | CliError::Unhealthy => &[],
+            | CliError::Unhealthy
+            | CliError::Reported(_) => &[],
         }
     }
 }
@@ -528,6 +534,28 @@ fn line_edits(cli: &Cli) -> edit::LineEdits {
     })
 }
 
+/// `xinbao doctor` on a profile whose key is missing: what can be said without opening it.
+fn doctor_without_key(path: &std::path::Path, error: &StoreError, json: bool) {
+    let report = xinbao_store::doctor::key_missing(path, error);
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("serialisable")
+        );
+    } else {
+        println!("database:   {}", report.path);
+        println!(
+            "encryption: {}, key NOT in the keyring (key-id file {})",
+            if report.encrypted { "on" } else { "?" },
+            if report.key_id_file {
+                "present"
+            } else {
+                "missing"
+            }
+        );
+    }
+}
+
 fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
     if let Command::Template { out } = &cli.command {
         xinbao_import::template::write(out)?;
@@ -535,7 +563,18 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
         return Ok(());
     }
     let data_dir = cli.data_dir.unwrap_or_else(paths::default_data_dir);
-    let mut store = Store::open_profile(&data_dir, &cli.profile)?;
+    let vault = xinbao_sync::OsKeyring::database_keys(paths::APP_IDENTIFIER);
+    let mut store = match Store::open_profile(&data_dir, &cli.profile, &vault) {
+        Ok(store) => store,
+        Err(e @ (StoreError::KeyMissing { .. } | StoreError::KeyWrong { .. })) => {
+            if let Command::Doctor { json } = cli.command {
+                doctor_without_key(&paths::profile_db_path(&data_dir, &cli.profile)?, &e, json);
+                return Err(CliError::Reported(e));
+            }
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     if is_platform_command(&cli.command) {
         return platform::run(store, &cli.profile, cli.command);
     }
@@ -550,6 +589,11 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
                 );
             } else {
                 println!("database:   {}", report.path);
+                println!(
+                    "encryption: {} (SQLCipher {}), key in the keyring",
+                    if report.encrypted { "on" } else { "OFF" },
+                    report.cipher_version
+                );
                 println!("integrity:  {}", report.integrity.join("; "));
                 println!(
                     "foreign keys: {} violation(s)",

@@ -16,7 +16,12 @@ fn xinbao(data_dir: &std::path::Path, args: &[&str]) -> std::process::Output {
 
 fn seeded() -> (tempfile::TempDir, i64) {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open_profile(dir.path(), paths::DEFAULT_PROFILE).unwrap();
+    let mut store = Store::open_profile(
+        dir.path(),
+        paths::DEFAULT_PROFILE,
+        &xinbao_sync::OsKeyring::database_keys(paths::APP_IDENTIFIER),
+    )
+    .unwrap();
     let form = OrderForm {
         buyer_name: "Ivan Petrov".into(),
         passport_no: "E12345678".into(),

@@ -40,7 +40,12 @@ fn err_json(out: &Output) -> serde_json::Value {
 }
 
 fn store(data_dir: &Path) -> Store {
-    Store::open_profile(data_dir, paths::DEFAULT_PROFILE).unwrap()
+    Store::open_profile(
+        data_dir,
+        paths::DEFAULT_PROFILE,
+        &xinbao_sync::OsKeyring::database_keys(paths::APP_IDENTIFIER),
+    )
+    .unwrap()
 }
 
 fn merchant_order(id: &str, merchant: &str, mobile: &str, cents: i64) -> MerchantOrder {

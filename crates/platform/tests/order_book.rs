@@ -536,7 +536,14 @@ async fn a_computer_restored_from_an_older_copy_of_its_database_continues() {
     sync(&a, &server, &token).await;
     let path = a.store.lock().unwrap().path().to_path_buf();
     let backup = a.dir.path().join("backup.sqlite3");
-    copy_db(&path, &backup);
+    // The device's file is encrypted: its own connection folds the WAL in before the copy.
+    a.store
+        .lock()
+        .unwrap()
+        .connection()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+        .unwrap();
+    std::fs::copy(&path, &backup).unwrap();
     let a2 = a.confirmed_order(2, 1);
     let uuid2 = orders::get(&a.store.lock().unwrap(), a2).unwrap().uuid;
     sync(&a, &server, &token).await;
@@ -545,10 +552,16 @@ async fn a_computer_restored_from_an_older_copy_of_its_database_continues() {
     {
         let mut store = a.store.lock().unwrap();
         let fresh = tempfile::NamedTempFile::new().unwrap();
-        *store = Store::open(fresh.path()).unwrap();
+        *store = Store::open(fresh.path(), &key()).unwrap();
     }
     restore_db(&backup, &path);
-    *a.store.lock().unwrap() = Store::open(&path).unwrap();
+    // Restored with its key-id file beside it, it opens with the key in the keyring.
+    *a.store.lock().unwrap() = Store::open_profile(
+        a.dir.path(),
+        "main",
+        &xinbao_sync::OsKeyring::database_keys(xinbao_store::paths::APP_IDENTIFIER),
+    )
+    .unwrap();
     // A new order typed after the restore takes the sequence number the platform already
     // holds for the lost one.
     a.confirmed_order(3, 1);

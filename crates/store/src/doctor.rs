@@ -3,11 +3,18 @@
 //! to the platform, its size and who may read it.
 
 use crate::{Result, Store};
+use rusqlite::OptionalExtension;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Doctor {
     pub path: String,
+    /// Whether the file on disk is encrypted (SQLCipher), and the cipher library's version.
+    pub encrypted: bool,
+    pub cipher_version: String,
+    /// Whether the key was found: always, for a database that opened (the CLI reports a
+    /// missing key itself, see [`key_missing`]).
+    pub key_present: bool,
     /// `ok`, or what `PRAGMA integrity_check` found (at most 20 lines).
     pub integrity: Vec<String>,
     pub foreign_key_violations: i64,
@@ -42,7 +49,8 @@ pub struct Queue {
 impl Doctor {
     /// Whether nothing is wrong.
     pub fn healthy(&self) -> bool {
-        self.integrity == ["ok"]
+        self.encrypted
+            && self.integrity == ["ok"]
             && self.foreign_key_violations == 0
             && self.schema_version == self.supported_schema_version
             && self.queue.unredacted == 0
@@ -71,8 +79,15 @@ pub fn examine(store: &Store) -> Result<Doctor> {
     };
     #[cfg(not(unix))]
     let file_mode = None;
+    let cipher_version: String = conn
+        .query_row("PRAGMA cipher_version", [], |r| r.get(0))
+        .optional()?
+        .unwrap_or_default();
     Ok(Doctor {
         path: store.path.display().to_string(),
+        encrypted: crate::file_kind(&store.path)? == crate::FileKind::Encrypted,
+        cipher_version,
+        key_present: true,
         integrity,
         foreign_key_violations,
         schema_version: count("SELECT coalesce(max(version), 0) FROM refinery_schema_history")?,
@@ -100,4 +115,28 @@ pub fn examine(store: &Store) -> Result<Doctor> {
             )?,
         },
     })
+}
+
+/// What the doctor can say of a database that did not open for want of its key.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyMissing {
+    pub path: String,
+    pub encrypted: bool,
+    pub key_present: bool,
+    pub key_id_file: bool,
+    pub error_code: String,
+    pub error: String,
+}
+
+/// The report for a profile whose key is missing or wrong (`store.key_missing`,
+/// `store.key_wrong`): the file is there and encrypted, the key is not.
+pub fn key_missing(path: &std::path::Path, error: &crate::StoreError) -> KeyMissing {
+    KeyMissing {
+        path: path.display().to_string(),
+        encrypted: crate::file_kind(path).ok() == Some(crate::FileKind::Encrypted),
+        key_present: false,
+        key_id_file: crate::key::key_id_path(path).exists(),
+        error_code: error.code().to_string(),
+        error: error.to_string(),
+    }
 }

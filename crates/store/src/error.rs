@@ -13,6 +13,16 @@ pub enum StoreError {
     },
     #[error("{path} is not a Xinbao Desk database; the file was not changed")]
     NotOurDatabase { path: PathBuf },
+    #[error("{path} is encrypted, but its key is not in this computer's keyring ({why}). Log in to the keyring of the account that created it, or restore the keyring; the file was not changed")]
+    KeyMissing { path: PathBuf, why: String },
+    #[error("{path} cannot be read with the key in the keyring (the keyring holds another profile's key, or the file is damaged); the file was not changed")]
+    KeyWrong { path: PathBuf },
+    #[error("the keyring refused to keep or give the database key: {0}")]
+    KeyVault(String),
+    #[error("{path} is not encrypted: open it through its profile, which encrypts it first")]
+    NotEncrypted { path: PathBuf },
+    #[error("the encrypted copy of {path} did not match the original ({found}); the original was kept as it was")]
+    EncryptionCheck { path: PathBuf, found: String },
     #[error("profile name '{0}' may only use letters, digits, '-' and '_' (1 to 64 characters)")]
     BadProfileName(String),
     #[error("order {0} does not exist")]
@@ -65,6 +75,11 @@ impl StoreError {
         match self {
             StoreError::DatabaseTooNew { .. } => "store.database_too_new",
             StoreError::NotOurDatabase { .. } => "store.not_our_database",
+            StoreError::KeyMissing { .. } => "store.key_missing",
+            StoreError::KeyWrong { .. } => "store.key_wrong",
+            StoreError::KeyVault(_) => "store.key_vault",
+            StoreError::NotEncrypted { .. } => "store.not_encrypted",
+            StoreError::EncryptionCheck { .. } => "store.encryption_check",
             StoreError::BadProfileName(_) => "store.bad_profile_name",
             StoreError::OrderNotFound(_) => "order.not_found",
             StoreError::NotReopenable(_) => "order.not_reopenable",
@@ -89,6 +104,11 @@ impl StoreError {
     pub const CODES: &'static [&'static str] = &[
         "store.database_too_new",
         "store.not_our_database",
+        "store.key_missing",
+        "store.key_wrong",
+        "store.key_vault",
+        "store.not_encrypted",
+        "store.encryption_check",
         "store.bad_profile_name",
         "order.not_found",
         "line.not_found",

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod doctor;
 mod error;
 pub mod imports;
+pub mod key;
 pub mod links;
 mod migrate;
 pub mod order_book;
@@ -21,6 +22,7 @@ pub mod settings;
 pub mod unsaved;
 
 pub use error::StoreError;
+pub use key::{DbKey, KeyVault};
 pub use migrate::{supported_schema_version, APPLICATION_ID};
 
 use rusqlite::Connection;
@@ -41,16 +43,25 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    /// A database written by a newer Xinbao Desk, or a file that is not ours, is refused
-    /// before anything is written to it.
-    pub fn open(path: &Path) -> Result<Store> {
+    /// Opens (creating if needed) the encrypted database at `path` with `key` and brings its
+    /// schema up to date. A database written by a newer Xinbao Desk, a file that is not ours
+    /// and a wrong key are refused before anything is written to the file.
+    pub fn open(path: &Path, key: &DbKey) -> Result<Store> {
         if let Some(dir) = path.parent() {
             private_dir(dir)?;
         }
-        migrate::refuse_foreign_or_newer(path)?;
+        match file_kind(path)? {
+            FileKind::Plain => {
+                migrate::refuse_foreign_or_newer(path, None)?;
+                return Err(StoreError::NotEncrypted { path: path.into() });
+            }
+            FileKind::Foreign => return Err(StoreError::NotOurDatabase { path: path.into() }),
+            FileKind::New | FileKind::Encrypted => {}
+        }
+        migrate::refuse_foreign_or_newer(path, Some(key))?;
         private_file(path)?;
         let mut conn = Connection::open(path)?;
+        unlock(&conn, key, path)?;
         // WAL: readers (the CLI) never block the app. FULL sync: a saved draft survives a
         // power cut, not only a crash.
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -68,9 +79,24 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens the database of `profile` under `data_dir` (see [`paths`]).
-    pub fn open_profile(data_dir: &Path, profile: &str) -> Result<Store> {
-        Store::open(&paths::profile_db_path(data_dir, profile)?)
+    /// Opens the database of `profile` under `data_dir` (see [`paths`]) with its key from
+    /// `vault`. A new profile gets a new key; a plain database of an older version is
+    /// encrypted first ([`encrypt_in_place`]); an encrypted one whose key is gone is
+    /// refused with `store.key_missing`, never opened as empty, never overwritten.
+    pub fn open_profile(data_dir: &Path, profile: &str, vault: &dyn KeyVault) -> Result<Store> {
+        let path = paths::profile_db_path(data_dir, profile)?;
+        if let Some(dir) = path.parent() {
+            private_dir(dir)?;
+        }
+        let kind = file_kind(&path)?;
+        if kind == FileKind::Foreign {
+            return Err(StoreError::NotOurDatabase { path });
+        }
+        let key = key::load_or_create(&path, vault, kind != FileKind::Encrypted)?;
+        if kind == FileKind::Plain {
+            encrypt_in_place(&path, &key)?;
+        }
+        Store::open(&path, &key)
     }
 
     pub fn path(&self) -> &Path {
@@ -98,6 +124,194 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// What a database file holds, read from its first 16 bytes (SQLCipher encrypts even the
+/// header; a plain SQLite file starts with its magic string).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FileKind {
+    /// Missing or empty: a new profile.
+    New,
+    /// An unencrypted SQLite file, as versions before the encryption wrote them.
+    Plain,
+    Encrypted,
+    /// Neither: SQLCipher files are whole pages, so a size that is not a multiple of 512
+    /// bytes cannot be one.
+    Foreign,
+}
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+pub(crate) fn file_kind(path: &Path) -> Result<FileKind> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(16);
+    match std::fs::File::open(path) {
+        Ok(f) => f
+            .take(16)
+            .read_to_end(&mut head)
+            .map_err(|e| StoreError::Io {
+                path: path.into(),
+                source: e,
+            })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileKind::New),
+        Err(e) => {
+            return Err(StoreError::Io {
+                path: path.into(),
+                source: e,
+            })
+        }
+    };
+    let len = std::fs::metadata(path)
+        .map_err(|e| StoreError::Io {
+            path: path.into(),
+            source: e,
+        })?
+        .len();
+    Ok(match head.len() {
+        0 => FileKind::New,
+        _ if head == SQLITE_MAGIC => FileKind::Plain,
+        _ if len % 512 == 0 => FileKind::Encrypted,
+        _ => FileKind::Foreign,
+    })
+}
+
+/// Gives SQLCipher the key: the connection's first statement. A wrong key (or a file that
+/// is not a database at all) shows at the first read.
+pub(crate) fn unlock(conn: &Connection, key: &DbKey, path: &Path) -> Result<()> {
+    conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sql_literal().as_str()))?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|_| StoreError::KeyWrong { path: path.into() })?;
+    Ok(())
+}
+
+/// The temporary file an encryption writes before it replaces the plain database.
+fn encrypting_path(path: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.encrypting", path.display()))
+}
+
+/// Encrypts a plain profile database of an older version, safe against a kill at any
+/// moment: the encrypted copy is written beside it, checked (SQLite finds it sound and every
+/// table holds as many rows as the original), synced, and only then renamed over the plain
+/// file. Until the rename the plain file is untouched and the copy is thrown away at the
+/// next start; after it, the encrypted file is whole.
+pub fn encrypt_in_place(path: &Path, key: &DbKey) -> Result<()> {
+    migrate::refuse_foreign_or_newer(path, None)?;
+    let tmp = encrypting_path(path);
+    remove_if_exists(&tmp)?;
+    private_file(&tmp)?;
+    let counts = {
+        let plain = Connection::open(path)?;
+        plain.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Everything into the main file, and out of WAL mode: a plain -wal left beside the
+        // encrypted file would be read as its journal.
+        plain.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        plain.pragma_update(None, "journal_mode", "DELETE")?;
+        let counts = table_counts(&plain)?;
+        let app_id: i64 = plain.pragma_query_value(None, "application_id", |r| r.get(0))?;
+        plain.execute(
+            "ATTACH DATABASE ?1 AS encrypted KEY ?2",
+            (tmp.to_string_lossy(), key.sql_literal().as_str()),
+        )?;
+        plain.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
+        plain.execute_batch(&format!("PRAGMA encrypted.application_id = {app_id};"))?;
+        plain.execute_batch("DETACH DATABASE encrypted;")?;
+        counts
+    };
+    {
+        let copy = Connection::open(&tmp)?;
+        unlock(&copy, key, &tmp)?;
+        let integrity: String = copy.query_row("PRAGMA integrity_check(1)", [], |r| r.get(0))?;
+        if integrity != "ok" || table_counts(&copy)? != counts {
+            drop(copy);
+            remove_if_exists(&tmp)?;
+            return Err(StoreError::EncryptionCheck {
+                path: path.into(),
+                found: integrity,
+            });
+        }
+    }
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |e| StoreError::Io { path: p, source: e }
+    };
+    std::fs::File::open(&tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))?;
+    sync_dir(path)?;
+    Ok(())
+}
+
+/// Rows per table (the virtual tables' shadow tables included), to compare two copies.
+fn table_counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
+    let names: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND rootpage > 0 \
+             AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<std::result::Result<_, _>>()?;
+    names
+        .into_iter()
+        .map(|name| {
+            let n = conn.query_row(
+                &format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\"")),
+                [],
+                |r| r.get(0),
+            )?;
+            Ok((name, n))
+        })
+        .collect()
+}
+
+fn remove_if_exists(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(StoreError::Io {
+            path: path.into(),
+            source: e,
+        }),
+    }
+}
+
+/// Makes a rename in `path`'s folder durable (a no-op where folders cannot be synced).
+fn sync_dir(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| StoreError::Io {
+                path: dir.into(),
+                source: e,
+            })?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Writes a small file whole or not at all, readable by its owner alone.
+pub(crate) fn write_private_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let tmp = PathBuf::from(format!("{}.tmp", path.display()));
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |e| StoreError::Io { path: p, source: e }
+    };
+    remove_if_exists(&tmp)?;
+    private_file(&tmp)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(&tmp)
+        .map_err(io(&tmp))?;
+    f.write_all(bytes).map_err(io(&tmp))?;
+    f.sync_all().map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))?;
+    sync_dir(path)
 }
 
 /// The profile's folder, its owner's alone (0700): it holds the orders, the passports of

@@ -1,7 +1,7 @@
 //! Schema migrations (`migrations/` at the repository root, embedded in the binary) and the
 //! guard that refuses a database written by a newer version.
 
-use crate::{Result, StoreError};
+use crate::{DbKey, Result, StoreError};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
 
@@ -22,9 +22,10 @@ pub fn supported_schema_version() -> i64 {
         .unwrap_or(0)
 }
 
-/// Looks at an existing file read-only: refuses one that is not ours or that a newer
-/// version migrated past what we know. Nothing is written on refusal.
-pub(crate) fn refuse_foreign_or_newer(path: &Path) -> Result<()> {
+/// Looks at an existing file read-only (with `key` if it is encrypted): refuses one that is
+/// not ours, that the key does not open, or that a newer version migrated past what we
+/// know. Nothing is written on refusal.
+pub(crate) fn refuse_foreign_or_newer(path: &Path, key: Option<&DbKey>) -> Result<()> {
     if !path.exists()
         || std::fs::metadata(path)
             .map(|m| m.len() == 0)
@@ -35,6 +36,9 @@ pub(crate) fn refuse_foreign_or_newer(path: &Path) -> Result<()> {
     let not_ours = || StoreError::NotOurDatabase { path: path.into() };
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|_| not_ours())?;
+    if let Some(key) = key {
+        crate::unlock(&conn, key, path)?;
+    }
     let tables: i64 = conn
         .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
         .map_err(|_| not_ours())?;

@@ -10,7 +10,7 @@ use xinbao_store::{orders, outbox, supported_schema_version, Store, StoreError, 
 /// Runs raw SQL on a separate connection (as a buggy caller or a hand-edit would) and
 /// returns SQLite's error message.
 fn raw_refused(path: &std::path::Path, sql: &str) -> String {
-    let conn = Connection::open(path).unwrap();
+    let conn = raw_connection(path);
     conn.pragma_update(None, "foreign_keys", true).unwrap();
     match conn.execute_batch(sql) {
         Ok(()) => panic!("raw SQL was allowed to change a frozen row: {sql}"),
@@ -19,7 +19,7 @@ fn raw_refused(path: &std::path::Path, sql: &str) -> String {
 }
 
 fn raw_ok(path: &std::path::Path, sql: &str) {
-    let conn = Connection::open(path).unwrap();
+    let conn = raw_connection(path);
     conn.pragma_update(None, "foreign_keys", true).unwrap();
     conn.execute_batch(sql)
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -207,7 +207,7 @@ fn migrates_an_empty_file_and_marks_it_ours() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new.sqlite3");
     std::fs::write(&path, b"").unwrap();
-    let store = Store::open(&path).unwrap();
+    let store = Store::open(&path, &key()).unwrap();
     assert_eq!(
         count(&store, "SELECT max(version) FROM refinery_schema_history"),
         supported_schema_version()
@@ -246,9 +246,9 @@ fn migrates_an_empty_file_and_marks_it_ours() {
 fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("xinbao.sqlite3");
-    drop(Store::open(&path).unwrap());
+    drop(Store::open(&path, &key()).unwrap());
     {
-        let conn = Connection::open(&path).unwrap();
+        let conn = raw_connection(&path);
         conn.execute(
             "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (?1, 'future', 'x', '0')",
             [supported_schema_version() + 1],
@@ -257,7 +257,7 @@ fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
         conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
     }
     let bytes_before = std::fs::read(&path).unwrap();
-    let err = Store::open(&path)
+    let err = Store::open(&path, &key())
         .err()
         .expect("a newer database must be refused");
     assert_eq!(err.code(), "store.database_too_new");
@@ -282,13 +282,13 @@ fn a_foreign_or_corrupt_file_is_refused() {
         .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
         .unwrap();
     assert_eq!(
-        Store::open(&foreign).err().unwrap().code(),
+        Store::open(&foreign, &key()).err().unwrap().code(),
         "store.not_our_database"
     );
     let garbage = dir.path().join("garbage.sqlite3");
     std::fs::write(&garbage, b"this is not a database, it is a shopping list").unwrap();
     assert_eq!(
-        Store::open(&garbage).err().unwrap().code(),
+        Store::open(&garbage, &key()).err().unwrap().code(),
         "store.not_our_database"
     );
     assert_eq!(
@@ -300,10 +300,14 @@ fn a_foreign_or_corrupt_file_is_refused() {
 #[test]
 fn profile_names_are_checked_before_they_become_folders() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(Store::open_profile(dir.path(), "91350100M000100Y43").is_ok());
+    let vault = MemoryVault::default();
+    assert!(Store::open_profile(dir.path(), "91350100M000100Y43", &vault).is_ok());
     for bad in ["", "../etc", "a/b", "名字", &"x".repeat(65)] {
         assert_eq!(
-            Store::open_profile(dir.path(), bad).err().unwrap().code(),
+            Store::open_profile(dir.path(), bad, &vault)
+                .err()
+                .unwrap()
+                .code(),
             "store.bad_profile_name",
             "{bad}"
         );
@@ -329,7 +333,7 @@ fn acknowledged_operations_keep_no_personal_numbers_and_waiting_ones_never_chang
         ))
         .unwrap();
     drop(store);
-    let store = Store::open(&path).unwrap();
+    let store = Store::open(&path, &key()).unwrap();
     let payloads: Vec<String> = store
         .connection()
         .prepare("SELECT payload FROM outbox ORDER BY seq")
@@ -375,7 +379,7 @@ fn the_profile_is_its_owners_alone_and_the_doctor_says_how_it_is() {
     // A file an older version left readable is made private at open.
     drop(store);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let store = Store::open(&path).unwrap();
+    let store = Store::open(&path, &key()).unwrap();
     assert_eq!(mode(&path), 0o600);
     // A line of no order, written behind the store's back: the doctor finds it.
     store

@@ -344,13 +344,13 @@ fn reopening_keeps_everything_and_the_device_id() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("xinbao.sqlite3");
     let (id, device) = {
-        let mut store = Store::open(&path).unwrap();
+        let mut store = Store::open(&path, &key()).unwrap();
         (
             orders::create_draft(&mut store, ACTOR, &complete_form()).unwrap(),
             store.device_id().unwrap(),
         )
     };
-    let store = Store::open(&path).unwrap();
+    let store = Store::open(&path, &key()).unwrap();
     assert_eq!(store.device_id().unwrap(), device);
     assert_eq!(orders::get(&store, id).unwrap().lines.len(), 2);
 }

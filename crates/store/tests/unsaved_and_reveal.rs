@@ -19,7 +19,7 @@ fn an_unsaved_form_survives_reopening_the_file_until_it_is_saved_or_discarded() 
     let path = store.path().to_path_buf();
     drop(store);
 
-    let mut store = Store::open(&path).unwrap();
+    let mut store = Store::open(&path, &key()).unwrap();
     let back = unsaved::get(&store, Slot::New).unwrap().unwrap();
     assert_eq!(back.form, typed);
     assert_eq!(back.kept_at, kept_at);

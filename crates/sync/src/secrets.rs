@@ -47,6 +47,12 @@ impl OsKeyring {
         ))
     }
 
+    /// The keyring entries of the profile databases' keys: `<service>` / `db-key:<key id>`
+    /// (the key id is the random name in the profile's `key-id` file).
+    pub fn database_keys(service: &str) -> OsKeyring {
+        OsKeyring::new(service, "db-key")
+    }
+
     fn entry(&self, key: &str) -> Result<keyring::Entry> {
         keyring::Entry::new(&self.service, &format!("{}:{key}", self.profile)).map_err(keyring_err)
     }
@@ -75,5 +81,15 @@ impl Secrets for OsKeyring {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(keyring_err(e)),
         }
+    }
+}
+
+impl xinbao_store::KeyVault for OsKeyring {
+    fn load(&self, key_id: &str) -> std::result::Result<Option<String>, String> {
+        self.get(key_id).map_err(|e| e.to_string())
+    }
+
+    fn save(&self, key_id: &str, key_hex: &str) -> std::result::Result<(), String> {
+        self.set(key_id, key_hex).map_err(|e| e.to_string())
     }
 }

@@ -90,10 +90,16 @@ fn bare_read(path: &Path) -> u64 {
     cells
 }
 
+/// The benchmark's databases are encrypted like every profile's, with a fixed key: the
+/// steps reopen them in child processes, and what is measured is the cipher's cost.
+fn bench_key() -> xinbao_store::DbKey {
+    xinbao_store::DbKey::from_hex(&"b3".repeat(32)).expect("64 hex digits")
+}
+
 /// (b): the whole import into a fresh profile database; (c) then accept and export.
 fn full_import(path: &Path, db: &Path, export: Option<&Path>) -> (u64, Option<(f64, f64)>) {
     let _ = std::fs::remove_file(db);
-    let mut store = xinbao_store::Store::open(db).unwrap();
+    let mut store = xinbao_store::Store::open(db, &bench_key()).unwrap();
     let order =
         xinbao_store::orders::create_draft(&mut store, "bench", &Default::default()).unwrap();
     let out = xinbao_import::stage(
@@ -138,7 +144,7 @@ fn main() {
     // Child steps: print "seconds count peak_mib [extra]".
     if args.len() >= 3 && args[1] == "export-only" {
         // Export alone, from the database the "export" step left behind.
-        let store = xinbao_store::Store::open(Path::new(&args[2])).unwrap();
+        let store = xinbao_store::Store::open(Path::new(&args[2]), &bench_key()).unwrap();
         let t = Instant::now();
         let n = xinbao_import::export::order(&store, 1, Path::new(&args[3])).unwrap();
         println!(

@@ -127,7 +127,7 @@ pub struct Env {
 impl Env {
     pub fn new() -> Env {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("db/xinbao.sqlite3")).unwrap();
+        let mut store = Store::open(&dir.path().join("db/xinbao.sqlite3"), &key()).unwrap();
         let order = orders::create_draft(
             &mut store,
             "test",
@@ -192,4 +192,10 @@ impl Env {
     pub fn complete_line() -> LineForm {
         LineForm::default()
     }
+}
+
+/// The key of the tests' databases: they reopen their files, and what they test is not the
+/// key's secrecy (the encryption's own tests use random keys).
+pub fn key() -> xinbao_store::DbKey {
+    xinbao_store::DbKey::from_hex(&"5a".repeat(32)).unwrap()
 }

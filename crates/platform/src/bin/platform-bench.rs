@@ -288,8 +288,11 @@ fn pull_child(args: &[String]) {
     let [url, ca, token, dir] = args else {
         panic!("--pull URL CA TOKEN DIR");
     };
-    let store =
-        xinbao_store::Store::open(&std::path::Path::new(dir).join("profile.sqlite3")).unwrap();
+    let store = xinbao_store::Store::open(
+        &std::path::Path::new(dir).join("profile.sqlite3"),
+        &xinbao_store::DbKey::random(),
+    )
+    .unwrap();
     let access = std::sync::Mutex::new(store);
     let client = PlatformClient::new(&ClientSettings {
         url: url.clone(),

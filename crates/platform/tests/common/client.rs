@@ -6,6 +6,12 @@ use xinbao_domain::{LineForm, OrderForm};
 use xinbao_store::{links, orders, outbox, Store};
 use xinbao_sync::{engine, ClientSettings, PlatformClient};
 
+/// The key of the devices' own databases (the tests reopen them; a profile opened as the
+/// app opens it takes its key from the OS keyring instead).
+pub fn key() -> xinbao_store::DbKey {
+    xinbao_store::DbKey::from_hex(&"c4".repeat(32)).unwrap()
+}
+
 pub struct Device {
     pub dir: tempfile::TempDir,
     pub store: Mutex<Store>,
@@ -14,7 +20,7 @@ pub struct Device {
 impl Device {
     pub fn new() -> Device {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("profile.sqlite3")).unwrap();
+        let store = Store::open(&dir.path().join("profile.sqlite3"), &key()).unwrap();
         Device {
             dir,
             store: Mutex::new(store),
@@ -25,7 +31,12 @@ impl Device {
     /// the `xinbao` CLI open it (`--data-dir DIR --profile NAME`).
     pub fn profile(profile: &str) -> Device {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_profile(dir.path(), profile).unwrap();
+        let store = Store::open_profile(
+            dir.path(),
+            profile,
+            &xinbao_sync::OsKeyring::database_keys(xinbao_store::paths::APP_IDENTIFIER),
+        )
+        .unwrap();
         Device {
             dir,
             store: Mutex::new(store),

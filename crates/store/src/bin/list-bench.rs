@@ -158,7 +158,8 @@ fn main() {
     let lines = arg("--lines", 10);
     let dir = std::env::temp_dir().join(format!("xinbao-list-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let store = Store::open(&dir.join("xinbao.sqlite3")).expect("a new store");
+    let store = Store::open(&dir.join("xinbao.sqlite3"), &xinbao_store::DbKey::random())
+        .expect("a new store");
     let t = Instant::now();
     fill(&store, n_orders, lines).expect("filling the store");
     let size = std::fs::metadata(dir.join("xinbao.sqlite3"))

@@ -9,7 +9,7 @@ pub const ACTOR: &str = "91350100M000100Y43";
 
 pub fn temp_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("profile/xinbao.sqlite3")).unwrap();
+    let store = Store::open(&dir.path().join("profile/xinbao.sqlite3"), &key()).unwrap();
     (dir, store)
 }
 
@@ -113,5 +113,35 @@ pub fn form_of(store: &Store, id: i64) -> OrderForm {
                 note: l.line.note.clone().unwrap_or_default(),
             })
             .collect(),
+    }
+}
+
+/// The key of the tests' databases: they reopen their files, and what they test is not the
+/// key's secrecy (the encryption's own tests use random keys).
+pub fn key() -> xinbao_store::DbKey {
+    xinbao_store::DbKey::from_hex(&"5a".repeat(32)).unwrap()
+}
+
+/// A connection of its own to a test database, keyed, bypassing the store (as a buggy
+/// caller or a hand-edit with the key would).
+pub fn raw_connection(path: &std::path::Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key().to_hex().as_str()))
+        .unwrap();
+    conn
+}
+
+/// A keyring of the tests' own, in memory: the store's tests check what the store does with
+/// keys; the OS keyring's side is tested through the CLI and the app.
+#[derive(Default)]
+pub struct MemoryVault(std::cell::RefCell<std::collections::HashMap<String, String>>);
+
+impl xinbao_store::KeyVault for MemoryVault {
+    fn load(&self, key_id: &str) -> Result<Option<String>, String> {
+        Ok(self.0.borrow().get(key_id).cloned())
+    }
+    fn save(&self, key_id: &str, key_hex: &str) -> Result<(), String> {
+        self.0.borrow_mut().insert(key_id.into(), key_hex.into());
+        Ok(())
     }
 }

@@ -1,0 +1,216 @@
+//! The profile database at rest: encrypted with a key from the vault, refused (untouched)
+//! without it, and a plain database of an older version converted without losing a row.
+
+mod common;
+use common::*;
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use xinbao_store::orders::{self, ListQuery};
+use xinbao_store::{paths, DbKey, Store};
+
+const PROFILE: &str = "91350100M000100Y43";
+
+fn db_path(dir: &Path) -> PathBuf {
+    paths::profile_db_path(dir, PROFILE).unwrap()
+}
+
+/// Every byte the profile keeps on disk: the database and its write-ahead log.
+fn bytes_on_disk(path: &Path) -> Vec<u8> {
+    let mut all = std::fs::read(path).unwrap();
+    if let Ok(wal) = std::fs::read(format!("{}-wal", path.display())) {
+        all.extend(wal);
+    }
+    all
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn search(store: &Store, text: &str) -> usize {
+    orders::list(
+        store,
+        &ListQuery {
+            search: Some(text.into()),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .orders
+    .len()
+}
+
+/// A plain (unencrypted) copy of an encrypted database: what versions before the encryption
+/// left on disk, with the same schema and rows.
+fn plain_copy(encrypted: &Path, key: &str, plain: &Path) {
+    let conn = Connection::open(encrypted).unwrap();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{key}'\";"))
+        .unwrap();
+    conn.execute(
+        "ATTACH DATABASE ?1 AS plain KEY ''",
+        [plain.to_str().unwrap()],
+    )
+    .unwrap();
+    conn.query_row("SELECT sqlcipher_export('plain')", [], |_| Ok(()))
+        .unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA plain.application_id = {};",
+        xinbao_store::APPLICATION_ID
+    ))
+    .unwrap();
+}
+
+#[test]
+fn a_new_profile_is_encrypted_and_no_personal_number_is_readable_in_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = MemoryVault::default();
+    let mut store = Store::open_profile(dir.path(), PROFILE, &vault).unwrap();
+    let id = orders::create_draft(&mut store, ACTOR, &complete_form()).unwrap();
+    assert_eq!(search(&store, "E12345678"), 1);
+    let path = db_path(dir.path());
+    let on_disk = bytes_on_disk(&path);
+    assert!(!on_disk.starts_with(b"SQLite format 3"));
+    for secret in ["E12345678", "13900139000", "Ivan Petrov", "袜子"] {
+        assert!(
+            !contains(&on_disk, secret.as_bytes()),
+            "{secret} is readable in the file"
+        );
+    }
+    drop(store);
+    // sqlite3 (no key) sees no database.
+    let plain = Connection::open(&path).unwrap();
+    assert!(plain
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r
+            .get::<_, i64>(0))
+        .is_err());
+    drop(plain);
+    // The same vault opens it again, with everything in it.
+    let store = Store::open_profile(dir.path(), PROFILE, &vault).unwrap();
+    assert_eq!(
+        orders::get(&store, id).unwrap().buyer_name.as_deref(),
+        Some("Ivan Petrov")
+    );
+    let cipher: String = store
+        .connection()
+        .query_row("PRAGMA cipher_version", [], |r| r.get(0))
+        .unwrap();
+    assert!(!cipher.is_empty());
+}
+
+#[test]
+fn without_its_key_a_profile_is_refused_with_its_own_code_and_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = MemoryVault::default();
+    let mut store = Store::open_profile(dir.path(), PROFILE, &vault).unwrap();
+    orders::create_draft(&mut store, ACTOR, &complete_form()).unwrap();
+    drop(store);
+    let path = db_path(dir.path());
+    let before = std::fs::read(&path).unwrap();
+
+    // Another computer's keyring (or a wiped one): no key for this id.
+    let err = Store::open_profile(dir.path(), PROFILE, &MemoryVault::default())
+        .err()
+        .expect("refused");
+    assert_eq!(err.code(), "store.key_missing");
+    assert!(err.to_string().contains("keyring"), "{err}");
+    // The key-id file lost: still refused, never a new empty database in its place.
+    let key_id = xinbao_store::key::key_id_path(&path);
+    let id_text = std::fs::read(&key_id).unwrap();
+    std::fs::remove_file(&key_id).unwrap();
+    assert_eq!(
+        Store::open_profile(dir.path(), PROFILE, &vault)
+            .err()
+            .unwrap()
+            .code(),
+        "store.key_missing"
+    );
+    // A wrong key.
+    assert_eq!(
+        Store::open(&path, &DbKey::random()).err().unwrap().code(),
+        "store.key_wrong"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before, "not a byte changed");
+    assert!(!key_id.exists());
+
+    // With the key back, everything is there.
+    std::fs::write(&key_id, id_text).unwrap();
+    let store = Store::open_profile(dir.path(), PROFILE, &vault).unwrap();
+    assert_eq!(
+        orders::list(&store, &ListQuery::default())
+            .unwrap()
+            .orders
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn a_plain_profile_of_an_older_version_is_encrypted_with_every_row_and_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(dir.path());
+    // An older version's profile: orders, an audit trail, the passport search index.
+    {
+        let work = tempfile::tempdir().unwrap();
+        let key = DbKey::random();
+        let source = work.path().join("source.sqlite3");
+        let mut store = Store::open(&source, &key).unwrap();
+        for _ in 0..30 {
+            orders::create_draft(&mut store, ACTOR, &complete_form()).unwrap();
+        }
+        store
+            .connection()
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+        drop(store);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        plain_copy(&source, &key.to_hex(), &path);
+    }
+    assert!(std::fs::read(&path)
+        .unwrap()
+        .starts_with(b"SQLite format 3\0"));
+    // A copy a crash left half-written last time is thrown away, not trusted.
+    std::fs::write(format!("{}.encrypting", path.display()), b"half a copy").unwrap();
+
+    let vault = MemoryVault::default();
+    let store = Store::open_profile(dir.path(), PROFILE, &vault).unwrap();
+    assert_eq!(
+        orders::list(&store, &ListQuery::default()).unwrap().total,
+        30
+    );
+    assert_eq!(
+        search(&store, "E12345678"),
+        30,
+        "the trigram index came along"
+    );
+    let report = xinbao_store::doctor::examine(&store).unwrap();
+    assert!(report.healthy(), "{report:?}");
+    assert!(report.encrypted);
+    drop(store);
+    let on_disk = bytes_on_disk(&path);
+    assert!(!contains(&on_disk, b"E12345678"));
+    assert!(!contains(&on_disk, b"SQLite format 3"));
+    assert!(!Path::new(&format!("{}.encrypting", path.display())).exists());
+    // Opened again, it is the encrypted file that opens, with the same vault.
+    let store = Store::open_profile(dir.path(), PROFILE, &vault).unwrap();
+    assert_eq!(
+        orders::list(&store, &ListQuery::default()).unwrap().total,
+        30
+    );
+}
+
+#[test]
+fn a_plain_file_is_not_opened_as_if_it_were_encrypted() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let key = DbKey::random();
+    let source = work.path().join("source.sqlite3");
+    drop(Store::open(&source, &key).unwrap());
+    let plain = dir.path().join("plain.sqlite3");
+    plain_copy(&source, &key.to_hex(), &plain);
+    let before = std::fs::read(&plain).unwrap();
+    assert_eq!(
+        Store::open(&plain, &key).err().unwrap().code(),
+        "store.not_encrypted"
+    );
+    assert_eq!(std::fs::read(&plain).unwrap(), before);
+}
