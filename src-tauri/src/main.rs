@@ -5,5 +5,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    // Started again as the parser of an untrusted spreadsheet: parse, answer, exit.
+    xinbao_import::child::serve_if_asked();
     xinbao_desk::run();
 }

@@ -255,6 +255,8 @@ struct JsonError<'a> {
 }
 
 fn main() -> ExitCode {
+    // Started again as the parser of an untrusted spreadsheet: parse, answer, exit.
+    xinbao_import::child::serve_if_asked();
     let cli = Cli::parse();
     let edits = line_edits(&cli);
     let json = matches!(

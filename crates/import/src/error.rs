@@ -58,6 +58,13 @@ pub enum ImportError {
     Store(#[from] StoreError),
     #[error("{path}: {detail}")]
     Write { path: PathBuf, detail: String },
+    /// An error the parser child reported (see [`crate::child`]), with the child's code.
+    #[error("{message}")]
+    Reader {
+        path: PathBuf,
+        code: String,
+        message: String,
+    },
 }
 
 impl ImportError {
@@ -78,6 +85,32 @@ impl ImportError {
             ImportError::Io { .. } => "import.io",
             ImportError::Store(e) => e.code(),
             ImportError::Write { .. } => "export.write",
+            ImportError::Reader { code, .. } => code,
+        }
+    }
+
+    /// The error a parser child reported, by its code: `import.damaged` keeps its variant
+    /// (and detail); the others keep their code and their message, which names the file.
+    pub(crate) fn from_child(
+        path: &std::path::Path,
+        code: &str,
+        message: String,
+        detail: String,
+    ) -> ImportError {
+        match code {
+            "import.damaged" => ImportError::Damaged {
+                path: path.into(),
+                detail,
+            },
+            _ if ImportError::CODES.contains(&code) => ImportError::Reader {
+                path: path.into(),
+                code: code.into(),
+                message,
+            },
+            _ => ImportError::Damaged {
+                path: path.into(),
+                detail: message,
+            },
         }
     }
 
@@ -86,6 +119,7 @@ impl ImportError {
         "import.not_spreadsheet",
         "import.encrypted",
         "import.damaged",
+        "import.row_too_long",
         "import.zip_bomb",
         "import.sheet_not_found",
         "import.empty_sheet",

@@ -1,10 +1,12 @@
 //! Spreadsheets in and out: the template (模板), the import into the staging area, and
 //! the exports. Used by the app and by the `xinbao` command line alike.
 //!
-//! An import reads on one thread (calamine's streaming reader for xlsx, never the whole
-//! sheet in memory) and normalises, validates and writes on another, so both cores work.
+//! An import reads in a child process with a memory limit (calamine's streaming reader for
+//! xlsx, never the whole sheet in memory; see [`child`]) and normalises, validates and
+//! writes in the caller's, so both cores work and no file can take the caller down.
 
 pub mod cells;
+pub mod child;
 pub mod columns;
 mod error;
 pub mod export;

@@ -3,11 +3,12 @@
 //! Reading runs on its own thread; normalising, validating and writing on the caller's.
 
 use crate::cells::field_text;
+use crate::child::{ParserChild, Said};
 use crate::columns::{self, COLUMNS};
 use crate::sniff::{self, Format, Limits};
 use crate::source::{RawCell, RawRow, SheetInfo, Workbook};
 use crate::ImportError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
@@ -21,10 +22,8 @@ use xinbao_store::Store;
 
 /// Rows looked at for the header.
 const HEADER_SCAN_ROWS: u32 = 30;
-/// Rows handed from the reader thread to the writer at a time.
-const BATCH_ROWS: usize = 4096;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ImportOptions {
     /// The sheet to read; by default the first sheet with a recognisable header.
     pub sheet: Option<String>,
@@ -35,6 +34,13 @@ pub struct ImportOptions {
     /// Most data rows accepted in one file.
     pub max_rows: u64,
     pub limits: Limits,
+    /// The program that parses the file in a child process ([`crate::child`]): by default
+    /// this very executable, whose `main` calls [`crate::child::serve_if_asked`].
+    #[serde(skip)]
+    pub parser: Option<std::path::PathBuf>,
+    /// Most memory the parser child may use for data ([`crate::child::MEMORY_LIMIT_BYTES`]).
+    #[serde(skip)]
+    pub parser_memory_bytes: u64,
 }
 
 impl Default for ImportOptions {
@@ -45,12 +51,14 @@ impl Default for ImportOptions {
             mapping: BTreeMap::new(),
             max_rows: 1_048_576,
             limits: Limits::default(),
+            parser: None,
+            parser_memory_bytes: crate::child::MEMORY_LIMIT_BYTES,
         }
     }
 }
 
 /// How a column of the file was understood.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ColumnInfo {
     pub index: usize,
     pub header: String,
@@ -60,7 +68,7 @@ pub struct ColumnInfo {
 }
 
 /// What the file holds, learnt from its first rows: for the sheet, header and mapping steps.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileInfo {
     pub format: Format,
     pub sheets: Vec<String>,
@@ -76,6 +84,17 @@ pub struct FileInfo {
     pub estimated_rows: Option<u64>,
     #[serde(skip)]
     is_1904: bool,
+}
+
+impl FileInfo {
+    /// Whether the workbook counts dates from 1904 (crosses from the parser child apart).
+    pub(crate) fn is_1904(&self) -> bool {
+        self.is_1904
+    }
+
+    pub(crate) fn set_1904(&mut self, is_1904: bool) {
+        self.is_1904 = is_1904;
+    }
 }
 
 impl FileInfo {
@@ -242,14 +261,21 @@ fn inspect_sheet(
 }
 
 /// Looks at the file: its format, sheets, header row and how each column maps to a field.
-/// Reads only the first rows. Hostile files are refused here, before anything is stored.
+/// Reads only the first rows, in a parser child ([`crate::child`]). Hostile files are
+/// refused here, before anything is stored.
 pub fn inspect(path: &Path, options: &ImportOptions) -> Result<FileInfo, ImportError> {
     let format = sniff::detect(path, options.limits)?;
-    let mut book = Workbook::open(path, format)?;
-    inspect_open(&mut book, path, format, options)
+    let mut child = ParserChild::start(path, format, options, false)?;
+    match child.next()? {
+        Said::Info(info) => Ok(*info),
+        _ => Err(ImportError::Damaged {
+            path: path.into(),
+            detail: "the reader said nothing of the file".into(),
+        }),
+    }
 }
 
-fn inspect_open(
+pub(crate) fn inspect_open(
     book: &mut Workbook,
     path: &Path,
     format: Format,
@@ -302,7 +328,8 @@ fn inspect_open(
     }))
 }
 
-/// What the reader thread hands the writer: first what it found out, then the rows.
+/// What the reader thread (reading the parser child) hands the writer: first what it found
+/// out, then the rows.
 enum Msg {
     Info(Box<FileInfo>),
     Rows(Vec<RawRow>),
@@ -369,29 +396,18 @@ pub fn stage(
 
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || -> Result<(), ImportError> {
-            // One open for the whole import: the header scan and the rows.
-            let mut book = Workbook::open(path, format)?;
-            let info = inspect_open(&mut book, path, format, options)?;
-            mark("inspected");
-            let (header_row, sheet) = (info.header_row, info.sheet.clone());
-            if tx.send(Msg::Info(Box::new(info))).is_err() {
-                return Ok(());
-            }
-            let mut batch = Vec::with_capacity(BATCH_ROWS);
-            book.read(path, sheet.as_deref(), true, &mut |_| {}, &mut |row| {
-                if row.row_no <= header_row {
-                    return Ok(true);
+            // The file is parsed in a child process; this thread only relays what it says.
+            let mut child = ParserChild::start(path, format, options, true)?;
+            loop {
+                let msg = match child.next()? {
+                    Said::Info(info) => Msg::Info(info),
+                    Said::Rows(rows) => Msg::Rows(rows),
+                    Said::End => break,
+                };
+                if tx.send(msg).is_err() {
+                    // The writer hung up (error or cancel): dropping the child stops it.
+                    return Ok(());
                 }
-                batch.push(row);
-                if batch.len() == BATCH_ROWS {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
-                    // The writer hung up (error or cancel): stop reading.
-                    return Ok(tx.send(Msg::Rows(full)).is_ok());
-                }
-                Ok(true)
-            })?;
-            if !batch.is_empty() {
-                let _ = tx.send(Msg::Rows(batch));
             }
             mark("reader done");
             Ok(())

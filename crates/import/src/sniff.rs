@@ -5,7 +5,7 @@ use crate::ImportError;
 use std::io::Read;
 use std::path::Path;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Xlsx,
@@ -26,7 +26,7 @@ impl Format {
 }
 
 /// Limits that keep a hostile file from exhausting the machine.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     /// Most bytes all parts of a zip container may inflate to.
     pub max_inflated_bytes: u64,

@@ -3,6 +3,7 @@
 mod common;
 use common::*;
 use std::io::Write;
+use xinbao_import::ImportOptions;
 
 fn refused(env: &mut Env, file: &std::path::Path, code: &str) {
     let err = env.stage(file).unwrap_err();
@@ -135,4 +136,78 @@ fn a_truncated_xls_found_by_fuzzing_is_a_damaged_file_not_a_crash() {
     assert_eq!(err.code(), "import.damaged", "{err}");
     assert!(err.to_string().contains("fuzzed.xls"));
     env.assert_untouched();
+}
+
+/// 20,000 distinct merchant names of 1,500 characters: calamine holds every shared string in
+/// memory, about 90 MB once read, from a file of a few tens of MB.
+fn write_many_long_strings(path: &std::path::Path, rows: u32) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in HEADERS.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for r in 1..=rows {
+        let name: String = (0..1500)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                char::from_u32(0x4e00 + (seed % 0x5000) as u32).unwrap()
+            })
+            .collect();
+        sheet.write_string(r, 1, &name).unwrap();
+        sheet.write_string(r, 2, "13800138000").unwrap();
+    }
+    book.save(path).unwrap();
+}
+
+#[test]
+fn a_file_that_needs_more_memory_than_the_reader_may_have_fails_alone() {
+    let mut env = Env::new();
+    let file = env.path("long-strings.xlsx");
+    write_many_long_strings(&file, 20_000);
+    // The parser child, limited to 64 MiB, runs out of memory and aborts: the import is
+    // refused with the file's name, and this process (the window, in the app) goes on.
+    let err = env
+        .stage_with(
+            &file,
+            &ImportOptions {
+                parser_memory_bytes: 64 << 20,
+                ..options()
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "import.damaged", "{err}");
+    assert!(err.to_string().contains("long-strings.xlsx"), "{err}");
+    assert!(err.to_string().contains("64 MiB"), "{err}");
+    env.assert_untouched();
+    // Under the normal limit the same file is read.
+    let out = env.stage(&file).unwrap();
+    assert_eq!(out.summary.rows_read, 20_000);
+}
+
+#[test]
+fn a_reader_that_dies_or_talks_nonsense_is_an_error_not_a_crash() {
+    let mut env = Env::new();
+    let file = env.path("ok.xlsx");
+    write_xlsx(
+        &file,
+        &[("S", vec![header_row(), row("张三", "13800138000", 1.0)])],
+        &[],
+    );
+    // Not a parser at all: it says nothing and exits.
+    for program in ["/bin/true", "/bin/false", "/bin/echo"] {
+        let err = env
+            .stage_with(
+                &file,
+                &ImportOptions {
+                    parser: Some(program.into()),
+                    ..options()
+                },
+            )
+            .unwrap_err();
+        assert_eq!(err.code(), "import.damaged", "{program}: {err}");
+        env.assert_untouched();
+    }
 }

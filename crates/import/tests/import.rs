@@ -328,7 +328,7 @@ fn a_confirmed_mapping_maps_unknown_headers() {
         env.stage(&file).unwrap_err().code(),
         "import.missing_columns"
     );
-    let mut options = ImportOptions::default();
+    let mut options = common::options();
     options
         .mapping
         .insert("档口老板".into(), "merchant_name".into());
@@ -370,7 +370,7 @@ fn the_sheet_with_the_list_is_found_or_chosen() {
         ],
         &[],
     );
-    let info = xinbao_import::inspect(&file, &ImportOptions::default()).unwrap();
+    let info = xinbao_import::inspect(&file, &options()).unwrap();
     assert_eq!(info.sheets, ["封面", "明细", "备用"]);
     assert_eq!(info.sheet.as_deref(), Some("明细"));
     let out = env
@@ -630,7 +630,7 @@ fn a_cancelled_import_keeps_nothing() {
         &mut env.store,
         &file,
         env.order,
-        &ImportOptions::default(),
+        &options(),
         &|_| {},
         &AtomicBool::new(true),
     )

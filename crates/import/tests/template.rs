@@ -81,7 +81,14 @@ fn the_template_is_what_the_manual_asks_for() {
         .to_string()
         .contains("科学计数法"));
 
-    let info = xinbao_import::inspect(&path, &Default::default()).unwrap();
+    let info = xinbao_import::inspect(
+        &path,
+        &xinbao_import::ImportOptions {
+            parser: Some(env!("CARGO_BIN_EXE_xinbao-parse").into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(
         (info.template_version, info.template_outdated),
         (Some(1), false)

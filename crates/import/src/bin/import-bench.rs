@@ -140,6 +140,8 @@ fn child(step: &str, file: &Path, extra: &[&str]) -> String {
 }
 
 fn main() {
+    // The import parses in a child: this binary itself.
+    xinbao_import::child::serve_if_asked();
     let args: Vec<String> = std::env::args().collect();
     // Child steps: print "seconds count peak_mib [extra]".
     if args.len() >= 3 && args[1] == "export-only" {

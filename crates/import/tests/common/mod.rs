@@ -153,11 +153,13 @@ impl Env {
         file: &Path,
         options: &ImportOptions,
     ) -> Result<StageOutcome, ImportError> {
+        let mut options = options.clone();
+        options.parser.get_or_insert_with(parser);
         xinbao_import::stage(
             &mut self.store,
             file,
             self.order,
-            options,
+            &options,
             &|_| {},
             &AtomicBool::new(false),
         )
@@ -198,4 +200,18 @@ impl Env {
 /// key's secrecy (the encryption's own tests use random keys).
 pub fn key() -> xinbao_store::DbKey {
     xinbao_store::DbKey::from_hex(&"5a".repeat(32)).unwrap()
+}
+
+/// The parser child the import starts: the crate's `xinbao-parse` binary (a test harness
+/// cannot be started again as a parser; the app and the CLI are their own).
+pub fn parser() -> std::path::PathBuf {
+    env!("CARGO_BIN_EXE_xinbao-parse").into()
+}
+
+/// Default options, with the tests' parser child.
+pub fn options() -> ImportOptions {
+    ImportOptions {
+        parser: Some(parser()),
+        ..Default::default()
+    }
 }
