@@ -75,6 +75,7 @@ async function route() {
       h('h1', {}, t('app.store_failed')),
       h('p', {}, errorText(info.store_error)),
       h('p.muted', {}, `${t('app.data_dir')}: ${info.data_dir}`)));
+    document.body.dataset.ready = 'true';
     return;
   }
   if (!session.clerk) {
