@@ -18,7 +18,14 @@ async fn the_window_keeps_its_profile_encrypted_and_refuses_it_without_its_key()
     // An order the CLI saves into the app's profile (the same key, from the same keyring).
     cli(
         data.path(),
-        &["orders", "new", "--buyer-name", "Ivan Petrov", "--passport", "E12345678"],
+        &[
+            "orders",
+            "new",
+            "--buyer-name",
+            "Ivan Petrov",
+            "--passport",
+            "E12345678",
+        ],
     );
     let db = data.path().join("profiles/default/xinbao.sqlite3");
     let key_id = data.path().join("profiles/default/key-id");
@@ -38,10 +45,17 @@ async fn the_window_keeps_its_profile_encrypted_and_refuses_it_without_its_key()
             t.contains("钥匙串中没有此数据库的密钥")
         })
         .await;
-    assert!(shown.contains(&data.path().display().to_string()), "{shown}");
+    assert!(
+        shown.contains(&data.path().display().to_string()),
+        "{shown}"
+    );
     app.screenshot("encryption-key-missing").await;
     app.quit().await;
-    assert_eq!(std::fs::read(&db).unwrap(), before, "never opened as empty, never overwritten");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "never opened as empty, never overwritten"
+    );
     assert!(!key_id.exists());
 
     // With it back, the app opens the profile and the order is there.
