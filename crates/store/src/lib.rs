@@ -181,7 +181,9 @@ pub(crate) fn file_kind(path: &Path) -> Result<FileKind> {
 /// Gives SQLCipher the key: the connection's first statement. A wrong key (or a file that
 /// is not a database at all) shows at the first read.
 pub(crate) fn unlock(conn: &Connection, key: &DbKey, path: &Path) -> Result<()> {
-    conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sql_literal().as_str()))?;
+    let statement =
+        zeroize::Zeroizing::new(format!("PRAGMA key = \"{}\";", key.sql_literal().as_str()));
+    conn.execute_batch(&statement)?;
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
     })
