@@ -5,10 +5,12 @@
 #   deps.sh --test   also what the real-window tests need (Xvfb, WebKitWebDriver, …)
 set -euo pipefail
 
+# dbus and gnome-keyring: the Secret Service that keeps the profile's key and the session.
 build=(build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev
-       librsvg2-dev libsoup-3.0-dev libayatana-appindicator3-dev libxdo-dev fonts-noto-cjk)
+       librsvg2-dev libsoup-3.0-dev libayatana-appindicator3-dev libxdo-dev fonts-noto-cjk
+       dbus dbus-x11 gnome-keyring)
 # webkit2gtk-driver must match libwebkit2gtk-4.1-0's version: installed in the same call.
-testing=(xvfb xauth x11-utils xdotool imagemagick webkit2gtk-driver dbus dbus-x11 gnome-keyring keyutils rpm
+testing=(xvfb xauth x11-utils xdotool imagemagick webkit2gtk-driver keyutils rpm
          python3 python3-pip)
 
 wanted=("${build[@]}")

@@ -10,6 +10,22 @@ bash scripts/tools.sh
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo build -p xinbao-desk -p xinbao-cli -p xinbao-platform
+# The profile's key and the session live in the Secret Service (a desktop's keyring). Without
+# one (a bare X session, ssh -X, xvfb-run) a keyring of this user's is started for the run;
+# gnome-keyring keeps it under ~/.local/share/keyrings, so the next run finds the same key.
+has_secret_service() {
+  [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] || return 1
+  local names
+  for names in ListNames ListActivatableNames; do
+    dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+      "org.freedesktop.DBus.$names" 2>/dev/null | grep -q '"org.freedesktop.secrets"' && return 0
+  done
+  return 1
+}
+if [ "${XINBAO_IN_KEYRING_SESSION:-}" != 1 ] && ! has_secret_service; then
+  echo "No Secret Service in this session: starting gnome-keyring for this run." >&2
+  exec bash scripts/with-keyring.sh bash "$0" "$@"
+fi
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   echo "No display: start this from a desktop session (or under xvfb-run to try it headless)." >&2
   exit 1

@@ -20,7 +20,8 @@ data=$(mktemp -d)
 log=$(mktemp)
 shot="$target/screenshots/installed-app.png"
 mkdir -p "$(dirname "$shot")"
-XINBAO_DATA_DIR="$data" SHOT="$shot" LOG="$log" dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
+# A desktop session's D-Bus and Secret Service: the profile's key lives in the keyring.
+XINBAO_DATA_DIR="$data" SHOT="$shot" LOG="$log" bash scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
   t0=$(date +%s%N)
   /usr/bin/xinbao-desk >"$LOG" 2>&1 &
   pid=$!
