@@ -51,6 +51,8 @@ pub enum StoreError {
     ImportRowNotFound { batch: i64, row: i64 },
     #[error("import {0} was already accepted or rejected")]
     ImportDecided(i64),
+    #[error("another job is writing to the database (an import, an accept, an export); try again when it is done")]
+    Busy,
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
     #[error("could not update the database schema: {0}")]
@@ -94,6 +96,7 @@ impl StoreError {
             StoreError::ImportNotFound(_) => "import.not_found",
             StoreError::ImportRowNotFound { .. } => "import.row_not_found",
             StoreError::ImportDecided(_) => "import.decided",
+            StoreError::Busy => "store.busy",
             StoreError::Sqlite(_) => "store.sqlite",
             StoreError::Migration(_) => "store.migration",
             StoreError::Io { .. } => "store.io",
@@ -120,6 +123,7 @@ impl StoreError {
         "import.not_found",
         "import.row_not_found",
         "import.decided",
+        "store.busy",
         "store.sqlite",
         "store.migration",
         "store.io",
@@ -138,8 +142,17 @@ impl StoreError {
 
 impl From<rusqlite::Error> for StoreError {
     /// A trigger's `RAISE(ABORT, 'code: message')` becomes [`StoreError::Refused`] with that
-    /// code, so a freeze enforced by the database reads like one enforced by the domain.
+    /// code, so a freeze enforced by the database reads like one enforced by the domain; a
+    /// write that waited out the busy timeout behind another connection is [`StoreError::Busy`].
     fn from(e: rusqlite::Error) -> Self {
+        if let rusqlite::Error::SqliteFailure(f, _) = &e {
+            if matches!(
+                f.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) {
+                return StoreError::Busy;
+            }
+        }
         if let rusqlite::Error::SqliteFailure(f, Some(msg)) = &e {
             if f.code == rusqlite::ErrorCode::ConstraintViolation {
                 if let Some((code, message)) = msg.split_once(": ") {

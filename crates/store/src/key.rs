@@ -52,6 +52,12 @@ impl DbKey {
     }
 }
 
+impl Clone for DbKey {
+    fn clone(&self) -> DbKey {
+        DbKey(zeroize::Zeroizing::new(*self.0))
+    }
+}
+
 impl fmt::Debug for DbKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("DbKey(…)")

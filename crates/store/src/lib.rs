@@ -43,6 +43,8 @@ const BULK_CACHE_KIB: i64 = -131_072;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Kept for [`Store::open_another`]; wiped when the last connection closes.
+    key: std::sync::Arc<DbKey>,
 }
 
 impl Store {
@@ -65,21 +67,36 @@ impl Store {
         private_file(path)?;
         let mut conn = Connection::open(path)?;
         unlock(&conn, key, path)?;
-        // WAL: readers (the CLI) never block the app. FULL sync: a saved draft survives a
-        // power cut, not only a crash.
+        // WAL: readers (the CLI, a second connection) never block the app.
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", true)?;
-        conn.pragma_update(None, "cache_size", DEFAULT_CACHE_KIB)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        configure(&conn)?;
         migrate::run(&mut conn, path)?;
         outbox::redact_old_acknowledged(&mut conn)?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            key: std::sync::Arc::new(key.clone()),
         };
         store.ensure_device()?;
+        // Made now, not at the first look at an order: a read must never have to write (it
+        // would wait behind a long job's write).
+        orders::grouping_secret(&store)?;
         Ok(store)
+    }
+
+    /// A second connection to the same database, for a long job (an import, an accept, an
+    /// export) that should not hold the app's connection: in WAL mode the list and the
+    /// editor read on while it writes. A write of the other connection that waits longer
+    /// than the busy timeout is `store.busy`.
+    pub fn open_another(&self) -> Result<Store> {
+        let conn = Connection::open(&self.path)?;
+        unlock(&conn, &self.key, &self.path)?;
+        configure(&conn)?;
+        Ok(Store {
+            conn,
+            path: self.path.clone(),
+            key: self.key.clone(),
+        })
     }
 
     /// Opens the database of `profile` under `data_dir` (see [`paths`]) with its key from
@@ -176,6 +193,16 @@ pub(crate) fn file_kind(path: &Path) -> Result<FileKind> {
         _ if len % 512 == 0 => FileKind::Encrypted,
         _ => FileKind::Foreign,
     })
+}
+
+/// What every connection sets. FULL sync: a saved draft survives a power cut, not only a
+/// crash.
+fn configure(conn: &Connection) -> Result<()> {
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.pragma_update(None, "cache_size", DEFAULT_CACHE_KIB)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(())
 }
 
 /// Gives SQLCipher the key: the connection's first statement. A wrong key (or a file that

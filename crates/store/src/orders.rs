@@ -1215,8 +1215,8 @@ fn merchant_key(line: &OrderLineDraft, secret: &str) -> Option<String> {
     ))
 }
 
-/// This profile's secret for [`merchant_key`], made once.
-fn grouping_secret(store: &Store) -> Result<String> {
+/// This profile's secret for [`merchant_key`], made once (at open, see `Store::open`).
+pub(crate) fn grouping_secret(store: &Store) -> Result<String> {
     const KEY: &str = "privacy.grouping_secret";
     if let Some(s) = crate::settings::get(store, KEY)? {
         return Ok(s);

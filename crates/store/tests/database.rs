@@ -395,3 +395,25 @@ fn the_profile_is_its_owners_alone_and_the_doctor_says_how_it_is() {
     assert_eq!(report.foreign_key_violations, 1);
     assert!(!report.healthy());
 }
+
+#[test]
+fn a_second_connection_reads_while_the_first_writes_and_a_blocked_write_is_store_busy() {
+    let (_dir, mut store) = temp_store();
+    let id = orders::create_draft(&mut store, ACTOR, &complete_form()).unwrap();
+    let mut job = store.open_another().unwrap();
+    // The job holds the write lock, as a long accept does.
+    job.connection()
+        .execute_batch("BEGIN IMMEDIATE; UPDATE export_orders SET updated_at = 'job' WHERE id = 1;")
+        .unwrap();
+    // The app's connection reads on (WAL): the order as it was before the job's change.
+    assert_eq!(
+        orders::get(&store, id).unwrap().buyer_name.as_deref(),
+        Some("Ivan Petrov")
+    );
+    // A write waits out the busy timeout, then says so with its own code.
+    let err = orders::create_draft(&mut store, ACTOR, &complete_form()).unwrap_err();
+    assert_eq!(err.code(), "store.busy", "{err}");
+    job.connection().execute_batch("COMMIT;").unwrap();
+    drop(job);
+    orders::create_draft(&mut store, ACTOR, &complete_form()).unwrap();
+}
