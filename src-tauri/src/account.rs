@@ -18,7 +18,7 @@ type Res<T> = Result<T, UiError>;
 
 /// One field's value against one of the platform's rules, as the clerk types: `None` when
 /// it passes, else the reason (shown beside the field). The platform checks again.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn check_field(field: String, rule: String, value: String) -> Res<Option<FieldError>> {
     let today = time::OffsetDateTime::now_utc().date();
     let outcome = match rule.as_str() {
@@ -161,7 +161,7 @@ pub async fn settlement_bind(
 }
 
 /// 交易清单结汇金额授权: from the local cache (synced), so it shows offline too.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn settlement_authorizations(
     state: State<'_, AppState>,
 ) -> Res<Vec<xinbao_store::platform_cache::SettlementAuthorization>> {

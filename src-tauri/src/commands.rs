@@ -1,5 +1,8 @@
 //! The commands the UI invokes. Each is a few lines over the crates; no business rule lives
 //! here. Changes that may queue an operation for the platform wake the sync task.
+//!
+//! No command runs on the main thread (Tauri runs a plain `#[tauri::command] fn` there, and
+//! the window with it would wait on the store): each is `async` or `#[tauri::command(async)]`.
 
 use crate::{i18n, AppState, UiError};
 use serde::Serialize;
@@ -21,7 +24,7 @@ pub struct AppInfo {
     store_error: Option<UiError>,
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     let language = state
         .with_store(|s| xinbao_store::settings::get(s, "language"))
@@ -44,7 +47,7 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
 }
 
 /// The UI painted its first screen: log the cold-start time (measured from `main`).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn ui_ready() {
     if let Some(started) = crate::STARTED.get() {
         log::info!(
@@ -54,7 +57,7 @@ pub fn ui_ready() {
     }
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn i18n_table(lang: String) -> Res<serde_json::Value> {
     let table = i18n::table(&lang).ok_or_else(|| {
         UiError::new(
@@ -65,7 +68,7 @@ pub fn i18n_table(lang: String) -> Res<serde_json::Value> {
     serde_json::from_str(table).map_err(|e| UiError::new("i18n.broken_table", e.to_string()))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn set_language(state: State<'_, AppState>, lang: String) -> Res<()> {
     if i18n::table(&lang).is_none() {
         return Err(UiError::new(
@@ -83,7 +86,7 @@ pub struct CountryOption {
     name_en: &'static str,
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn countries(query: String) -> Vec<CountryOption> {
     countries::search(&query)
         .into_iter()
@@ -95,13 +98,13 @@ pub fn countries(query: String) -> Vec<CountryOption> {
         .collect()
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn list_orders(state: State<'_, AppState>, query: ListQuery) -> Res<OrderPage> {
     state.as_clerk(|s, _| orders::list(s, &query))
 }
 
 /// The home dashboard; `since` is the start of the oldest local month shown (UTC).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn dashboard(
     state: State<'_, AppState>,
     since: String,
@@ -110,14 +113,14 @@ pub fn dashboard(
     state.as_clerk(|s, _| orders::dashboard(s, &since, offset_minutes))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn list_facets(state: State<'_, AppState>) -> Res<orders::ListFacets> {
     state.as_clerk(|s, _| orders::list_facets(s))
 }
 
 /// The cached merchant directory: a line's procurement number fills its merchant's name
 /// and mobile, offline too.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn merchant_lookup(
     state: State<'_, AppState>,
     procurement_no: String,
@@ -126,7 +129,7 @@ pub fn merchant_lookup(
 }
 
 /// 商户订单查询 (manual §3.2), from the local cache: it works offline.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn merchant_orders(
     state: State<'_, AppState>,
     query: links::MerchantOrderQuery,
@@ -134,18 +137,18 @@ pub fn merchant_orders(
     state.as_clerk(|s, _| links::merchant_orders(s, &query))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn merchant_order(state: State<'_, AppState>, id: String) -> Res<links::MerchantOrderDetail> {
     state.as_clerk(|s, _| links::merchant_order(s, &id))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn get_order(state: State<'_, AppState>, id: i64) -> Res<OrderDetail> {
     state.as_clerk(|s, _| orders::get(s, id))
 }
 
 /// 暂存 of a new order; the form kept unsaved for it is then dropped.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn create_draft(state: State<'_, AppState>, form: OrderForm) -> Res<i64> {
     state.as_clerk(|s, actor| {
         let id = orders::create_draft(s, actor, &form)?;
@@ -153,7 +156,7 @@ pub fn create_draft(state: State<'_, AppState>, form: OrderForm) -> Res<i64> {
     })
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn save_order(state: State<'_, AppState>, id: i64, form: OrderForm) -> Res<SaveOutcome> {
     state
         .as_clerk(|s, actor| {
@@ -165,17 +168,17 @@ pub fn save_order(state: State<'_, AppState>, id: i64, form: OrderForm) -> Res<S
 
 /// The editor keeps what the clerk typed (not saved yet) a moment after each keystroke.
 /// `id`: the stored order, or none for the new order being typed.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn keep_unsaved(state: State<'_, AppState>, id: Option<i64>, form: OrderForm) -> Res<String> {
     state.as_clerk(|s, _| unsaved::keep(s, Slot::of(id), &form))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn unsaved_form(state: State<'_, AppState>, id: Option<i64>) -> Res<Option<unsaved::Unsaved>> {
     state.as_clerk(|s, _| unsaved::get(s, Slot::of(id)))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn discard_unsaved(state: State<'_, AppState>, id: Option<i64>) -> Res<()> {
     state.as_clerk(|s, _| unsaved::discard(s, Slot::of(id)))
 }
@@ -190,7 +193,7 @@ pub struct FormTotals {
     unreadable: usize,
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn form_totals(form: OrderForm) -> FormTotals {
     let mut unreadable = 0;
     let lines_cents = form
@@ -212,19 +215,19 @@ pub fn form_totals(form: OrderForm) -> FormTotals {
 }
 
 /// The full passport number of an order, on the clerk's explicit reveal (audited).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn reveal_passport(state: State<'_, AppState>, id: i64) -> Res<Option<String>> {
     state.as_clerk(|s, actor| reveal::order_passport(s, actor, id))
 }
 
 /// The full mobile number of a merchant order, on the clerk's explicit reveal (audited).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn reveal_merchant_mobile(state: State<'_, AppState>, id: String) -> Res<String> {
     state.as_clerk(|s, actor| reveal::merchant_order_mobile(s, actor, &id))
 }
 
 /// The order's latest history (the audit log), newest first.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn order_history(state: State<'_, AppState>, id: i64) -> Res<audit::History> {
     state.as_clerk(|s, _| audit::latest_for_order(s, id, HISTORY_ROWS))
 }
@@ -232,12 +235,12 @@ pub fn order_history(state: State<'_, AppState>, id: i64) -> Res<audit::History>
 /// How many rows of an order's history the editor shows.
 const HISTORY_ROWS: i64 = 200;
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn delete_draft(state: State<'_, AppState>, id: i64) -> Res<()> {
     state.as_clerk(|s, actor| orders::delete_draft(s, actor, id))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn confirm_order(state: State<'_, AppState>, id: i64) -> Res<()> {
     state
         .as_clerk(|s, actor| orders::confirm(s, actor, id))
@@ -246,12 +249,12 @@ pub fn confirm_order(state: State<'_, AppState>, id: i64) -> Res<()> {
 
 /// 重新打开: an order whose confirmation the platform refused, and which it does not hold,
 /// goes back to a draft.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn reopen_order(state: State<'_, AppState>, id: i64) -> Res<()> {
     state.as_clerk(|s, actor| xinbao_store::order_book::reopen(s, actor, id))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn attach_customs_no(state: State<'_, AppState>, id: i64, customs_no: String) -> Res<String> {
     state
         .as_clerk(|s, actor| orders::attach_customs_no(s, actor, id, &customs_no))
@@ -259,19 +262,19 @@ pub fn attach_customs_no(state: State<'_, AppState>, id: i64, customs_no: String
 }
 
 /// 关联商户订单: the merchant orders the line's merchant sent to this company (cached).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn link_candidates(state: State<'_, AppState>, line_id: i64) -> Res<Vec<links::MerchantOrder>> {
     state.as_clerk(|s, _| links::candidates_for_line(s, line_id))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn link_line(state: State<'_, AppState>, line_id: i64, merchant_order_id: String) -> Res<bool> {
     state
         .as_clerk(|s, actor| links::link(s, actor, line_id, &merchant_order_id))
         .inspect(|_| state.platform.poke())
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn unlink_line(
     state: State<'_, AppState>,
     line_id: i64,
@@ -280,4 +283,24 @@ pub fn unlink_line(
     state
         .as_clerk(|s, actor| links::unlink(s, actor, line_id, &merchant_order_id))
         .inspect(|_| state.platform.poke())
+}
+
+#[cfg(test)]
+mod tests {
+    /// A plain `#[tauri::command]` on a `fn` would run on the main thread: none is left.
+    #[test]
+    fn no_command_runs_on_the_main_thread() {
+        for (file, source) in [
+            ("account.rs", include_str!("account.rs")),
+            ("commands.rs", include_str!("commands.rs")),
+            ("files.rs", include_str!("files.rs")),
+            ("platform.rs", include_str!("platform.rs")),
+        ] {
+            let plain = concat!("#[tauri::command]\n", "pub fn ");
+            assert!(
+                !source.contains(plain),
+                "{file} has a command that runs on the main thread"
+            );
+        }
+    }
 }

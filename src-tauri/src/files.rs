@@ -49,7 +49,8 @@ fn worker_failed(e: tauri::Error) -> UiError {
 
 const SPREADSHEETS: &[&str] = &["xlsx", "xlsm", "xls", "ods", "csv"];
 
-/// Opens the native file dialog; the chosen file is kept here under a new token.
+/// Opens the native file dialog (awaited: no runtime worker waits on it); the chosen file
+/// is kept here under a new token.
 async fn pick(
     app: &AppHandle,
     state: &AppState,
@@ -57,7 +58,7 @@ async fn pick(
     filter_key: &str,
     extensions: &[&str],
 ) -> Option<(u64, String, PathBuf)> {
-    let (tx, rx) = std::sync::mpsc::channel();
+    let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()
         .file()
         .set_title(words(state, title_key))
@@ -65,7 +66,7 @@ async fn pick(
         .pick_file(move |p| {
             let _ = tx.send(p.and_then(|p| p.into_path().ok()));
         });
-    let path = rx.recv().ok().flatten()?;
+    let path = rx.await.ok().flatten()?;
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -296,7 +297,7 @@ pub async fn import_stage(
         let progress = |p: xinbao_import::Progress| {
             let _ = handle.emit("import-progress", p);
         };
-        let outcome = state.as_clerk(|store, _| {
+        let outcome = state.as_clerk_job(|store, _| {
             xinbao_import::stage(store, &path, order_id, &options, &progress, &cancel)
         })?;
         if !confirmed.is_empty() {
@@ -310,18 +311,18 @@ pub async fn import_stage(
     .map_err(worker_failed)?
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn import_cancel(state: State<'_, AppState>, token: u64) -> Result<(), UiError> {
     picked(&state, token)?.1.store(true, Ordering::Relaxed);
     Ok(())
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn import_summary(state: State<'_, AppState>, batch_id: i64) -> Result<BatchSummary, UiError> {
     state.as_clerk(|s, _| imports::summary(s, batch_id))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn import_rows(
     state: State<'_, AppState>,
     batch_id: i64,
@@ -332,7 +333,7 @@ pub fn import_rows(
     state.as_clerk(|s, _| imports::rows(s, batch_id, only_errors, offset, limit))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn import_fix_cell(
     state: State<'_, AppState>,
     batch_id: i64,
@@ -349,25 +350,26 @@ pub async fn import_accept(app: AppHandle, batch_id: i64) -> Result<BatchSummary
     tauri::async_runtime::spawn_blocking(move || {
         handle
             .state::<AppState>()
-            .as_clerk(|s, actor| imports::accept(s, actor, batch_id))
+            .as_clerk_job(|s, actor| imports::accept(s, actor, batch_id))
     })
     .await
     .map_err(worker_failed)?
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn import_reject(state: State<'_, AppState>, batch_id: i64) -> Result<BatchSummary, UiError> {
     state.as_clerk(|s, _| imports::reject(s, batch_id))
 }
 
-/// Asks where to save; `None` when the clerk cancels.
-fn ask_save_path(
+/// Asks where to save; `None` when the clerk cancels. Awaited: no runtime worker waits on
+/// the dialog.
+async fn ask_save_path(
     app: &AppHandle,
     state: &AppState,
     title_key: &str,
     file_name: &str,
 ) -> Option<PathBuf> {
-    let (tx, rx) = std::sync::mpsc::channel();
+    let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()
         .file()
         .set_title(words(state, title_key))
@@ -376,7 +378,7 @@ fn ask_save_path(
         .save_file(move |p| {
             let _ = tx.send(p.and_then(|p| p.into_path().ok()));
         });
-    rx.recv().ok().flatten()
+    rx.await.ok().flatten()
 }
 
 /// What a save wrote: the file name (never the full path) and how many rows.
@@ -396,18 +398,29 @@ fn saved(path: &std::path::Path, rows: u64) -> Option<Saved> {
     })
 }
 
-/// Asks where to save, then writes there; `None` when the clerk cancels.
-fn save_as(
+/// Asks where to save, then writes there on a worker thread with a connection of its own;
+/// `None` when the clerk cancels.
+async fn save_as(
     app: &AppHandle,
     state: &AppState,
     title_key: &str,
     file_name: &str,
-    write: impl FnOnce(&mut xinbao_store::Store, &std::path::Path) -> Result<u64, ImportError>,
+    write: impl FnOnce(&mut xinbao_store::Store, &std::path::Path) -> Result<u64, ImportError>
+        + Send
+        + 'static,
 ) -> Result<Option<Saved>, UiError> {
-    let Some(path) = ask_save_path(app, state, title_key, file_name) else {
+    let Some(path) = ask_save_path(app, state, title_key, file_name).await else {
         return Ok(None);
     };
-    let rows = state.as_clerk(|s, _| write(s, &path))?;
+    let handle = app.clone();
+    let target = path.clone();
+    let rows = tauri::async_runtime::spawn_blocking(move || {
+        handle
+            .state::<AppState>()
+            .as_clerk_job(|s, _| write(s, &target))
+    })
+    .await
+    .map_err(worker_failed)??;
     Ok(saved(&path, rows))
 }
 
@@ -420,6 +433,7 @@ pub async fn save_template(
     save_as(&app, &state, "files.save_template", &name, |_, path| {
         xinbao_import::template::write(path).map(|()| 0)
     })
+    .await
 }
 
 #[tauri::command]
@@ -429,9 +443,10 @@ pub async fn export_error_rows(
     batch_id: i64,
 ) -> Result<Option<Saved>, UiError> {
     let name = words(&state, "files.errors_file");
-    save_as(&app, &state, "files.save_errors", &name, |s, path| {
+    save_as(&app, &state, "files.save_errors", &name, move |s, path| {
         xinbao_import::export::error_rows(s, batch_id, path)
     })
+    .await
 }
 
 #[tauri::command]
@@ -441,9 +456,10 @@ pub async fn export_order(
     id: i64,
 ) -> Result<Option<Saved>, UiError> {
     let name = format!("{}-{id}.xlsx", words(&state, "files.order_file"));
-    save_as(&app, &state, "files.save_export", &name, |s, path| {
+    save_as(&app, &state, "files.save_export", &name, move |s, path| {
         xinbao_import::export::order(s, id, path)
     })
+    .await
 }
 
 #[tauri::command]
@@ -453,7 +469,8 @@ pub async fn export_orders(
     query: xinbao_store::orders::ListQuery,
 ) -> Result<Option<Saved>, UiError> {
     let name = words(&state, "files.orders_file");
-    save_as(&app, &state, "files.save_export", &name, |s, path| {
+    save_as(&app, &state, "files.save_export", &name, move |s, path| {
         xinbao_import::export::orders(s, &query, path)
     })
+    .await
 }

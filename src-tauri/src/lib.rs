@@ -79,6 +79,21 @@ impl AppState {
         self.with_store(|s| f(s, &clerk.uscc))
     }
 
+    /// Runs a long job (staging, accepting, exporting) as the clerk on a connection of its
+    /// own ([`Store::open_another`]): the app's connection stays free, so the list, the
+    /// editor and the sync status answer while it runs.
+    pub fn as_clerk_job<T, E: Into<UiError>>(
+        &self,
+        f: impl FnOnce(&mut Store, &str) -> Result<T, E>,
+    ) -> Result<T, UiError> {
+        let clerk = self
+            .platform
+            .clerk()
+            .ok_or_else(|| UiError::new("app.locked", "log in or unlock the app first"))?;
+        let mut job = self.with_store(|s| s.open_another())?;
+        f(&mut job, &clerk.uscc).map_err(Into::into)
+    }
+
     /// Runs `f` with the open store; its error (the store's, the importer's) becomes a
     /// [`UiError`].
     pub fn with_store<T, E: Into<UiError>>(

@@ -26,7 +26,7 @@ pub struct SessionInfo {
     offline_available: bool,
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn session_info(state: State<'_, AppState>) -> Res<SessionInfo> {
     let secrets = &*state.platform.secrets;
     state.with_store(|s| {
@@ -65,7 +65,7 @@ pub async fn platform_login(
     Ok(acct)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn offline_unlock(state: State<'_, AppState>, password: String) -> Res<Account> {
     let secrets = &*state.platform.secrets;
     let acct =
@@ -105,7 +105,7 @@ pub struct OrderBookFacts {
     pulling: Option<Progress>,
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn sync_status(state: State<'_, AppState>) -> Res<SyncPanel> {
     let task = state.platform.status();
     let queue = state.as_clerk(|s, _| status::status(s))?;
@@ -120,7 +120,7 @@ pub fn sync_status(state: State<'_, AppState>) -> Res<SyncPanel> {
     })
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn sync_now(state: State<'_, AppState>) -> Res<()> {
     state.as_clerk(|_, _| Ok::<_, UiError>(()))?;
     state.platform.poke();
@@ -135,7 +135,7 @@ pub struct PlatformSettings {
     from_environment: bool,
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn platform_settings(state: State<'_, AppState>) -> Res<PlatformSettings> {
     let s = state.with_store(|s| account::client_settings(s))?;
     Ok(PlatformSettings {

@@ -33,18 +33,6 @@ fn allowed_while_locked() -> Vec<String> {
         .collect()
 }
 
-/// Invokes a command from the page, as any script there could.
-async fn invoke(app: &App, command: &str, args: Value) -> Value {
-    app.client
-        .execute_async(
-            "const [cmd, args, done] = arguments;
-             window.__TAURI__.core.invoke(cmd, args).then(v => done({ ok: v ?? null }), e => done({ err: e }));",
-            vec![json!(command), args],
-        )
-        .await
-        .unwrap()
-}
-
 fn code(v: &Value) -> &str {
     v["err"]["code"].as_str().unwrap_or("")
 }
@@ -60,9 +48,9 @@ async fn every_command_but_the_lock_screens_answers_app_locked_and_settings_take
     let app = App::start(data.path(), &platform).await;
     app.wait_css("[data-testid='unlock-screen']").await;
     // The attack of the issue: a remembered session made anyone the clerk.
-    let refreshed = invoke(&app, "account_refresh", json!({})).await;
+    let refreshed = app.invoke("account_refresh", json!({})).await;
     assert_eq!(code(&refreshed), "app.locked", "{refreshed}");
-    let listed = invoke(&app, "list_orders", json!({ "query": {} })).await;
+    let listed = app.invoke("list_orders", json!({ "query": {} })).await;
     assert_eq!(code(&listed), "app.locked", "{listed}");
 
     let commands = registered_commands();
@@ -73,34 +61,34 @@ async fn every_command_but_the_lock_screens_answers_app_locked_and_settings_take
     }
     let mut walked = 0;
     for command in commands.iter().filter(|c| !allowed.contains(c)) {
-        let answer = invoke(&app, command, json!({})).await;
+        let answer = app.invoke(command, json!({})).await;
         assert_eq!(code(&answer), "app.locked", "`{command}` answered {answer}");
         walked += 1;
     }
     assert!(walked > 40);
     // Still locked: nothing above unlocked it.
-    let info = invoke(&app, "session_info", json!({})).await;
+    let info = app.invoke("session_info", json!({})).await;
     assert!(info["ok"]["clerk"].is_null(), "{info}");
 
     // Unlocked with the password: the settings want it again.
     app.log_in(&platform).await;
-    let wrong = invoke(
-        &app,
+    let wrong = app.invoke(
         "save_platform_settings",
         json!({ "url": "https://127.0.0.1:1", "caToken": null, "clearCa": false, "password": "Wrong#2026" }),
     )
     .await;
     assert_eq!(code(&wrong), "settings.password_wrong", "{wrong}");
     // Set by the environment (as the README's run command does): refused, not ignored.
-    let env = invoke(
-        &app,
+    let env = app.invoke(
         "save_platform_settings",
         json!({ "url": "https://127.0.0.1:1", "caToken": null, "clearCa": false, "password": DEMO_PASSWORD }),
     )
     .await;
     assert_eq!(code(&env), "settings.from_environment", "{env}");
     // A file token the page made up is no file: tokens are random and spent once used.
-    let forged = invoke(&app, "import_inspect", json!({ "token": 1, "choices": {} })).await;
+    let forged = app
+        .invoke("import_inspect", json!({ "token": 1, "choices": {} }))
+        .await;
     assert_eq!(code(&forged), "import.no_file", "{forged}");
     app.quit().await;
 }

@@ -285,6 +285,19 @@ impl App {
         }
     }
 
+    /// Invokes a command from the page, as any script there could: `{ok: value}` or
+    /// `{err: {code, message}}`.
+    pub async fn invoke(&self, command: &str, args: serde_json::Value) -> serde_json::Value {
+        self.client
+            .execute_async(
+                "const [cmd, args, done] = arguments;
+                 window.__TAURI__.core.invoke(cmd, args).then(v => done({ ok: v ?? null }), e => done({ err: e }));",
+                vec![json!(command), args],
+            )
+            .await
+            .unwrap()
+    }
+
     pub async fn wait_css(&self, css: &str) -> Element {
         self.client
             .wait()

@@ -1,0 +1,140 @@
+//! The window answers while a long job runs: during the accept of a 150,000-line import
+//! (on a connection of its own, off the main thread), the order list is asked for and the
+//! screens switched, and each answers within a second and a half — before, each waited for
+//! the whole accept.
+
+mod common;
+use common::*;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+const ROWS: u32 = 150_000;
+
+fn big_list(path: &std::path::Path) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let header = [
+        "商户名",
+        "手机号",
+        "下单月份",
+        "品名",
+        "数量",
+        "总件数",
+        "总金额(美元)",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..=ROWS {
+        sheet
+            .write_string(r, 0, format!("商户{}", r % 977))
+            .unwrap();
+        sheet.write_string(r, 1, "13800138000").unwrap();
+        sheet.write_string(r, 2, "2026-03").unwrap();
+        sheet.write_string(r, 3, "袜子").unwrap();
+        sheet.write_number(r, 4, f64::from(r)).unwrap(); // every row its own
+        sheet.write_number(r, 5, 1.0).unwrap();
+        sheet.write_number(r, 6, 12.5).unwrap();
+    }
+    book.save(path).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_window_answers_while_a_large_import_is_accepted() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    let file = data.path().join("big.xlsx");
+    big_list(&file);
+    let app = App::start_logged_in(data.path(), &platform).await;
+
+    // A draft and its staged rows, through the CLI on the same profile.
+    let order: serde_json::Value = serde_json::from_str(&cli(
+        data.path(),
+        &["orders", "new", "--buyer-name", "Ivan Petrov", "--json"],
+    ))
+    .unwrap();
+    let order_id = order["id"].as_i64().unwrap();
+    let staged: serde_json::Value = serde_json::from_str(&cli(
+        data.path(),
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--order",
+            &order_id.to_string(),
+            "--json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(staged["rows_valid"], ROWS, "{staged}");
+    let batch = staged["import_id"].as_i64().unwrap();
+
+    // The accept starts from the page and runs on.
+    app.client
+        .execute(
+            "window.__accept = { done: false };
+             window.__TAURI__.core.invoke('import_accept', { batchId: arguments[0] })
+               .then(v => { window.__accept = { done: true, ok: v }; },
+                     e => { window.__accept = { done: true, err: e }; });",
+            vec![json!(batch)],
+        )
+        .await
+        .unwrap();
+    let accepting = || async {
+        app.client
+            .execute("return window.__accept.done === false;", vec![])
+            .await
+            .unwrap()
+            == json!(true)
+    };
+
+    let mut answered_during_accept = 0;
+    let mut slowest = Duration::ZERO;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while accepting().await {
+        assert!(Instant::now() < deadline, "the accept did not finish");
+        let t = Instant::now();
+        let listed = app.invoke("list_orders", json!({ "query": {} })).await;
+        let took = t.elapsed();
+        let t = Instant::now();
+        app.client
+            .execute(
+                "location.hash = arguments[0];",
+                vec![json!(if answered_during_accept % 2 == 0 {
+                    "#/home"
+                } else {
+                    "#/orders"
+                })],
+            )
+            .await
+            .unwrap();
+        app.wait_css("body[data-ready='true']").await;
+        let switched = t.elapsed();
+        // Only what was answered while the accept still ran counts.
+        if accepting().await {
+            assert!(listed["ok"]["total"].as_i64().unwrap() >= 1, "{listed}");
+            slowest = slowest.max(took).max(switched);
+            answered_during_accept += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!(
+        "answered {answered_during_accept} times during the accept; slowest {} ms",
+        slowest.as_millis()
+    );
+    assert!(
+        answered_during_accept >= 3,
+        "the accept ended before the window was asked anything: {answered_during_accept}"
+    );
+    assert!(
+        slowest < Duration::from_millis(1500),
+        "the window waited {} ms during the accept",
+        slowest.as_millis()
+    );
+    let result = app
+        .client
+        .execute("return window.__accept;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(result["ok"]["lines_added"], ROWS, "{result}");
+    app.quit().await;
+}
