@@ -606,3 +606,75 @@ fn list_filters_by_country_month_and_sync_state_and_searches_buyers_and_merchant
         Some("2026-10-15T08:00:00.000Z")
     );
 }
+
+#[test]
+fn the_list_sorts_by_each_column_both_ways_ties_by_id() {
+    let (_dir, mut store) = temp_store();
+    let make = |store: &mut Store, buyer: &str, country: &str, total: &str| {
+        orders::create_draft(
+            store,
+            ACTOR,
+            &OrderForm {
+                buyer_name: buyer.into(),
+                country: country.into(),
+                total_amount: total.into(),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    let a = make(&mut store, "Anna", "RU", "300");
+    let b = make(&mut store, "Boris", "NG", "100");
+    let c = make(&mut store, "Chen", "BR", "200");
+    let d = make(&mut store, "Boris", "AE", "100");
+    // One order further in its life: confirmed sorts after the drafts.
+    store
+        .connection()
+        .execute(
+            "UPDATE export_orders SET state = 'confirmed', passport_no = 'E12345678',
+                 confirmed_at = 'now' WHERE id = ?1",
+            [a],
+        )
+        .unwrap();
+    let q: ListQuery =
+        serde_json::from_str(r#"{"sort": {"by": "buyer_name", "descending": true}}"#).unwrap();
+    let ids = |q: ListQuery| -> Vec<i64> {
+        orders::list(&store, &q)
+            .unwrap()
+            .orders
+            .iter()
+            .map(|o| o.id)
+            .collect()
+    };
+    assert_eq!(
+        ids(q),
+        [c, d, b, a],
+        "buyer Z→A, the two Boris by id descending"
+    );
+    let sorted = |by: &str, descending: bool| -> ListQuery {
+        serde_json::from_value(
+            serde_json::json!({ "sort": { "by": by, "descending": descending } }),
+        )
+        .unwrap()
+    };
+    assert_eq!(ids(sorted("buyer_name", false)), [a, b, d, c]);
+    assert_eq!(ids(sorted("total_amount", false)), [b, d, c, a]);
+    assert_eq!(ids(sorted("total_amount", true)), [a, c, d, b]);
+    assert_eq!(ids(sorted("country", false)), [d, c, b, a]);
+    assert_eq!(
+        ids(sorted("state", false)),
+        [b, c, d, a],
+        "drafts, then confirmed"
+    );
+    assert_eq!(ids(sorted("created_at", false)), [a, b, c, d]);
+    // With a filter and a page.
+    let page = ListQuery {
+        state: Some(OrderState::Draft),
+        limit: Some(2),
+        offset: Some(1),
+        ..sorted("total_amount", true)
+    };
+    assert_eq!(ids(page), [d, b]);
+    // A column that is not one is refused, not ignored.
+    assert!(serde_json::from_str::<ListQuery>(r#"{"sort": {"by": "passport_no"}}"#).is_err());
+}

@@ -403,3 +403,36 @@ async fn the_lines_grid_works_from_the_keyboard_and_a_crash_loses_nothing_typed(
     assert_eq!(rows.len(), 4, "reveal, two lines, the order");
     app.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_list_sorts_by_a_column_heading_and_back() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    for buyer in ["Boris", "Anna", "Chen"] {
+        common::cli(data.path(), &["orders", "new", "--buyer-name", buyer]);
+    }
+    let app = App::start_logged_in(data.path(), &platform).await;
+    app.wait_count("[data-testid='order-row']", 3).await;
+    // Newest change first by default: the last one typed leads.
+    assert_eq!(buyers(&app).await, ["Chen", "Anna", "Boris"]);
+    app.click("[data-testid='sort-buyer_name']").await;
+    app.wait_text("[data-testid='order-buyer']", "Anna").await;
+    assert_eq!(buyers(&app).await, ["Anna", "Boris", "Chen"]);
+    let th = app.wait_css("th[aria-sort='ascending']").await;
+    assert!(th.text().await.unwrap().contains("采购商姓名"));
+    app.click("[data-testid='sort-buyer_name']").await;
+    app.wait_text("[data-testid='order-buyer']", "Chen").await;
+    assert_eq!(buyers(&app).await, ["Chen", "Boris", "Anna"]);
+    app.wait_css("th[aria-sort='descending']").await;
+    app.screenshot("order-list-sorted").await;
+    app.quit().await;
+}
+
+/// The buyers of the list as shown, top to bottom.
+async fn buyers(app: &App) -> Vec<String> {
+    let mut names = Vec::new();
+    for el in app.find_all("[data-testid='order-buyer']").await {
+        names.push(el.text().await.unwrap());
+    }
+    names
+}

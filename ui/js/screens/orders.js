@@ -8,7 +8,17 @@ import { allows } from '../actions.js';
 
 const PAGE_SIZE = 50;
 // The filters outlive the screen: back from an order, the clerk finds the list as left.
-const filters = { state: '', sync: '', country: '', month: '', search: '', page: 0 };
+const filters = { state: '', sync: '', country: '', month: '', search: '', page: 0, sort: null };
+
+/** The list's sortable columns: its heading key → the store's sort column. Text sorts A→Z
+ * first, amounts and dates largest or newest first. */
+const SORTABLE = {
+  'list.col.buyer': { by: 'buyer_name', firstDescending: false },
+  'list.col.country': { by: 'country', firstDescending: false },
+  'list.col.total': { by: 'total_amount', firstDescending: true },
+  'list.col.state': { by: 'state', firstDescending: false },
+  'list.col.updated': { by: 'updated_at', firstDescending: true },
+};
 
 /** Local months from the oldest order's to this one, newest first, as `YYYY-MM`. */
 function monthsSince(firstUtc) {
@@ -28,6 +38,7 @@ function monthsSince(firstUtc) {
 /** The list query of the filters: a local month becomes a UTC range. */
 function query() {
   const q = { limit: PAGE_SIZE, offset: filters.page * PAGE_SIZE };
+  if (filters.sort) q.sort = filters.sort;
   if (filters.state) q.state = filters.state;
   if (filters.sync) q.sync_state = filters.sync;
   if (filters.country) q.country = filters.country;
@@ -133,6 +144,29 @@ export async function render(view) {
   await refresh();
 }
 
+/** A column heading; a sortable one is a button that sorts by it (again: the other way). The
+ * default order, newest change first, is the last-changed column sorted descending. */
+function heading(key, refresh) {
+  const col = SORTABLE[key];
+  if (!col) return h('th', { scope: 'col' }, t(key));
+  const current = filters.sort || { by: 'updated_at', descending: true };
+  const active = current.by === col.by;
+  const ariaSort = !active ? 'none' : current.descending ? 'descending' : 'ascending';
+  return h('th', { scope: 'col', 'aria-sort': ariaSort },
+    h('button.sort', {
+      type: 'button',
+      'data-testid': `sort-${col.by}`,
+      title: t('list.sort_by', { col: t(key) }),
+      on: {
+        click: () => {
+          filters.sort = { by: col.by, descending: active ? !current.descending : col.firstDescending };
+          filters.page = 0;
+          refresh();
+        },
+      },
+    }, t(key), h('span.sort-mark', { 'aria-hidden': 'true' }, !active ? '' : current.descending ? ' ▼' : ' ▲')));
+}
+
 function showPage(results, page, refresh) {
   const filtered = filters.state || filters.sync || filters.country || filters.month || filters.search.trim();
   let body;
@@ -141,7 +175,7 @@ function showPage(results, page, refresh) {
       h('thead', {}, h('tr', {}, ...[
         'list.col.id', 'list.col.buyer', 'list.col.passport', 'list.col.country', 'list.col.total',
         'list.col.lines', 'list.col.link', 'list.col.state', 'list.col.customs', 'list.col.sync', 'list.col.origin', 'list.col.updated', 'list.col.actions',
-      ].map((k) => h('th', { scope: 'col' }, t(k))))),
+      ].map((k) => heading(k, refresh)))),
       h('tbody', {}, ...page.orders.map((o) => row(o, refresh))));
   } else if (filtered) {
     body = h('p.empty', { 'data-testid': 'orders-none-match' }, t('list.none_match'));

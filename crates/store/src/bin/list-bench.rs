@@ -11,7 +11,7 @@
 
 use std::time::{Duration, Instant};
 use xinbao_domain::OrderState;
-use xinbao_store::orders::{self, ListQuery, SyncState};
+use xinbao_store::orders::{self, ListQuery, ListSort, SortColumn, SyncState};
 use xinbao_store::Store;
 
 const COUNTRIES: [&str; 12] = [
@@ -176,6 +176,10 @@ fn main() {
         "query (50 rows and the total)", "median", "worst", "matches"
     );
     let q = ListQuery::default;
+    let sorted = |by: SortColumn, descending: bool| ListQuery {
+        sort: Some(ListSort { by, descending }),
+        ..q()
+    };
     let search = |s: &str| ListQuery {
         search: Some(s.into()),
         ..q()
@@ -255,6 +259,48 @@ fn main() {
             ListQuery {
                 country: Some("NG".into()),
                 state: Some(OrderState::Declared),
+                ..search("surname1")
+            },
+        ),
+        ("sort: buyer A→Z", sorted(SortColumn::BuyerName, false)),
+        (
+            "sort: buyer Z→A, page 1000",
+            ListQuery {
+                offset: Some(50_000),
+                ..sorted(SortColumn::BuyerName, true)
+            },
+        ),
+        (
+            "sort: total, largest first",
+            sorted(SortColumn::TotalAmount, true),
+        ),
+        ("sort: country", sorted(SortColumn::Country, false)),
+        (
+            "sort: state (draft first)",
+            sorted(SortColumn::State, false),
+        ),
+        (
+            "sort: created, oldest first",
+            sorted(SortColumn::CreatedAt, false),
+        ),
+        (
+            "sort: total + filter 已报关",
+            ListQuery {
+                state: Some(OrderState::Declared),
+                ..sorted(SortColumn::TotalAmount, true)
+            },
+        ),
+        (
+            "sort: buyer + filter 已同步",
+            ListQuery {
+                sync_state: Some(SyncState::Synced),
+                ..sorted(SortColumn::BuyerName, false)
+            },
+        ),
+        (
+            "sort: buyer + search surname",
+            ListQuery {
+                sort: sorted(SortColumn::BuyerName, false).sort,
                 ..search("surname1")
             },
         ),
