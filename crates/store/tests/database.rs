@@ -400,7 +400,7 @@ fn the_profile_is_its_owners_alone_and_the_doctor_says_how_it_is() {
 fn a_second_connection_reads_while_the_first_writes_and_a_blocked_write_is_store_busy() {
     let (_dir, mut store) = temp_store();
     let id = orders::create_draft(&mut store, ACTOR, &complete_form()).unwrap();
-    let mut job = store.open_another().unwrap();
+    let job = store.open_another().unwrap();
     // The job holds the write lock, as a long accept does.
     job.connection()
         .execute_batch("BEGIN IMMEDIATE; UPDATE export_orders SET updated_at = 'job' WHERE id = 1;")
