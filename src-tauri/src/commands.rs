@@ -214,6 +214,13 @@ pub fn form_totals(form: OrderForm) -> FormTotals {
     }
 }
 
+/// Every field of the form the domain cannot read, as a save would report them, without
+/// saving: the grid marks a pasted block's bad cells at once.
+#[tauri::command(async)]
+pub fn check_form(form: OrderForm) -> Vec<xinbao_domain::FieldError> {
+    form.parse().err().unwrap_or_default()
+}
+
 /// The full passport number of an order, on the clerk's explicit reveal (audited).
 #[tauri::command(async)]
 pub fn reveal_passport(state: State<'_, AppState>, id: i64) -> Res<Option<String>> {

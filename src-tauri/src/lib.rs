@@ -186,6 +186,7 @@ pub fn run() {
             commands::reveal_merchant_mobile,
             commands::order_history,
             commands::form_totals,
+            commands::check_form,
             account::check_field,
             account::registration_check,
             account::registration_activate,

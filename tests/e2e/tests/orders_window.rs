@@ -436,3 +436,126 @@ async fn buyers(app: &App) -> Vec<String> {
     }
     names
 }
+
+/// 50 rows × 7 columns as Excel copies them (tab-separated, a quoted cell with quotes in
+/// it), from 商户名 to 总金额; row 18's mobile has ten digits.
+fn copied_block() -> String {
+    let mut tsv = String::new();
+    for i in 1..=50 {
+        let mobile = if i == 18 {
+            "1390013900".to_string()
+        } else {
+            format!("139{:08}", i)
+        };
+        let product = if i == 4 {
+            "\"Socks \"\"A\"\" grade\"".to_string()
+        } else {
+            "袜子".to_string()
+        };
+        tsv.push_str(&format!(
+            "商户{i}\t{mobile}\t2026-03\t{product}\t{i}\t1\t{i}.50\r\n"
+        ));
+    }
+    tsv
+}
+
+/// Puts text on the X clipboard, as a spreadsheet's copy does (xclip stays to serve it).
+fn copy_to_clipboard(text: &str) {
+    use std::io::Write;
+    let mut xclip = Command::new("xclip")
+        .args([
+            "-selection",
+            "clipboard",
+            "-t",
+            "text/plain;charset=utf-8",
+            "-i",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("xclip (scripts/deps.sh --test installs it)");
+    xclip
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    xclip.wait().unwrap();
+}
+
+async fn cell_value(app: &App, row: usize, col: &str) -> String {
+    let cells = app.find_all(&format!("[data-testid='line-{col}']")).await;
+    app.value(&cells[row]).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_block_pasted_from_a_spreadsheet_fills_the_grid_and_undo_takes_it_back() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    let app = App::start_logged_in(data.path(), &platform).await;
+    app.click("[data-testid='new-order']").await;
+    app.fill("#buyer_name", "Olga Ivanova").await;
+    app.wait_count("[data-testid='line-row']", 1).await;
+
+    copy_to_clipboard(&copied_block());
+    app.click("[data-testid='line-merchant_name']").await;
+    keys(&app, &format!("{CTRL}v")).await;
+    app.wait_count("[data-testid='line-row']", 50).await;
+    app.wait_text("[data-testid='save-status']", "已粘贴 50 行 × 7 列")
+        .await;
+    assert_eq!(cell_value(&app, 0, "merchant_name").await, "商户1");
+    assert_eq!(cell_value(&app, 49, "amount").await, "50.50");
+    assert_eq!(
+        cell_value(&app, 3, "product_name").await,
+        "Socks \"A\" grade"
+    );
+    assert_eq!(
+        cell_value(&app, 0, "procurement_no").await,
+        "",
+        "left of the cell: untouched"
+    );
+    // The one bad cell is marked, in words, as a save would.
+    let bad = app
+        .wait_css("tr[data-testid='line-row']:nth-child(18) [data-testid='line-mobile'].invalid")
+        .await;
+    assert_eq!(app.value(&bad).await, "1390013900");
+    assert_eq!(
+        app.find_all("[data-testid='line-row'] input.invalid")
+            .await
+            .len(),
+        1
+    );
+    app.screenshot("lines-pasted").await;
+
+    // Undo takes the paste back whole; redo brings it again.
+    keys(&app, &format!("{CTRL}z")).await;
+    app.wait_count("[data-testid='line-row']", 1).await;
+    assert_eq!(cell_value(&app, 0, "merchant_name").await, "");
+    keys(&app, &format!("{CTRL}y")).await;
+    app.wait_count("[data-testid='line-row']", 50).await;
+    assert_eq!(cell_value(&app, 49, "merchant_name").await, "商户50");
+
+    // A removed row comes back with Ctrl+Z, in its place.
+    let row6 = app.find_all("[data-testid='line-mobile']").await;
+    row6[5].click().await.unwrap();
+    keys(&app, &format!("{CTRL}-")).await;
+    app.wait_count("[data-testid='line-row']", 49).await;
+    assert_eq!(cell_value(&app, 5, "merchant_name").await, "商户7");
+    keys(&app, &format!("{CTRL}z")).await;
+    app.wait_count("[data-testid='line-row']", 50).await;
+    assert_eq!(cell_value(&app, 5, "merchant_name").await, "商户6");
+
+    // Ctrl+D fills a cell from the one above.
+    let notes = app.find_all("[data-testid='line-note']").await;
+    app.type_into(&notes[0], "加急").await;
+    let notes = app.find_all("[data-testid='line-note']").await;
+    notes[1].click().await.unwrap();
+    keys(&app, &format!("{CTRL}d")).await;
+    app.wait_until(
+        "tr[data-testid='line-row']:nth-child(2) [data-testid='line-note']",
+        "filled",
+        |_| true,
+    )
+    .await;
+    assert_eq!(cell_value(&app, 1, "note").await, "加急");
+    app.quit().await;
+}

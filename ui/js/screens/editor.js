@@ -79,6 +79,8 @@ export async function render(view, id) {
 
 /** How long after the last keystroke the editor keeps what was typed. */
 const KEEP_AFTER_MS = 500;
+/** How many changes of the grid Ctrl+Z can take back. */
+const UNDO_DEPTH = 200;
 
 class Editor {
   constructor(view, detail) {
@@ -91,7 +93,32 @@ class Editor {
     this.dirty = false;
     this.keepTimer = null;
     this.keeping = Promise.resolve();
+    // Undo and redo of the grid: snapshots of the lines before each change (typing in one
+    // cell is one change).
+    this.undoStack = [];
+    this.redoStack = [];
+    this.typingCell = null;
     active = this;
+  }
+
+  /** The lines as they are now, before a change: what Ctrl+Z goes back to. */
+  record() {
+    this.undoStack.push(this.lines.map((l) => ({ ...l })));
+    if (this.undoStack.length > UNDO_DEPTH) this.undoStack.shift();
+    this.redoStack = [];
+  }
+
+  /** Ctrl+Z (back = true) or Ctrl+Y / Ctrl+Shift+Z: the lines as they were, the cursor kept. */
+  undo(back, row, col) {
+    const from = back ? this.undoStack : this.redoStack;
+    const to = back ? this.redoStack : this.undoStack;
+    if (!from.length) return;
+    to.push(this.lines.map((l) => ({ ...l })));
+    this.lines = from.pop();
+    this.typingCell = null;
+    this.drawLines();
+    this.changed();
+    this.focusCell(Math.min(row, this.lines.length - 1), col);
   }
 
   /** Shows the form kept unsaved (after a crash, or after leaving the screen unsaved). */
@@ -164,6 +191,9 @@ class Editor {
     this.lines = detail ? detail.lines.map(lineToForm) : [];
     this.restoredAt = null;
     this.dirty = false;
+    // What was saved is the new starting point: undo does not reach behind a save.
+    this.undoStack = [];
+    this.redoStack = [];
   }
 
   /** The order as the domain judged it (its `actions`); the new order before its first 暂存. */
@@ -303,8 +333,14 @@ class Editor {
           'data-testid': `line-${f.name}`,
           dataset: { row: index, col: f.name },
           on: {
-            input: (e) => { line[f.name] = e.target.value; this.changed(); },
+            beforeinput: () => {
+              const cell = `${index}:${f.name}`;
+              if (this.typingCell !== cell) { this.record(); this.typingCell = cell; }
+            },
+            input: (e) => { this.lines[index][f.name] = e.target.value; this.changed(); },
             keydown: (e) => this.gridKey(e, index, f.name),
+            paste: (e) => this.paste(e, index, f.name),
+            blur: () => { this.typingCell = null; },
             change: f.name === 'procurement_no' ? (e) => this.fillMerchant(line, e.target.closest('tr')) : undefined,
           },
         }),
@@ -365,6 +401,7 @@ class Editor {
 
   /** A new empty row after `after` (at the end by default); the cursor goes to `col`. */
   addLine(after = this.lines.length - 1, col = LINE_FIELDS[0].name) {
+    this.record();
     this.lines.splice(after + 1, 0, emptyLine());
     this.drawLines();
     this.changed();
@@ -372,10 +409,68 @@ class Editor {
   }
 
   removeLine(index, col = null) {
+    this.record();
     this.lines.splice(index, 1);
     this.drawLines();
     this.changed();
     if (col && this.lines.length) this.focusCell(Math.min(index, this.lines.length - 1), col);
+  }
+
+  /** Ctrl+D: the value of the cell above. */
+  fillDown(row, col) {
+    if (row === 0) return;
+    this.record();
+    this.lines[row][col] = this.lines[row - 1][col];
+    this.typingCell = null;
+    this.drawLines();
+    this.changed();
+    this.focusCell(row, col);
+  }
+
+  /**
+   * A block copied from Excel, WPS or LibreOffice (tab-separated text, or an HTML table
+   * where that is all the clipboard holds) fills cells right and down from this one, adding
+   * rows as needed; what falls right of the last column is left out and said. One value
+   * alone is pasted by the input itself. The domain then marks every cell it cannot read.
+   */
+  paste(e, row, col) {
+    if (!this.linesEditable) return;
+    const data = e.clipboardData;
+    let block = parseTsv(data.getData('text/plain'));
+    if (isSingle(block)) block = parseHtmlTable(data.getData('text/html')) || block;
+    if (isSingle(block)) return;
+    e.preventDefault();
+    this.record();
+    this.typingCell = null;
+    const first = LINE_FIELDS.findIndex((f) => f.name === col);
+    let dropped = 0;
+    block.forEach((cells, i) => {
+      while (row + i >= this.lines.length) this.lines.push(emptyLine());
+      const line = this.lines[row + i];
+      cells.forEach((value, j) => {
+        const f = LINE_FIELDS[first + j];
+        if (f) line[f.name] = value.trim();
+        else if (value.trim()) dropped = Math.max(dropped, cells.length - (LINE_FIELDS.length - first));
+      });
+    });
+    this.drawLines();
+    this.changed();
+    this.focusCell(row, col);
+    const cols = Math.max(...block.map((c) => c.length));
+    this.setStatus(t('editor.pasted', { rows: block.length, cols }) + (dropped ? t('editor.paste_dropped', { n: dropped }) : ''));
+    this.checkLines();
+  }
+
+  /** Marks the cells the domain cannot read (as a save would), without saving. */
+  async checkLines() {
+    let fields;
+    try {
+      fields = await call('check_form', { form: this.form() });
+    } catch {
+      return;
+    }
+    this.clearErrors();
+    this.showErrors({ fields }, false);
   }
 
   focusCell(row, col) {
@@ -392,12 +487,22 @@ class Editor {
    * the last), Shift+Enter up, ↑/↓ the same; Tab moves along the row and on to the next
    * (the browser's own order: the remove button is left out of it); Ctrl++ adds a row
    * below, Ctrl+− removes this one. Plain + and − stay text (a product may be "T-shirt").
+   * Ctrl+Z undoes the grid's last change (typing in a cell, a paste, a row added or
+   * removed, a fill), Ctrl+Y or Ctrl+Shift+Z redoes it; Ctrl+D fills the cell from the one
+   * above, as in a spreadsheet.
    */
   gridKey(e, row, col) {
     if (!this.linesEditable || e.isComposing || e.altKey) return;
     const ctrl = e.ctrlKey || e.metaKey;
     let handled = true;
-    if (ctrl && (e.key === '+' || e.key === '=' || e.key === 'Add')) {
+    const key = e.key.toLowerCase();
+    if (ctrl && key === 'z') {
+      this.undo(!e.shiftKey, row, col);
+    } else if (ctrl && key === 'y') {
+      this.undo(false, row, col);
+    } else if (ctrl && key === 'd') {
+      this.fillDown(row, col);
+    } else if (ctrl && (e.key === '+' || e.key === '=' || e.key === 'Add')) {
       this.addLine(row, col);
     } else if (ctrl && (e.key === '-' || e.key === 'Subtract')) {
       this.removeLine(row, col);
@@ -498,7 +603,7 @@ class Editor {
     for (const el of this.view.querySelectorAll('.invalid')) el.classList.remove('invalid');
   }
 
-  showErrors(err) {
+  showErrors(err, focusFirst = true) {
     for (const fe of err.fields || []) {
       const holder = this.view.querySelector(`#err-${CSS.escape(fe.field)}`)
         || this.view.querySelector(`.field-error[data-field="${CSS.escape(fe.field)}"]`);
@@ -507,7 +612,7 @@ class Editor {
       holder.previousElementSibling?.classList.add('invalid');
     }
     const first = this.view.querySelector('.invalid');
-    if (first) first.focus();
+    if (first && focusFirst) first.focus();
   }
 
   setStatus(text, isError = false) {
@@ -657,4 +762,47 @@ function historyText(r) {
   const field = data.field ? t(`history.field.${data.field}`) : '';
   const by = data.changed_by || '';
   return t(`history.${r.entity}.${r.action}`, { n, mo, field, rev: data.rev ?? '', by });
+}
+
+/**
+ * Rows of cells of tab-separated text as spreadsheets copy it: a cell holding a tab, a line
+ * break or a quote comes quoted, with quotes doubled; the last line break ends the block.
+ */
+function parseTsv(text) {
+  if (!text) return [];
+  const rows = [];
+  let row = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i += 1; } else if (c === '"') quoted = false; else cell += c;
+    } else if (c === '"' && cell === '') {
+      quoted = true;
+    } else if (c === '\t') {
+      row.push(cell); cell = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i += 1;
+      row.push(cell); rows.push(row); row = []; cell = '';
+    } else {
+      cell += c;
+    }
+  }
+  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}
+
+/** The rows of the first table of an HTML fragment, as text (nothing of it runs). */
+function parseHtmlTable(html) {
+  if (!html) return null;
+  const doc = new DOMParser().parseFromString(html, 'text/html');
+  const rows = [...doc.querySelectorAll('table tr')]
+    .map((tr) => [...tr.querySelectorAll('td, th')].map((td) => td.textContent.replace(/\s+/g, ' ').trim()));
+  return rows.length ? rows : null;
+}
+
+/** Nothing, or one value: the input pastes it itself. */
+function isSingle(block) {
+  return block.length === 0 || (block.length === 1 && block[0].length <= 1);
 }

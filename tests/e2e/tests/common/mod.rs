@@ -313,7 +313,9 @@ impl App {
 
     /// Clicks the element `css` finds. A screen that repaints (the sync panel does on every
     /// pass) can replace the element between finding and clicking it: then the new one is
-    /// found and clicked, as a person would click what is on screen now.
+    /// found and clicked, as a person would click what is on screen now. (WebKitWebDriver
+    /// reports an element detached mid-click as stale, as not found, or as an error with no
+    /// words at all.)
     pub async fn click(&self, css: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
@@ -416,7 +418,9 @@ impl App {
 /// Whether WebDriver refused an element because the page replaced it.
 fn is_stale(e: &fantoccini::error::CmdError) -> bool {
     let text = e.to_string();
-    text.contains("was not found") || text.contains("stale element")
+    text.contains("was not found")
+        || text.contains("stale element")
+        || text.trim_end().ends_with("webdriver returned error:")
 }
 
 impl Drop for App {
