@@ -98,11 +98,30 @@ fn title_rows_aliases_and_extra_columns() {
     assert_eq!(order.lines.len(), 2);
     assert_eq!(order.lines[1].line.amount_cents.unwrap().0, 50_050);
     assert_eq!(order.lines[1].line.order_month.as_deref(), Some("2026-04"));
+    // The import is one change: one audit row names the file, its hash, the batch and the
+    // rows; each line carries its batch.
     let history = audit::for_order(&env.store, env.order).unwrap();
+    let imports: Vec<_> = history.iter().filter(|h| h.action == "import").collect();
+    assert_eq!(imports.len(), 1, "{imports:?}");
+    let after = imports[0].after.as_ref().unwrap();
+    assert_eq!(imports[0].entity, "order");
+    assert_eq!(after["batch"], out.summary.id);
+    assert_eq!(after["rows"], 2);
+    assert_eq!(after["file_name"], out.summary.file_name);
+    assert_eq!(after["file_sha256"].as_str().unwrap().len(), 64);
     assert_eq!(
-        history.iter().filter(|h| h.action == "import").count(),
-        2,
-        "an audit row per imported line"
+        (
+            after["first_position"].as_i64(),
+            after["last_position"].as_i64()
+        ),
+        (Some(0), Some(1))
+    );
+    assert_eq!(
+        env.count(&format!(
+            "SELECT count(*) FROM order_lines WHERE import_batch_id = {}",
+            out.summary.id
+        )),
+        2
     );
     assert_eq!(
         env.count("SELECT count(*) FROM import_rows"),

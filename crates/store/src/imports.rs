@@ -5,7 +5,7 @@
 //! Reading spreadsheets is the import crate's job; this module only keeps what it read.
 
 use crate::audit::{self, Change, Entity};
-use crate::orders::{insert_line, line_audit_json, line_payload, load_order};
+use crate::orders::{insert_line_of, line_payload, load_order};
 use crate::outbox::{self, kind};
 use crate::{now, Result, Store, StoreError};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -134,6 +134,9 @@ pub struct StagingWriter<'s> {
 
 /// Starts staging an import into `meta.order_id`. The order must take line edits.
 pub fn begin(store: &mut Store, meta: BatchMeta) -> Result<StagingWriter<'_>> {
+    store
+        .conn
+        .pragma_update(None, "cache_size", crate::STREAM_CACHE_KIB)?;
     let tx = store.conn.transaction()?;
     load_order(&tx, meta.order_id)?
         .state
@@ -251,6 +254,8 @@ impl StagingWriter<'_> {
 
     /// Commits the staged import.
     pub fn finish(self) -> Result<BatchSummary> {
+        self.tx
+            .pragma_update(None, "cache_size", crate::DEFAULT_CACHE_KIB)?;
         self.tx.execute(
             "UPDATE import_batches SET rows_read = ?2, rows_valid = ?2 - ?3, rows_invalid = ?3, rows_duplicate = ?4
              WHERE id = ?1",
@@ -555,20 +560,8 @@ fn accept_rows(store: &mut Store, actor: &str, batch_id: i64) -> Result<BatchSum
         let mut rows = read.query([batch_id])?;
         while let Some(r) = rows.next()? {
             let line = line_of_row(r)?;
-            let (line_id, uuid) = insert_line(&tx, &at, batch.order_id, position, &line)?;
-            audit::record(
-                &tx,
-                &at,
-                Change {
-                    actor,
-                    order_id: batch.order_id,
-                    entity: Entity::Line,
-                    entity_id: line_id.to_string(),
-                    action: "import",
-                    before: None,
-                    after: Some(line_audit_json(position, &line)),
-                },
-            )?;
+            let (_, uuid) =
+                insert_line_of(&tx, &at, batch.order_id, position, &line, Some(batch_id))?;
             if confirmed {
                 outbox::enqueue(
                     &tx,
@@ -585,6 +578,35 @@ fn accept_rows(store: &mut Store, actor: &str, batch_id: i64) -> Result<BatchSum
             position += 1;
             added += 1;
         }
+    }
+    // The import is one change: one audit row names the file and the lines it added (each
+    // line carries the batch); lines changed by hand later have their own rows.
+    if added > 0 {
+        let file_hash: String = tx.query_row(
+            "SELECT file_hash FROM import_batches WHERE id = ?1",
+            [batch_id],
+            |r| r.get(0),
+        )?;
+        audit::record(
+            &tx,
+            &at,
+            Change {
+                actor,
+                order_id: batch.order_id,
+                entity: Entity::Order,
+                entity_id: batch.order_id.to_string(),
+                action: "import",
+                before: None,
+                after: Some(serde_json::json!({
+                    "batch": batch_id,
+                    "file_name": batch.file_name,
+                    "file_sha256": file_hash,
+                    "rows": added,
+                    "first_position": position - added,
+                    "last_position": position - 1,
+                })),
+            },
+        )?;
     }
     tx.execute(
         "UPDATE import_batches SET state = 'accepted', decided_at = ?2, lines_added = ?3 WHERE id = ?1",

@@ -37,7 +37,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 const DEFAULT_CACHE_KIB: i64 = -65_536;
 /// While a large import is accepted or the order book applied: their lines update random
 /// pages of the uuid and audit indexes, which a small cache turns into disk reads.
-const BULK_CACHE_KIB: i64 = -131_072;
+const BULK_CACHE_KIB: i64 = -65_536;
+/// One-pass work (staging a file, a job's own connection): each page is written or read
+/// once, so a large cache only adds to the peak (a 1M-row staging: 117 MB at 64 MiB).
+const STREAM_CACHE_KIB: i64 = -8_192;
 
 /// An open profile database.
 pub struct Store {
@@ -92,6 +95,7 @@ impl Store {
         let conn = Connection::open(&self.path)?;
         unlock(&conn, &self.key, &self.path)?;
         configure(&conn)?;
+        conn.pragma_update(None, "cache_size", STREAM_CACHE_KIB)?;
         Ok(Store {
             conn,
             path: self.path.clone(),

@@ -219,15 +219,30 @@ pub(crate) fn insert_line(
     position: i64,
     l: &OrderLineDraft,
 ) -> Result<(i64, String)> {
+    insert_line_of(tx, at, order_id, position, l, None)
+}
+
+/// [`insert_line`], for a line an import adds: it carries its batch (the import's one
+/// audit row names the file; see `imports::accept`).
+pub(crate) fn insert_line_of(
+    tx: &Transaction<'_>,
+    at: &str,
+    order_id: i64,
+    position: i64,
+    l: &OrderLineDraft,
+    import_batch: Option<i64>,
+) -> Result<(i64, String)> {
     let uuid = uuid::Uuid::new_v4().to_string();
     tx.prepare_cached(
         "INSERT INTO order_lines (uuid, order_id, position, procurement_no, merchant_name, mobile, order_month,
-                                  product_name, quantity, packages, amount_cents, note, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+                                  product_name, quantity, packages, amount_cents, note, created_at, updated_at,
+                                  import_batch_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)",
     )?
     .execute(params![
         uuid, order_id, position, l.procurement_no, l.merchant_name, l.mobile, l.order_month,
-        l.product_name, l.quantity, l.packages, l.amount_cents.map(|c| c.0), l.note, at
+        l.product_name, l.quantity, l.packages, l.amount_cents.map(|c| c.0), l.note, at,
+        import_batch
     ])?;
     Ok((tx.last_insert_rowid(), uuid))
 }

@@ -761,7 +761,10 @@ function historyText(r) {
   const mo = data.merchant_order_id || '';
   const field = data.field ? t(`history.field.${data.field}`) : '';
   const by = data.changed_by || '';
-  return t(`history.${r.entity}.${r.action}`, { n, mo, field, rev: data.rev ?? '', by });
+  const range = data.first_position != null ? { from: data.first_position + 1, to: data.last_position + 1 } : { from: '', to: '' };
+  return t(`history.${r.entity}.${r.action}`, {
+    n, mo, field, rev: data.rev ?? '', by, file: data.file_name || '', rows: data.rows ?? '', ...range,
+  });
 }
 
 /**
