@@ -10,7 +10,7 @@ use tauri::State;
 use xinbao_domain::{countries, money, OrderForm};
 use xinbao_store::orders::{self, ListQuery, OrderDetail, OrderPage, SaveOutcome};
 use xinbao_store::unsaved::{self, Slot};
-use xinbao_store::{audit, links, reveal};
+use xinbao_store::{audit, lines, links, reveal};
 
 type Res<T> = Result<T, UiError>;
 
@@ -148,6 +148,32 @@ pub fn get_order(state: State<'_, AppState>, id: i64) -> Res<OrderDetail> {
 }
 
 /// 暂存 of a new order; the form kept unsaved for it is then dropped.
+/// An order's own fields without its lines (an order of a million lines opens with this).
+#[tauri::command(async)]
+pub fn order_header(state: State<'_, AppState>, id: i64) -> Res<OrderDetail> {
+    state.as_clerk(|s, _| orders::get_header(s, id))
+}
+
+/// A page of an order's lines (keyset, filtered, or from a row number).
+#[tauri::command(async)]
+pub fn order_lines(
+    state: State<'_, AppState>,
+    id: i64,
+    query: lines::LinesQuery,
+) -> Res<lines::LinesPage> {
+    state.as_clerk(|s, _| lines::page(s, id, &query))
+}
+
+/// The order's lines counted and summed in SQL, and how many the filters leave.
+#[tauri::command(async)]
+pub fn order_lines_summary(
+    state: State<'_, AppState>,
+    id: i64,
+    query: lines::LinesQuery,
+) -> Res<lines::LinesSummary> {
+    state.as_clerk(|s, _| lines::summary(s, id, &query))
+}
+
 #[tauri::command(async)]
 pub fn create_draft(state: State<'_, AppState>, form: OrderForm) -> Res<i64> {
     state.as_clerk(|s, actor| {

@@ -10,6 +10,7 @@ pub mod doctor;
 mod error;
 pub mod imports;
 pub mod key;
+pub mod lines;
 pub mod links;
 mod migrate;
 pub mod order_book;

@@ -72,7 +72,7 @@ const LINES_SQL: &str =
         quantity, packages, amount_cents, note
  FROM order_lines WHERE order_id = ?1 ORDER BY position, id";
 
-fn line_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LineRow> {
+pub(crate) fn line_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LineRow> {
     Ok(LineRow {
         uuid: r.get(1)?,
         position: r.get(2)?,
@@ -110,6 +110,36 @@ pub(crate) fn load_links(
     )?;
     let mut map: HashMap<i64, Vec<MerchantOrderRef>> = HashMap::new();
     let rows = stmt.query_map([order_id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            MerchantOrderRef {
+                id: r.get(1)?,
+                procurement_no: r.get(2)?,
+                merchant_name: r.get(3)?,
+                mobile: r.get(4)?,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (line, mo) = row?;
+        map.entry(line).or_default().push(mo);
+    }
+    Ok(map)
+}
+
+/// The merchant orders linked to some lines (a page of them), by line.
+pub(crate) fn links_of_lines(
+    conn: &rusqlite::Connection,
+    line_ids: &[i64],
+) -> Result<HashMap<i64, Vec<MerchantOrderRef>>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT k.line_id, m.id, m.procurement_no, m.merchant_name, m.mobile
+         FROM line_links k JOIN merchant_orders m ON m.id = k.merchant_order_id
+         WHERE k.line_id IN (SELECT value FROM json_each(?1)) ORDER BY k.line_id, m.id",
+    )?;
+    let ids = serde_json::to_string(line_ids).expect("serialisable");
+    let mut map: HashMap<i64, Vec<MerchantOrderRef>> = HashMap::new();
+    let rows = stmt.query_map([ids], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             MerchantOrderRef {
@@ -1254,7 +1284,7 @@ pub struct Refusal {
 /// line known by its mobile alone a SHA-256 of the mobile keyed with this profile's own
 /// random secret (equal for equal mobiles, stable, and not to be brute-forced from the
 /// page: no command shows the secret).
-fn merchant_key(line: &OrderLineDraft, secret: &str) -> Option<String> {
+pub(crate) fn merchant_key(line: &OrderLineDraft, secret: &str) -> Option<String> {
     use sha2::{Digest, Sha256};
     let key = xinbao_domain::order::merchant_key(line)?;
     if line.procurement_no.is_some() {

@@ -6,6 +6,8 @@ import { cents, countryList, countryName, localTime } from '../format.js';
 import { confirmDialog, stateBadge, toast } from '../ui.js';
 import { allows, NEW_ORDER } from '../actions.js';
 import { runImport } from './import.js';
+import * as bigOrder from './big-order.js';
+import { LARGE_ORDER_LINES } from './big-order.js';
 
 const BUYER_FIELDS = [
   { name: 'buyer_name', label: 'editor.buyer_name', maxlength: 100 },
@@ -58,6 +60,16 @@ document.addEventListener('keydown', (e) => {
 export async function render(view, id) {
   let detail = null;
   if (id !== null) {
+    // An order of many lines opens as pages (the whole order never comes to the page).
+    try {
+      const summary = await call('order_lines_summary', { id, query: {} });
+      if (summary.lines > LARGE_ORDER_LINES) {
+        await bigOrder.render(view, id);
+        return;
+      }
+    } catch {
+      // The order's own read below says what is wrong.
+    }
     try {
       detail = await call('get_order', { id });
     } catch (err) {

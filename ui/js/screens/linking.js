@@ -11,6 +11,7 @@ import { t, errorText } from '../i18n.js';
 import { cents } from '../format.js';
 import { stateBadge } from '../ui.js';
 import { allows } from '../actions.js';
+import { LARGE_ORDER_LINES } from './big-order.js';
 
 /** The lines of the same merchant and month: which merchant a line is of is the domain's
  * rule (`merchant_key`, sent with each line), not decided here. */
@@ -30,6 +31,13 @@ function groupLines(lines) {
 export async function render(view, orderId, selectedLineId = null) {
   let order;
   try {
+    // The linking screen groups the whole order's lines: not yet for an order of many.
+    const summary = await call('order_lines_summary', { id: orderId, query: {} });
+    if (summary.lines > LARGE_ORDER_LINES) {
+      clear(view).append(h('p.info-banner', { role: 'status', 'data-testid': 'link-too-large' },
+        t('link.too_large', { n: summary.lines })));
+      return;
+    }
     order = await call('get_order', { id: orderId });
   } catch (err) {
     clear(view).append(h('p.error-banner', { role: 'alert' }, errorText(err)));

@@ -11,6 +11,7 @@
 
 use std::time::{Duration, Instant};
 use xinbao_domain::OrderState;
+use xinbao_store::lines::{self, LinesQuery};
 use xinbao_store::orders::{self, ListQuery, ListSort, SortColumn, SyncState};
 use xinbao_store::Store;
 
@@ -151,6 +152,98 @@ fn measure(store: &Store, what: &str, q: ListQuery) -> Duration {
         worst.as_secs_f64() * 1000.0
     );
     worst
+}
+
+/// The lines grid of one order of `n` lines (a draft, as an import leaves it): its pages,
+/// a jump to the last row, the filters and the whole order's totals.
+fn grid_of_a_big_order(store: &Store, id: i64, n: u32) -> rusqlite::Result<()> {
+    let conn = store.connection();
+    let t = Instant::now();
+    conn.execute_batch("BEGIN")?;
+    conn.execute(
+        "INSERT INTO export_orders (id, uuid, state, buyer_name, created_at, updated_at)
+         VALUES (?1, 'big-order', 'draft', 'Big Order', '2026-03-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z')",
+        [id],
+    )?;
+    {
+        let mut line = conn.prepare(
+            "INSERT INTO order_lines (uuid, order_id, position, procurement_no, merchant_name, mobile,
+                                      order_month, product_name, quantity, packages, amount_cents,
+                                      created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, '2026-03', '袜子', 100, 2, 12345, 'now', 'now')",
+        )?;
+        for p in 0..n {
+            let m = (p * 13) % MERCHANTS;
+            line.execute(rusqlite::params![
+                format!("big-{p}"),
+                id,
+                p,
+                format!("YW2026{m:06}"),
+                format!("商户{m}号"),
+                format!("138{m:08}"),
+            ])?;
+        }
+    }
+    conn.execute_batch("COMMIT; ANALYZE")?;
+    println!(
+        "\nthe lines grid of one order of {n} lines (written in {:.1} s), 100 lines a page",
+        t.elapsed().as_secs_f64()
+    );
+    let time = |what: &str, f: &dyn Fn() -> usize| {
+        let mut times = Vec::new();
+        let mut got = 0;
+        for _ in 0..9 {
+            let t = Instant::now();
+            got = f();
+            times.push(t.elapsed());
+        }
+        times.sort();
+        println!(
+            "{what:<44} {:>8.2} ms {:>8.2} ms {got:>9}",
+            times[times.len() / 2].as_secs_f64() * 1000.0,
+            times.last().unwrap().as_secs_f64() * 1000.0
+        );
+    };
+    let page = |q: LinesQuery| lines::page(store, id, &q).expect("a page").lines.len();
+    let q = || LinesQuery {
+        limit: Some(100),
+        ..Default::default()
+    };
+    time("first page", &|| page(q()));
+    time("next page from the middle (keyset)", &|| {
+        page(LinesQuery {
+            after_position: Some(i64::from(n / 2)),
+            ..q()
+        })
+    });
+    time("previous page from the end (keyset)", &|| {
+        page(LinesQuery {
+            before_position: Some(i64::from(n)),
+            ..q()
+        })
+    });
+    time("jump to row 999,999", &|| {
+        page(LinesQuery {
+            from_row: Some(i64::from(n) - 1),
+            ..q()
+        })
+    });
+    time("filter: unlinked only", &|| {
+        page(LinesQuery {
+            unlinked_only: true,
+            ..q()
+        })
+    });
+    time("filter: one merchant", &|| {
+        page(LinesQuery {
+            merchant: Some("商户77号".into()),
+            ..q()
+        })
+    });
+    time("totals (lines, sum, unlinked)", &|| {
+        lines::summary(store, id, &q()).expect("totals").lines as usize
+    });
+    Ok(())
 }
 
 fn main() {
@@ -311,6 +404,8 @@ fn main() {
         "worst of all: {:.2} ms (target ≤ 30 ms)",
         worst.as_secs_f64() * 1000.0
     );
+    grid_of_a_big_order(&store, n_orders as i64 + 1, arg("--grid-lines", 1_000_000))
+        .expect("the big order");
     drop(store);
     if std::env::var_os("XINBAO_BENCH_KEEP").is_some() {
         println!("kept {}", dir.display());

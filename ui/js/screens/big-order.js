@@ -1,0 +1,144 @@
+// An order of many lines (an import of a company's whole export list): the lines a page at
+// a time from the store (keyset pages, a jump to a row, filters), the totals from SQL. The
+// whole order never comes to the page.
+import { call } from '../api.js';
+import { h, clear } from '../dom.js';
+import { t, errorText } from '../i18n.js';
+import { cents, countryName } from '../format.js';
+import { stateBadge, toast } from '../ui.js';
+import { allows } from '../actions.js';
+import { runImport } from './import.js';
+
+/** From how many lines an order opens as pages rather than as one form. */
+export const LARGE_ORDER_LINES = 1000;
+const PAGE = 100;
+
+const COLUMNS = [
+  ['procurement_no', 'editor.procurement_no'],
+  ['merchant_name', 'editor.merchant_name'],
+  ['mobile', 'editor.mobile'],
+  ['order_month', 'editor.order_month'],
+  ['product_name', 'editor.product_name'],
+  ['quantity', 'editor.quantity'],
+  ['packages', 'editor.packages'],
+  ['amount_cents', 'editor.amount'],
+  ['note', 'editor.note'],
+];
+
+export async function render(view, id) {
+  let detail;
+  try {
+    detail = await call('order_header', { id });
+  } catch (err) {
+    clear(view).append(h('p.error-banner', { role: 'alert' }, errorText(err)));
+    return;
+  }
+  const filters = { merchant: '', month: '', unlinked_only: false };
+  const query = (extra) => ({ ...filters, limit: PAGE, ...extra });
+  let page = null;
+
+  const body = h('tbody', {});
+  const where = h('span.muted', { 'data-testid': 'big-range', 'aria-live': 'polite' });
+  const totals = h('span.totals', { 'data-testid': 'big-totals', 'aria-live': 'polite' });
+  const prev = h('button.btn', { type: 'button', 'data-testid': 'big-prev', on: { click: () => show({ before_position: page.lines[0].position }) } }, t('list.prev'));
+  const next = h('button.btn', { type: 'button', 'data-testid': 'big-next', on: { click: () => show({ after_position: page.lines[page.lines.length - 1].position }) } }, t('list.next'));
+  const jump = h('input.num', {
+    type: 'number', min: 1, size: 9, 'data-testid': 'big-jump', 'aria-label': t('big.jump_label'),
+    on: { keydown: (e) => { if (e.key === 'Enter') show({ from_row: Number(e.target.value) || 1 }); } },
+  });
+
+  async function show(position) {
+    try {
+      page = await call('order_lines', { id, query: query(position) });
+    } catch (err) {
+      toast(errorText(err));
+      return;
+    }
+    clear(body).append(...page.lines.map((l, i) => h('tr', { 'data-testid': 'big-row' },
+      h('td.num', { 'data-testid': 'big-row-no' }, page.first_row + i),
+      ...COLUMNS.map(([field]) => h(`td${['quantity', 'packages', 'amount_cents'].includes(field) ? '.num' : ''}`,
+        { 'data-testid': `big-${field}` },
+        field === 'amount_cents' ? (l.amount_cents == null ? '' : cents(l.amount_cents)) : (l[field] ?? ''))),
+      h('td', { 'data-testid': 'big-link-state', class: l.merchant_order_ids.length ? 'linked' : 'muted' },
+        l.merchant_order_ids.length ? t('editor.linked_n', { n: l.merchant_order_ids.length }) : t('editor.unlinked')))));
+    if (!page.lines.length) body.append(h('tr', {}, h('td.empty', { colspan: COLUMNS.length + 2 }, t('big.none_match'))));
+    prev.disabled = !page.has_before;
+    next.disabled = !page.has_after;
+  }
+
+  async function refreshTotals() {
+    try {
+      const s = await call('order_lines_summary', { id, query: query({}) });
+      const parts = [t('editor.lines_sum', { sum: cents(s.lines_cents) })];
+      if (s.total_cents != null) parts.push(t('editor.order_total', { total: cents(s.total_cents) }));
+      parts.push(t('big.unlinked_n', { n: s.unlinked }));
+      totals.textContent = parts.join(t('punct.list'));
+      totals.classList.toggle('mismatch', s.total_cents != null && s.lines_cents !== s.total_cents);
+      where.textContent = t('big.matching', { n: s.matching, all: s.lines });
+    } catch (err) {
+      totals.textContent = errorText(err);
+    }
+  }
+
+  let typing;
+  const filterInput = (name, label, attrs = {}) => h('label.inline', {}, t(label), h('input', {
+    ...attrs,
+    'data-testid': `big-filter-${name}`,
+    on: {
+      input: (e) => {
+        clearTimeout(typing);
+        typing = setTimeout(() => { filters[name] = e.target.value; show({}); refreshTotals(); }, 250);
+      },
+    },
+  }));
+  const unlinked = h('label.inline', {}, h('input', {
+    type: 'checkbox', 'data-testid': 'big-filter-unlinked',
+    on: { change: (e) => { filters.unlinked_only = e.target.checked; show({}); refreshTotals(); } },
+  }), t('big.unlinked_only'));
+
+  const d = detail;
+  const buyer = h('div.card.big-buyer', {},
+    h('p', {}, h('strong', {}, t('editor.buyer_name'), t('punct.colon')), d.buyer_name || ''),
+    h('p', {}, h('strong', {}, t('editor.passport_no'), t('punct.colon')), d.passport_no || ''),
+    h('p', {}, h('strong', {}, t('editor.country'), t('punct.colon')), d.country ? countryName(d.country) : ''),
+    d.customs_no ? h('p', {}, h('strong', {}, t('editor.customs_no'), t('punct.colon')), h('span.mono', {}, d.customs_no)) : null);
+  const actions = h('div.actions-bar', {},
+    h('a.btn', { href: '#/orders', 'data-testid': 'back-to-list' }, t('editor.back')),
+    allows(d, 'edit_lines') ? h('button.btn', {
+      type: 'button', 'data-testid': 'import-open',
+      on: { click: async () => { if (await runImport(id)) { await show({}); await refreshTotals(); } } },
+    }, t('editor.import')) : null,
+    h('button.btn', {
+      type: 'button', 'data-testid': 'export-order',
+      on: {
+        click: async () => {
+          try {
+            const saved = await call('export_order', { id });
+            if (saved) toast(t('files.saved', { name: saved.file_name }));
+          } catch (err) { toast(errorText(err)); }
+        },
+      },
+    }, t('editor.export')));
+
+  clear(view).append(h('div.editor.big-order', {},
+    h('div.toolbar', {}, h('h1', { 'data-testid': 'editor-title' }, t('editor.title_edit', { id: d.id })), stateBadge(d.state)),
+    h('p.info-banner', { 'data-testid': 'big-banner' }, t('big.banner')),
+    buyer,
+    h('fieldset.card', {},
+      h('legend', {}, t('editor.lines')),
+      h('div.filter-bar', { role: 'search' },
+        filterInput('merchant', 'big.filter_merchant', { type: 'search', size: 14 }),
+        filterInput('month', 'big.filter_month', { size: 8, placeholder: t('editor.order_month_hint') }),
+        unlinked,
+        h('label.inline', {}, t('big.jump'), jump),
+        h('span.big-pager', {}, prev, next, where)),
+      h('div.table-scroll', {}, h('table.grid.lines', { 'data-testid': 'big-table' },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('editor.line_no')),
+          ...COLUMNS.map(([, label]) => h('th', { scope: 'col' }, t(label))),
+          h('th', { scope: 'col' }, t('editor.link_col')))),
+        body)),
+      h('div.lines-footer', {}, totals)),
+    actions));
+  await show({});
+  refreshTotals();
+}
