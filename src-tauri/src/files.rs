@@ -344,16 +344,47 @@ pub fn import_fix_cell(
     state.as_clerk(|s, _| imports::fix_cell(s, batch_id, row_no, &field, &text))
 }
 
+/// Accepts the valid rows on a worker thread with a connection of its own, reporting
+/// `accept-progress` events; [`import_accept_cancel`] stops it and nothing is kept.
 #[tauri::command]
 pub async fn import_accept(app: AppHandle, batch_id: i64) -> Result<BatchSummary, UiError> {
     let handle = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        handle
-            .state::<AppState>()
-            .as_clerk_job(|s, actor| imports::accept(s, actor, batch_id))
+        let state = handle.state::<AppState>();
+        let cancel = Arc::new(AtomicBool::new(false));
+        state
+            .accepting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(batch_id, cancel.clone());
+        let progress = |p: imports::AcceptProgress| {
+            let _ = handle.emit("accept-progress", p);
+        };
+        let result = state
+            .as_clerk_job(|s, actor| imports::accept_with(s, actor, batch_id, &progress, &cancel));
+        state
+            .accepting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&batch_id);
+        result
     })
     .await
     .map_err(worker_failed)?
+}
+
+/// Stops an accept under way (a no-op when none is).
+#[tauri::command(async)]
+pub fn import_accept_cancel(state: State<'_, AppState>, batch_id: i64) -> Result<(), UiError> {
+    if let Some(cancel) = state
+        .accepting
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&batch_id)
+    {
+        cancel.store(true, Ordering::Relaxed);
+    }
+    Ok(())
 }
 
 #[tauri::command(async)]

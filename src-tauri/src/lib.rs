@@ -28,6 +28,8 @@ pub struct AppState {
     pub platform: session::Platform,
     /// Files the clerk chose for import, by token.
     pub picked: Mutex<std::collections::HashMap<u64, files::PickedFile>>,
+    /// The cancel flags of the accepts under way, by import batch.
+    pub accepting: Mutex<std::collections::HashMap<i64, Arc<std::sync::atomic::AtomicBool>>>,
 }
 
 impl AppState {
@@ -59,6 +61,7 @@ impl AppState {
             profile,
             store,
             picked: Mutex::default(),
+            accepting: Mutex::default(),
         }
     }
 
@@ -222,6 +225,7 @@ pub fn run() {
             files::import_rows,
             files::import_fix_cell,
             files::import_accept,
+            files::import_accept_cancel,
             files::import_reject,
             files::save_template,
             files::export_error_rows,

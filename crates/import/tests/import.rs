@@ -762,3 +762,43 @@ fn a_csv_with_one_enormous_line_is_refused_at_that_row_without_holding_it() {
     .unwrap();
     env.stage(&ok).unwrap();
 }
+
+#[test]
+fn an_accept_reports_progress_and_a_cancel_keeps_nothing() {
+    let mut env = Env::new();
+    let file = env.path("many.xlsx");
+    let mut rows = vec![header_row()];
+    rows.extend((0..10_000).map(|i| {
+        let mut r = row("张三", "13800138000", 1.0);
+        r[5] = C::N(f64::from(i) + 1.0); // every row its own
+        r
+    }));
+    write_xlsx(&file, &[("S", rows)], &[]);
+    let out = env.stage(&file).unwrap();
+    assert_eq!(out.summary.rows_valid, 10_000);
+
+    // Cancelled: rolled back whole, the rows still staged, nothing in the order.
+    let cancel = std::sync::atomic::AtomicBool::new(true);
+    let err =
+        imports::accept_with(&mut env.store, "test", out.summary.id, &|_| {}, &cancel).unwrap_err();
+    assert_eq!(err.code(), "import.cancelled");
+    assert_eq!(env.count("SELECT count(*) FROM order_lines"), 0);
+    assert_eq!(
+        imports::summary(&env.store, out.summary.id).unwrap().state,
+        "staged"
+    );
+
+    // Accepted with its progress told on the way.
+    let seen = std::sync::Mutex::new(Vec::new());
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let done = imports::accept_with(
+        &mut env.store,
+        "test",
+        out.summary.id,
+        &|p| seen.lock().unwrap().push((p.done, p.total)),
+        &cancel,
+    )
+    .unwrap();
+    assert_eq!(done.lines_added, Some(10_000));
+    assert_eq!(*seen.lock().unwrap(), [(4096, 10_000), (8192, 10_000)]);
+}

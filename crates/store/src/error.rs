@@ -51,6 +51,8 @@ pub enum StoreError {
     ImportRowNotFound { batch: i64, row: i64 },
     #[error("import {0} was already accepted or rejected")]
     ImportDecided(i64),
+    #[error("the import was cancelled; nothing was kept")]
+    Cancelled,
     #[error("another job is writing to the database (an import, an accept, an export); try again when it is done")]
     Busy,
     #[error("database error: {0}")]
@@ -96,6 +98,7 @@ impl StoreError {
             StoreError::ImportNotFound(_) => "import.not_found",
             StoreError::ImportRowNotFound { .. } => "import.row_not_found",
             StoreError::ImportDecided(_) => "import.decided",
+            StoreError::Cancelled => "import.cancelled",
             StoreError::Busy => "store.busy",
             StoreError::Sqlite(_) => "store.sqlite",
             StoreError::Migration(_) => "store.migration",
@@ -123,6 +126,7 @@ impl StoreError {
         "import.not_found",
         "import.row_not_found",
         "import.decided",
+        "import.cancelled",
         "store.busy",
         "store.sqlite",
         "store.migration",

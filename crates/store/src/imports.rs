@@ -11,6 +11,10 @@ use crate::{now, Result, Store, StoreError};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Lines between two progress reports (and cancel checks) of an accept.
+const PROGRESS_EVERY: i64 = 4096;
 use xinbao_domain::order::{Action, LINE_FIELDS};
 use xinbao_domain::{Cents, FieldError, LineForm, OrderLineDraft, OrderState};
 
@@ -519,20 +523,47 @@ fn rows_in(conn: &rusqlite::Connection, batch_id: i64, row_no: i64) -> Result<St
 }
 
 /// Accepts the valid rows into the order's lines, in sheet order after the existing lines,
-/// in ONE transaction with an audit row per line (and an outbox row per line when the order
-/// is confirmed). Rows with problems are left out. The staging rows are then dropped.
+/// in ONE transaction with one audit row for the import (and an outbox row per line when
+/// the order is confirmed). Rows with problems are left out. The staging rows are then
+/// dropped.
 pub fn accept(store: &mut Store, actor: &str, batch_id: i64) -> Result<BatchSummary> {
+    accept_with(store, actor, batch_id, &|_| {}, &AtomicBool::new(false))
+}
+
+/// How far an accept is: lines added of the valid rows.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct AcceptProgress {
+    pub done: i64,
+    pub total: i64,
+}
+
+/// [`accept`], telling `progress` every few thousand lines; `cancel` set stops it and
+/// nothing is kept (`import.cancelled`: the transaction is rolled back, the rows stay
+/// staged).
+pub fn accept_with(
+    store: &mut Store,
+    actor: &str,
+    batch_id: i64,
+    progress: &dyn Fn(AcceptProgress),
+    cancel: &AtomicBool,
+) -> Result<BatchSummary> {
     store
         .conn
         .pragma_update(None, "cache_size", crate::BULK_CACHE_KIB)?;
-    let result = accept_rows(store, actor, batch_id);
+    let result = accept_rows(store, actor, batch_id, progress, cancel);
     store
         .conn
         .pragma_update(None, "cache_size", crate::DEFAULT_CACHE_KIB)?;
     result
 }
 
-fn accept_rows(store: &mut Store, actor: &str, batch_id: i64) -> Result<BatchSummary> {
+fn accept_rows(
+    store: &mut Store,
+    actor: &str,
+    batch_id: i64,
+    progress: &dyn Fn(AcceptProgress),
+    cancel: &AtomicBool,
+) -> Result<BatchSummary> {
     let tx = store.conn.transaction()?;
     let batch = summary_of(&tx, batch_id)?;
     if batch.state != "staged" {
@@ -577,6 +608,15 @@ fn accept_rows(store: &mut Store, actor: &str, batch_id: i64) -> Result<BatchSum
             }
             position += 1;
             added += 1;
+            if added % PROGRESS_EVERY == 0 {
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(StoreError::Cancelled);
+                }
+                progress(AcceptProgress {
+                    done: added,
+                    total: batch.rows_valid,
+                });
+            }
         }
     }
     // The import is one change: one audit row names the file and the lines it added (each

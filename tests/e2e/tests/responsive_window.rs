@@ -1,7 +1,7 @@
 //! The window answers while a long job runs: during the accept of a 150,000-line import
 //! (on a connection of its own, off the main thread), the order list is asked for and the
 //! screens switched, and each answers within a second and a half — before, each waited for
-//! the whole accept.
+//! the whole accept. An accept cancelled on its way keeps nothing.
 
 mod common;
 use common::*;
@@ -67,6 +67,42 @@ async fn the_window_answers_while_a_large_import_is_accepted() {
     .unwrap();
     assert_eq!(staged["rows_valid"], ROWS, "{staged}");
     let batch = staged["import_id"].as_i64().unwrap();
+
+    // An accept cancelled on its way keeps nothing; the rows stay staged.
+    app.client
+        .execute(
+            "window.__first = { done: false };
+             window.__TAURI__.core.invoke('import_accept', { batchId: arguments[0] })
+               .then(v => { window.__first = { done: true, ok: v }; },
+                     e => { window.__first = { done: true, err: e }; });",
+            vec![json!(batch)],
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let cancelled = app
+        .invoke("import_accept_cancel", json!({ "batchId": batch }))
+        .await;
+    assert!(cancelled["err"].is_null(), "{cancelled}");
+    let first = loop {
+        let v = app
+            .client
+            .execute("return window.__first;", vec![])
+            .await
+            .unwrap();
+        if v["done"] == json!(true) {
+            break v;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(first["err"]["code"], "import.cancelled", "{first}");
+    let order_now = app
+        .invoke(
+            "order_lines_summary",
+            json!({ "id": order_id, "query": {} }),
+        )
+        .await;
+    assert_eq!(order_now["ok"]["lines"], 0, "{order_now}");
 
     // The accept starts from the page and runs on.
     app.client

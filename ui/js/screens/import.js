@@ -246,13 +246,27 @@ class ImportDialog {
     }
   }
 
+  /** Accepts the valid rows, with a progress bar that can be cancelled (nothing is kept
+   * then, and the preview comes back). */
   async accept() {
+    const id = this.summary.id;
+    const bar = h('progress', { max: Math.max(1, this.summary.rows_valid), value: 0, 'data-testid': 'accept-progress' });
+    const label = h('p.muted', { role: 'status' }, t('import.accepting', { done: 0, total: this.summary.rows_valid }));
+    this.frame(bar, label, h('div.dialog-actions', {},
+      h('button.btn', { type: 'button', 'data-testid': 'accept-cancel', on: { click: () => call('import_accept_cancel', { batchId: id }) } }, t('dialog.cancel'))));
+    const unlisten = await window.__TAURI__.event.listen('accept-progress', (e) => {
+      bar.value = e.payload.done;
+      label.textContent = t('import.accepting', { done: e.payload.done, total: e.payload.total });
+    });
     try {
-      const s = await call('import_accept', { batchId: this.summary.id });
+      const s = await call('import_accept', { batchId: id });
       toast(t('import.accepted', { n: s.lines_added }));
       this.done(true);
     } catch (err) {
       toast(errorText(err));
+      if (err.code === 'import.cancelled') await this.drawPreview();
+    } finally {
+      unlisten();
     }
   }
 }
