@@ -75,11 +75,8 @@ impl AppState {
         &self,
         f: impl FnOnce(&mut Store, &str) -> Result<T, E>,
     ) -> Result<T, UiError> {
-        let clerk = self
-            .platform
-            .clerk()
-            .ok_or_else(|| UiError::new("app.locked", "log in or unlock the app first"))?;
-        self.with_store(|s| f(s, &clerk.uscc))
+        let actor = self.clerk_uscc()?;
+        self.with_store(|s| f(s, &actor))
     }
 
     /// Runs a long job (staging, accepting, exporting) as the clerk on a connection of its
@@ -89,12 +86,17 @@ impl AppState {
         &self,
         f: impl FnOnce(&mut Store, &str) -> Result<T, E>,
     ) -> Result<T, UiError> {
-        let clerk = self
-            .platform
-            .clerk()
-            .ok_or_else(|| UiError::new("app.locked", "log in or unlock the app first"))?;
+        let actor = self.clerk_uscc()?;
         let mut job = self.with_store(|s| s.open_another())?;
-        f(&mut job, &clerk.uscc).map_err(Into::into)
+        f(&mut job, &actor).map_err(Into::into)
+    }
+
+    /// Who is working (the company's USCC, for the audit), or `app.locked`.
+    fn clerk_uscc(&self) -> Result<String, UiError> {
+        self.platform
+            .clerk()
+            .map(|c| c.uscc)
+            .ok_or_else(|| UiError::new("app.locked", "log in or unlock the app first"))
     }
 
     /// Runs `f` with the open store; its error (the store's, the importer's) becomes a

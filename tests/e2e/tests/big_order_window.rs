@@ -9,35 +9,6 @@ use std::time::Instant;
 
 const ROWS: u32 = 100_000;
 
-fn big_list(path: &std::path::Path) {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    let header = [
-        "商户名",
-        "手机号",
-        "下单月份",
-        "品名",
-        "数量",
-        "总件数",
-        "总金额(美元)",
-    ];
-    for (c, h) in header.iter().enumerate() {
-        sheet.write_string(0, c as u16, *h).unwrap();
-    }
-    for r in 1..=ROWS {
-        sheet
-            .write_string(r, 0, format!("商户{}", r % 977))
-            .unwrap();
-        sheet.write_string(r, 1, "13800138000").unwrap();
-        sheet.write_string(r, 2, "2026-03").unwrap();
-        sheet.write_string(r, 3, "袜子").unwrap();
-        sheet.write_number(r, 4, f64::from(r)).unwrap();
-        sheet.write_number(r, 5, 1.0).unwrap();
-        sheet.write_number(r, 6, 2.0).unwrap();
-    }
-    book.save(path).unwrap();
-}
-
 async fn first_row_no(app: &App) -> String {
     app.find_all("[data-testid='big-row-no']").await[0]
         .text()
@@ -50,7 +21,7 @@ async fn an_order_of_100000_lines_opens_as_pages_jumps_and_filters() {
     let data = tempfile::tempdir().unwrap();
     let platform = Platform::start();
     let file = data.path().join("big.xlsx");
-    big_list(&file);
+    big_list(&file, ROWS);
     let app = App::start_logged_in(data.path(), &platform).await;
     let order: serde_json::Value = serde_json::from_str(&cli(
         data.path(),

@@ -10,41 +10,12 @@ use std::time::{Duration, Instant};
 
 const ROWS: u32 = 150_000;
 
-fn big_list(path: &std::path::Path) {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    let header = [
-        "商户名",
-        "手机号",
-        "下单月份",
-        "品名",
-        "数量",
-        "总件数",
-        "总金额(美元)",
-    ];
-    for (c, h) in header.iter().enumerate() {
-        sheet.write_string(0, c as u16, *h).unwrap();
-    }
-    for r in 1..=ROWS {
-        sheet
-            .write_string(r, 0, format!("商户{}", r % 977))
-            .unwrap();
-        sheet.write_string(r, 1, "13800138000").unwrap();
-        sheet.write_string(r, 2, "2026-03").unwrap();
-        sheet.write_string(r, 3, "袜子").unwrap();
-        sheet.write_number(r, 4, f64::from(r)).unwrap(); // every row its own
-        sheet.write_number(r, 5, 1.0).unwrap();
-        sheet.write_number(r, 6, 12.5).unwrap();
-    }
-    book.save(path).unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_window_answers_while_a_large_import_is_accepted() {
     let data = tempfile::tempdir().unwrap();
     let platform = Platform::start();
     let file = data.path().join("big.xlsx");
-    big_list(&file);
+    big_list(&file, ROWS);
     let app = App::start_logged_in(data.path(), &platform).await;
 
     // A draft and its staged rows, through the CLI on the same profile.

@@ -109,29 +109,14 @@ pub(crate) fn load_links(
     tx: &rusqlite::Connection,
     order_id: i64,
 ) -> Result<HashMap<i64, Vec<MerchantOrderRef>>> {
-    let mut stmt = tx.prepare_cached(
+    links_by_line(
+        tx,
         "SELECT k.line_id, m.id, m.procurement_no, m.merchant_name, m.mobile
          FROM line_links k JOIN order_lines l ON l.id = k.line_id
          JOIN merchant_orders m ON m.id = k.merchant_order_id
          WHERE l.order_id = ?1 ORDER BY k.line_id, m.id",
-    )?;
-    let mut map: HashMap<i64, Vec<MerchantOrderRef>> = HashMap::new();
-    let rows = stmt.query_map([order_id], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            MerchantOrderRef {
-                id: r.get(1)?,
-                procurement_no: r.get(2)?,
-                merchant_name: r.get(3)?,
-                mobile: r.get(4)?,
-            },
-        ))
-    })?;
-    for row in rows {
-        let (line, mo) = row?;
-        map.entry(line).or_default().push(mo);
-    }
-    Ok(map)
+        rusqlite::types::Value::Integer(order_id),
+    )
 }
 
 /// The merchant orders linked to some lines (a page of them), by line.
@@ -139,14 +124,24 @@ pub(crate) fn links_of_lines(
     conn: &rusqlite::Connection,
     line_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<MerchantOrderRef>>> {
-    let mut stmt = conn.prepare_cached(
+    links_by_line(
+        conn,
         "SELECT k.line_id, m.id, m.procurement_no, m.merchant_name, m.mobile
          FROM line_links k JOIN merchant_orders m ON m.id = k.merchant_order_id
          WHERE k.line_id IN (SELECT value FROM json_each(?1)) ORDER BY k.line_id, m.id",
-    )?;
-    let ids = serde_json::to_string(line_ids).expect("serialisable");
+        rusqlite::types::Value::Text(serde_json::to_string(line_ids).expect("serialisable")),
+    )
+}
+
+/// Runs a query of (line id, merchant order) rows and groups them by line.
+fn links_by_line(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    arg: rusqlite::types::Value,
+) -> Result<HashMap<i64, Vec<MerchantOrderRef>>> {
+    let mut stmt = conn.prepare_cached(sql)?;
     let mut map: HashMap<i64, Vec<MerchantOrderRef>> = HashMap::new();
-    let rows = stmt.query_map([ids], |r| {
+    let rows = stmt.query_map([arg], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             MerchantOrderRef {

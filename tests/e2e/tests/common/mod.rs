@@ -477,3 +477,34 @@ pub fn answer_file_dialog(title: &str, path: &Path) {
     std::thread::sleep(Duration::from_millis(300));
     xdo(&["key", "--window", &window, "Return"]);
 }
+
+/// A transaction list of `rows` valid, distinct rows (merchant `商户{row % 977}`, quantity =
+/// the row number, 2 dollars each), as a large trading company exports it.
+pub fn big_list(path: &Path, rows: u32) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let header = [
+        "商户名",
+        "手机号",
+        "下单月份",
+        "品名",
+        "数量",
+        "总件数",
+        "总金额(美元)",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..=rows {
+        sheet
+            .write_string(r, 0, format!("商户{}", r % 977))
+            .unwrap();
+        sheet.write_string(r, 1, "13800138000").unwrap();
+        sheet.write_string(r, 2, "2026-03").unwrap();
+        sheet.write_string(r, 3, "袜子").unwrap();
+        sheet.write_number(r, 4, f64::from(r)).unwrap();
+        sheet.write_number(r, 5, 1.0).unwrap();
+        sheet.write_number(r, 6, 2.0).unwrap();
+    }
+    book.save(path).unwrap();
+}
