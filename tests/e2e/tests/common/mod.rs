@@ -339,8 +339,19 @@ impl App {
         self.type_into(&el, text).await;
     }
 
+    /// The text of what `css` finds; found again if the screen repainted it in between (as
+    /// the editor does after a save).
     pub async fn text(&self, css: &str) -> String {
-        self.wait_css(css).await.text().await.unwrap()
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match self.wait_css(css).await.text().await {
+                Ok(text) => return text,
+                Err(e) if is_stale(&e) && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("text of {css}: {e}"),
+            }
+        }
     }
 
     pub async fn value(&self, el: &Element) -> String {
