@@ -192,6 +192,20 @@ pub fn save_order(state: State<'_, AppState>, id: i64, form: OrderForm) -> Res<S
         .inspect(|_| state.platform.poke())
 }
 
+/// Saves one line of an order too large to send whole (the window's pages); false when
+/// nothing changed.
+#[tauri::command(async)]
+pub fn save_line(
+    state: State<'_, AppState>,
+    id: i64,
+    line_id: i64,
+    form: xinbao_domain::LineForm,
+) -> Res<bool> {
+    state
+        .as_clerk(|s, actor| orders::save_line(s, actor, id, line_id, &form))
+        .inspect(|_| state.platform.poke())
+}
+
 /// The editor keeps what the clerk typed (not saved yet) a moment after each keystroke.
 /// `id`: the stored order, or none for the new order being typed.
 #[tauri::command(async)]

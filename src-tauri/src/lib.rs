@@ -195,6 +195,7 @@ pub fn run() {
             commands::order_header,
             commands::order_lines,
             commands::order_lines_summary,
+            commands::save_line,
             account::check_field,
             account::registration_check,
             account::registration_activate,

@@ -118,3 +118,61 @@ fn pages_go_both_ways_jump_filter_and_the_totals_are_the_whole_orders() {
         "order.not_found"
     );
 }
+
+#[test]
+fn one_line_of_a_large_order_is_saved_alone_validated_masked_and_audited() {
+    let (_dir, mut store) = temp_store();
+    let id = orders::create_draft(&mut store, ACTOR, &complete_form()).unwrap();
+    let page = lines::page(&store, id, &LinesQuery::default()).unwrap();
+    let shown = &page.lines[1];
+    // As the page shows it: the mobile masked. Only the product changes.
+    let mut form = xinbao_domain::LineForm {
+        procurement_no: shown.line.procurement_no.clone().unwrap_or_default(),
+        merchant_name: shown.line.merchant_name.clone().unwrap_or_default(),
+        mobile: shown.line.mobile.clone().unwrap_or_default(),
+        order_month: shown.line.order_month.clone().unwrap_or_default(),
+        product_name: "手套".into(),
+        quantity: shown
+            .line
+            .quantity
+            .map(|q| q.to_string())
+            .unwrap_or_default(),
+        packages: shown
+            .line
+            .packages
+            .map(|q| q.to_string())
+            .unwrap_or_default(),
+        amount: "500".into(),
+        ..Default::default()
+    };
+    assert!(form.mobile.contains('*'));
+    assert!(orders::save_line(&mut store, ACTOR, id, shown.id, &form).unwrap());
+    let after = orders::get(&store, id).unwrap();
+    assert_eq!(after.lines[1].line.product_name.as_deref(), Some("手套"));
+    // The stored mobile was kept, not replaced by its mask.
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM order_lines WHERE mobile = '13900139000'"
+        ),
+        1
+    );
+    let history = xinbao_store::audit::for_order(&store, id).unwrap();
+    let last = history.last().unwrap();
+    assert_eq!(
+        (last.entity.as_str(), last.action.as_str()),
+        ("line", "update")
+    );
+    // Saved again unchanged: nothing written.
+    assert!(!orders::save_line(&mut store, ACTOR, id, shown.id, &form).unwrap());
+    // A bad value is refused by field, nothing written.
+    form.mobile = "1390013900".into();
+    let err = orders::save_line(&mut store, ACTOR, id, shown.id, &form).unwrap_err();
+    assert_eq!(err.field_errors()[0].field, "lines[0].mobile");
+    assert_eq!(
+        orders::save_line(&mut store, ACTOR, id, 9_999, &form)
+            .unwrap_err()
+            .code(),
+        "line.not_found"
+    );
+}

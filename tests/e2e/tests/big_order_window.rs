@@ -69,6 +69,35 @@ async fn an_order_of_100000_lines_opens_as_pages_jumps_and_filters() {
     );
     app.screenshot("big-order").await;
 
+    // One line edited alone: a bad mobile is refused in words, a new product is saved.
+    let edits = app.find_all("[data-testid='big-edit']").await;
+    edits[1].click().await.unwrap();
+    let mobile = app.wait_css("[data-testid='big-input-mobile']").await;
+    mobile.clear().await.unwrap();
+    app.type_into(&mobile, "123\u{e007}").await;
+    app.wait_until("[data-testid='big-row-error']", "the mobile refused", |t| {
+        t.contains("手机号")
+    })
+    .await;
+    let mobile = app.wait_css("[data-testid='big-input-mobile']").await;
+    mobile.clear().await.unwrap();
+    app.type_into(&mobile, "13900139000").await;
+    let product = app.wait_css("[data-testid='big-input-product_name']").await;
+    product.clear().await.unwrap();
+    app.type_into(&product, "手套\u{e007}").await;
+    app.wait_until(
+        "tr[data-testid='big-row']:nth-child(2) [data-testid='big-product_name']",
+        "the saved product",
+        |t| t == "手套",
+    )
+    .await;
+    assert_eq!(
+        app.find_all("[data-testid='big-row-editing']").await.len(),
+        0
+    );
+    let mobiles = app.find_all("[data-testid='big-mobile']").await;
+    assert_eq!(mobiles[1].text().await.unwrap(), "13*******00");
+
     app.click("[data-testid='big-next']").await;
     app.wait_until("[data-testid='big-row-no']", "row 101", |t| t == "101")
         .await;

@@ -12,6 +12,7 @@ import { runImport } from './import.js';
 /** From how many lines an order opens as pages rather than as one form. */
 export const LARGE_ORDER_LINES = 1000;
 const PAGE = 100;
+const NUMERIC = ['quantity', 'packages', 'amount_cents'];
 
 const COLUMNS = [
   ['procurement_no', 'editor.procurement_no'],
@@ -24,6 +25,14 @@ const COLUMNS = [
   ['amount_cents', 'editor.amount'],
   ['note', 'editor.note'],
 ];
+
+const LABELS = Object.fromEntries(COLUMNS.map(([field, label]) => [field, label]));
+
+/** A cell's text as the clerk would type it. */
+function text(l, field) {
+  if (field === 'amount_cents') return l.amount_cents == null ? '' : cents(l.amount_cents);
+  return l[field] == null ? '' : String(l[field]);
+}
 
 export async function render(view, id) {
   let detail;
@@ -54,16 +63,54 @@ export async function render(view, id) {
       toast(errorText(err));
       return;
     }
-    clear(body).append(...page.lines.map((l, i) => h('tr', { 'data-testid': 'big-row' },
-      h('td.num', { 'data-testid': 'big-row-no' }, page.first_row + i),
-      ...COLUMNS.map(([field]) => h(`td${['quantity', 'packages', 'amount_cents'].includes(field) ? '.num' : ''}`,
-        { 'data-testid': `big-${field}` },
-        field === 'amount_cents' ? (l.amount_cents == null ? '' : cents(l.amount_cents)) : (l[field] ?? ''))),
-      h('td', { 'data-testid': 'big-link-state', class: l.merchant_order_ids.length ? 'linked' : 'muted' },
-        l.merchant_order_ids.length ? t('editor.linked_n', { n: l.merchant_order_ids.length }) : t('editor.unlinked')))));
-    if (!page.lines.length) body.append(h('tr', {}, h('td.empty', { colspan: COLUMNS.length + 2 }, t('big.none_match'))));
+    clear(body).append(...page.lines.map((l, i) => viewRow(l, page.first_row + i)));
+    if (!page.lines.length) body.append(h('tr', {}, h('td.empty', { colspan: COLUMNS.length + 3 }, t('big.none_match'))));
     prev.disabled = !page.has_before;
     next.disabled = !page.has_after;
+  }
+
+  /** A line as the page shows it; 【编辑】 turns it into inputs when lines may change. */
+  function viewRow(l, rowNo) {
+    const tr = h('tr', { 'data-testid': 'big-row' },
+      h('td.num', { 'data-testid': 'big-row-no' }, rowNo),
+      ...COLUMNS.map(([field]) => h(`td${NUMERIC.includes(field) ? '.num' : ''}`, { 'data-testid': `big-${field}` }, text(l, field))),
+      h('td', { 'data-testid': 'big-link-state', class: l.merchant_order_ids.length ? 'linked' : 'muted' },
+        l.merchant_order_ids.length ? t('editor.linked_n', { n: l.merchant_order_ids.length }) : t('editor.unlinked')),
+      h('td', {}, allows(d, 'edit_lines') ? h('button.btn.btn-small', {
+        type: 'button', 'data-testid': 'big-edit', title: t('big.edit_label', { n: rowNo }),
+        on: { click: () => tr.replaceWith(editRow(l, rowNo)) },
+      }, t('big.edit')) : null));
+    return tr;
+  }
+
+  /** A line being edited: Enter or 【保存】 saves it alone (the domain checks it as a save
+   * would; a masked mobile left as it is stays the stored number), Escape puts it back. */
+  function editRow(l, rowNo) {
+    const inputs = Object.fromEntries(COLUMNS.map(([field]) => [field, h(`input${NUMERIC.includes(field) ? '.num' : ''}`, {
+      value: text(l, field), size: 8, 'data-testid': `big-input-${field}`, 'aria-label': `${t(LABELS[field])} ${rowNo}`,
+      on: { keydown: (e) => { if (e.key === 'Enter') save(); if (e.key === 'Escape') tr.replaceWith(viewRow(l, rowNo)); } },
+    })]));
+    const problem = h('small.field-error', { 'data-testid': 'big-row-error', 'aria-live': 'polite' });
+    const save = async () => {
+      const form = Object.fromEntries(COLUMNS.map(([field]) => [field === 'amount_cents' ? 'amount' : field, inputs[field].value]));
+      try {
+        await call('save_line', { id, lineId: l.id, form });
+        toast(t('big.saved', { n: rowNo }));
+        await show({ from_row: page.first_row });
+        refreshTotals();
+      } catch (err) {
+        problem.textContent = errorText(err.fields?.[0] || err);
+      }
+    };
+    const tr = h('tr', { 'data-testid': 'big-row-editing' },
+      h('td.num', {}, rowNo),
+      ...COLUMNS.map(([field]) => h('td', {}, inputs[field])),
+      h('td', {}, problem),
+      h('td', {}, h('div.row-actions', {},
+        h('button.btn.btn-small.btn-primary', { type: 'button', 'data-testid': 'big-save', on: { click: save } }, t('editor.save')),
+        h('button.btn.btn-small', { type: 'button', on: { click: () => tr.replaceWith(viewRow(l, rowNo)) } }, t('dialog.cancel')))));
+    setTimeout(() => inputs.merchant_name.focus(), 0);
+    return tr;
   }
 
   async function refreshTotals() {
@@ -122,7 +169,7 @@ export async function render(view, id) {
 
   clear(view).append(h('div.editor.big-order', {},
     h('div.toolbar', {}, h('h1', { 'data-testid': 'editor-title' }, t('editor.title_edit', { id: d.id })), stateBadge(d.state)),
-    h('p.info-banner', { 'data-testid': 'big-banner' }, t('big.banner')),
+    h('p.info-banner', { 'data-testid': 'big-banner' }, t(allows(d, 'edit_lines') ? 'big.banner' : 'big.banner_frozen')),
     buyer,
     h('fieldset.card', {},
       h('legend', {}, t('editor.lines')),
@@ -135,7 +182,8 @@ export async function render(view, id) {
       h('div.table-scroll', {}, h('table.grid.lines', { 'data-testid': 'big-table' },
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('editor.line_no')),
           ...COLUMNS.map(([, label]) => h('th', { scope: 'col' }, t(label))),
-          h('th', { scope: 'col' }, t('editor.link_col')))),
+          h('th', { scope: 'col' }, t('editor.link_col')),
+          h('th', { scope: 'col' }, ''))),
         body)),
       h('div.lines-footer', {}, totals)),
     actions));

@@ -471,15 +471,7 @@ pub fn save(
             Some(s) if s.position == pos && same_line_content(&s.line, line) => continue,
             Some(s) => {
                 let id = s.line.id.unwrap_or_default();
-                tx.prepare_cached(
-                    "UPDATE order_lines SET position = ?2, procurement_no = ?3, merchant_name = ?4, mobile = ?5,
-                            order_month = ?6, product_name = ?7, quantity = ?8, packages = ?9, amount_cents = ?10,
-                            note = ?11, updated_at = ?12 WHERE id = ?1",
-                )?
-                .execute(params![
-                    id, pos, line.procurement_no, line.merchant_name, line.mobile, line.order_month,
-                    line.product_name, line.quantity, line.packages, line.amount_cents.map(|c| c.0), line.note, at
-                ])?;
+                update_line_row(&tx, &at, id, pos, line)?;
                 outcome.lines_updated += 1;
                 (
                     id,
@@ -493,32 +485,21 @@ pub fn save(
                 (id, uuid, None)
             }
         };
-        audit::record(
+        record_line_change(
             &tx,
-            &at,
-            Change {
+            LineChange {
+                at: &at,
                 actor,
-                order_id,
-                entity: Entity::Line,
-                entity_id: line_id.to_string(),
-                action: if before.is_some() { "update" } else { "create" },
+                order: &order,
+                line_id,
+                uuid: &uuid,
+                position: pos,
+                line,
                 before,
-                after: Some(line_audit_json(pos, line)),
+                links: &links,
+                base_rev,
             },
         )?;
-        if confirmed {
-            outbox::enqueue(
-                &tx,
-                &at,
-                order_id,
-                kind::LINE_UPSERT,
-                &LineUpsertPayload {
-                    order_uuid: order.uuid.clone(),
-                    line: line_payload(&uuid, pos, line, &link_ids(&links, line_id)),
-                    base_rev,
-                },
-            )?;
-        }
     }
     if buyer_changed || lines_changed {
         tx.execute(
@@ -550,6 +531,154 @@ fn unmasked(form: &OrderForm, order: &OrderRow, lines: &[LineRow]) -> OrderForm 
         }
     }
     form
+}
+
+/// Writes a stored line's new content and position.
+fn update_line_row(
+    tx: &Transaction<'_>,
+    at: &str,
+    id: i64,
+    pos: i64,
+    line: &OrderLineDraft,
+) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE order_lines SET position = ?2, procurement_no = ?3, merchant_name = ?4, mobile = ?5,
+                order_month = ?6, product_name = ?7, quantity = ?8, packages = ?9, amount_cents = ?10,
+                note = ?11, updated_at = ?12 WHERE id = ?1",
+    )?
+    .execute(params![
+        id, pos, line.procurement_no, line.merchant_name, line.mobile, line.order_month,
+        line.product_name, line.quantity, line.packages, line.amount_cents.map(|c| c.0), line.note, at
+    ])?;
+    Ok(())
+}
+
+/// A line created or changed by hand, as its audit and outbox rows need it.
+struct LineChange<'a> {
+    at: &'a str,
+    actor: &'a str,
+    order: &'a OrderRow,
+    line_id: i64,
+    uuid: &'a str,
+    position: i64,
+    line: &'a OrderLineDraft,
+    /// The line as it was (masked for the audit); none for a new line.
+    before: Option<Value>,
+    links: &'a HashMap<i64, Vec<MerchantOrderRef>>,
+    base_rev: Option<i64>,
+}
+
+/// The one path of a line changed by hand, for the editor's save and the large order's
+/// line save alike: its audit row, and when the order is confirmed its outbox row.
+fn record_line_change(tx: &Transaction<'_>, c: LineChange<'_>) -> Result<()> {
+    let order_id = c.order.id;
+    audit::record(
+        tx,
+        c.at,
+        Change {
+            actor: c.actor,
+            order_id,
+            entity: Entity::Line,
+            entity_id: c.line_id.to_string(),
+            action: if c.before.is_some() {
+                "update"
+            } else {
+                "create"
+            },
+            before: c.before,
+            after: Some(line_audit_json(c.position, c.line)),
+        },
+    )?;
+    if c.order.state == OrderState::Confirmed {
+        outbox::enqueue(
+            tx,
+            c.at,
+            order_id,
+            kind::LINE_UPSERT,
+            &LineUpsertPayload {
+                order_uuid: c.order.uuid.clone(),
+                line: line_payload(c.uuid, c.position, c.line, &link_ids(c.links, c.line_id)),
+                base_rev: c.base_rev,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Saves one line as typed, for an order too large to send whole (the window's pages):
+/// validated by the domain like a save, a masked mobile left as it is keeps the stored
+/// number, a confirmed order's line must stay complete; audited, and queued when the order
+/// is confirmed. Nothing is written when nothing changed.
+pub fn save_line(
+    store: &mut Store,
+    actor: &str,
+    order_id: i64,
+    line_id: i64,
+    form: &xinbao_domain::LineForm,
+) -> Result<bool> {
+    let tx = store.conn.transaction()?;
+    let order = load_order(&tx, order_id)?;
+    order.state.allows(Action::EditLines)?;
+    let stored = tx
+        .prepare_cached(
+            "SELECT id, uuid, position, procurement_no, merchant_name, mobile, order_month, product_name,
+                    quantity, packages, amount_cents, note
+             FROM order_lines WHERE order_id = ?1 AND id = ?2",
+        )?
+        .query_row([order_id, line_id], line_row)
+        .optional()?
+        .ok_or(StoreError::LineNotFound(line_id))?;
+    let mut form = form.clone();
+    form.id = Some(line_id);
+    if let Some(mobile) = &stored.line.mobile {
+        if mask::is_mask_of(form.mobile.trim(), mobile) {
+            form.mobile = mobile.clone();
+        }
+    }
+    let draft = OrderForm {
+        lines: vec![form],
+        ..Default::default()
+    }
+    .parse()
+    .map_err(StoreError::Invalid)?;
+    let line = &draft.lines[0];
+    if order.state == OrderState::Confirmed {
+        let problems = line.completeness_errors(0);
+        if !problems.is_empty() {
+            return Err(StoreError::Invalid(problems));
+        }
+    }
+    if same_line_content(&stored.line, line) {
+        return Ok(false);
+    }
+    let at = now();
+    let (links, base_rev) = if order.state == OrderState::Confirmed {
+        (links_of_lines(&tx, &[line_id])?, remote_rev(&tx, order_id)?)
+    } else {
+        (HashMap::new(), None)
+    };
+    update_line_row(&tx, &at, line_id, stored.position, line)?;
+    record_line_change(
+        &tx,
+        LineChange {
+            at: &at,
+            actor,
+            order: &order,
+            line_id,
+            uuid: &stored.uuid,
+            position: stored.position,
+            line,
+            before: Some(line_audit_json(stored.position, &stored.line)),
+            links: &links,
+            base_rev,
+        },
+    )?;
+    tx.execute(
+        "UPDATE export_orders SET updated_at = ?2 WHERE id = ?1",
+        params![order_id, at],
+    )?;
+    tx.commit()?;
+    Ok(true)
 }
 
 /// Deletes a draft with its lines and links. Confirmed and declared orders are never deleted.
