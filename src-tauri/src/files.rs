@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tauri::{AppHandle, Emitter, Manager, State};
 use tauri_plugin_dialog::DialogExt;
+use xinbao_import::export::Job;
 use xinbao_import::{FileInfo, ImportError, ImportOptions, StageOutcome};
 use xinbao_store::imports::{self, BatchSummary, StagedRow};
 
@@ -429,14 +430,15 @@ fn saved(path: &std::path::Path, rows: u64) -> Option<Saved> {
     })
 }
 
-/// Asks where to save, then writes there on a worker thread with a connection of its own;
-/// `None` when the clerk cancels.
+/// Asks where to save, then writes there on a worker thread with a connection of its own,
+/// reporting `export-progress` events (rows written); [`export_cancel`] stops it and the
+/// file is not written. `None` when the clerk cancels the dialog.
 async fn save_as(
     app: &AppHandle,
     state: &AppState,
     title_key: &str,
     file_name: &str,
-    write: impl FnOnce(&mut xinbao_store::Store, &std::path::Path) -> Result<u64, ImportError>
+    write: impl FnOnce(&mut xinbao_store::Store, &std::path::Path, &Job) -> Result<u64, ImportError>
         + Send
         + 'static,
 ) -> Result<Option<Saved>, UiError> {
@@ -446,13 +448,37 @@ async fn save_as(
     let handle = app.clone();
     let target = path.clone();
     let rows = tauri::async_runtime::spawn_blocking(move || {
-        handle
-            .state::<AppState>()
-            .as_clerk_job(|s, _| write(s, &target))
+        let state = handle.state::<AppState>();
+        let cancel = Arc::new(AtomicBool::new(false));
+        *state.exporting.lock().unwrap_or_else(|p| p.into_inner()) = Some(cancel.clone());
+        let progress = |rows: u64| {
+            let _ = handle.emit("export-progress", rows);
+        };
+        let job = Job {
+            progress: &progress,
+            cancel: &cancel,
+        };
+        let result = state.as_clerk_job(|s, _| write(s, &target, &job));
+        *state.exporting.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        result
     })
     .await
     .map_err(worker_failed)??;
     Ok(saved(&path, rows))
+}
+
+/// Stops the export under way (a no-op when none is).
+#[tauri::command(async)]
+pub fn export_cancel(state: State<'_, AppState>) -> Result<(), UiError> {
+    if let Some(cancel) = state
+        .exporting
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+    {
+        cancel.store(true, Ordering::Relaxed);
+    }
+    Ok(())
 }
 
 #[tauri::command]
@@ -461,7 +487,7 @@ pub async fn save_template(
     state: State<'_, AppState>,
 ) -> Result<Option<Saved>, UiError> {
     let name = words(&state, "files.template_file");
-    save_as(&app, &state, "files.save_template", &name, |_, path| {
+    save_as(&app, &state, "files.save_template", &name, |_, path, _| {
         xinbao_import::template::write(path).map(|()| 0)
     })
     .await
@@ -474,9 +500,13 @@ pub async fn export_error_rows(
     batch_id: i64,
 ) -> Result<Option<Saved>, UiError> {
     let name = words(&state, "files.errors_file");
-    save_as(&app, &state, "files.save_errors", &name, move |s, path| {
-        xinbao_import::export::error_rows(s, batch_id, path)
-    })
+    save_as(
+        &app,
+        &state,
+        "files.save_errors",
+        &name,
+        move |s, path, job| xinbao_import::export::error_rows(s, batch_id, path, job),
+    )
     .await
 }
 
@@ -487,9 +517,13 @@ pub async fn export_order(
     id: i64,
 ) -> Result<Option<Saved>, UiError> {
     let name = format!("{}-{id}.xlsx", words(&state, "files.order_file"));
-    save_as(&app, &state, "files.save_export", &name, move |s, path| {
-        xinbao_import::export::order(s, id, path)
-    })
+    save_as(
+        &app,
+        &state,
+        "files.save_export",
+        &name,
+        move |s, path, job| xinbao_import::export::order(s, id, path, job),
+    )
     .await
 }
 
@@ -500,8 +534,12 @@ pub async fn export_orders(
     query: xinbao_store::orders::ListQuery,
 ) -> Result<Option<Saved>, UiError> {
     let name = words(&state, "files.orders_file");
-    save_as(&app, &state, "files.save_export", &name, move |s, path| {
-        xinbao_import::export::orders(s, &query, path)
-    })
+    save_as(
+        &app,
+        &state,
+        "files.save_export",
+        &name,
+        move |s, path, job| xinbao_import::export::orders(s, &query, path, job),
+    )
     .await
 }

@@ -30,6 +30,8 @@ pub struct AppState {
     pub picked: Mutex<std::collections::HashMap<u64, files::PickedFile>>,
     /// The cancel flags of the accepts under way, by import batch.
     pub accepting: Mutex<std::collections::HashMap<i64, Arc<std::sync::atomic::AtomicBool>>>,
+    /// The cancel flag of the export under way (one at a time: each asks where to save).
+    pub exporting: Mutex<Option<Arc<std::sync::atomic::AtomicBool>>>,
 }
 
 impl AppState {
@@ -62,6 +64,7 @@ impl AppState {
             store,
             picked: Mutex::default(),
             accepting: Mutex::default(),
+            exporting: Mutex::default(),
         }
     }
 
@@ -229,6 +232,7 @@ pub fn run() {
             files::import_fix_cell,
             files::import_accept,
             files::import_accept_cancel,
+            files::export_cancel,
             files::import_reject,
             files::save_template,
             files::export_error_rows,

@@ -1,6 +1,7 @@
 // Small shared pieces of the shell: toast, the confirmation dialog, badges, the pager.
 import { t, errorText } from './i18n.js';
 import { h } from './dom.js';
+import { call } from './api.js';
 
 let toastTimer;
 
@@ -81,4 +82,28 @@ export function revealable(masked, fetchFull, { label, testid = 'reveal' } = {})
     },
   }, t('reveal.show'));
   return h('span.revealable', {}, value, masked ? button : null);
+}
+
+/**
+ * Saves a file through a command that asks where (the template, the exports): while a long
+ * one writes, a panel shows the rows written with a cancel button (the file is then not
+ * written); a toast names the file saved, or says why not.
+ */
+export async function saveFile(command, args) {
+  const label = h('span', {}, '');
+  const panel = h('div.job-panel', { role: 'status', 'data-testid': 'export-panel' }, label,
+    h('button.btn.btn-small', { type: 'button', 'data-testid': 'export-cancel', on: { click: () => call('export_cancel') } }, t('dialog.cancel')));
+  const unlisten = await window.__TAURI__.event.listen('export-progress', (e) => {
+    label.textContent = t('files.exporting', { rows: e.payload });
+    if (!panel.isConnected) document.body.append(panel);
+  });
+  try {
+    const saved = await call(command, args);
+    if (saved) toast(t('files.saved', { name: saved.file_name }));
+  } catch (err) {
+    toast(errorText(err));
+  } finally {
+    unlisten();
+    panel.remove();
+  }
 }

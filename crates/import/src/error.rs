@@ -49,6 +49,8 @@ pub enum ImportError {
     TooManyRows { path: PathBuf, max: u64 },
     #[error("the import was cancelled; nothing was kept")]
     Cancelled,
+    #[error("the export was cancelled; no file was written")]
+    ExportCancelled,
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -82,6 +84,7 @@ impl ImportError {
             ImportError::MissingColumns { .. } => "import.missing_columns",
             ImportError::TooManyRows { .. } => "import.too_many_rows",
             ImportError::Cancelled => "import.cancelled",
+            ImportError::ExportCancelled => "export.cancelled",
             ImportError::Io { .. } => "import.io",
             ImportError::Store(e) => e.code(),
             ImportError::Write { .. } => "export.write",
@@ -129,5 +132,6 @@ impl ImportError {
         "import.cancelled",
         "import.io",
         "export.write",
+        "export.cancelled",
     ];
 }

@@ -8,6 +8,7 @@ use crate::template::SHEET;
 use crate::ImportError;
 use rust_xlsxwriter::{Color, Format, Workbook, Worksheet};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use xinbao_domain::{countries, Cents};
 use xinbao_store::orders::{self, ListQuery};
 use xinbao_store::{imports, Store};
@@ -71,10 +72,46 @@ fn write_texts(
     Ok(())
 }
 
+/// An export under way: told how many rows are written every few thousand, stopped when
+/// `cancel` is set (`export.cancelled`; the file is not written: the workbook is saved only
+/// at the end).
+pub struct Job<'a> {
+    pub progress: &'a dyn Fn(u64),
+    pub cancel: &'a AtomicBool,
+}
+
+static NEVER: AtomicBool = AtomicBool::new(false);
+
+impl Job<'_> {
+    /// No one to tell, nothing to cancel (the CLI, the tests).
+    pub fn quiet() -> Job<'static> {
+        Job {
+            progress: &|_| {},
+            cancel: &NEVER,
+        }
+    }
+
+    /// After each row: every 4,096 rows, the progress, and a stop if cancelled.
+    fn tick(&self, rows: u64) -> Result<(), ImportError> {
+        if rows % 4096 == 0 {
+            if self.cancel.load(Ordering::Relaxed) {
+                return Err(ImportError::ExportCancelled);
+            }
+            (self.progress)(rows);
+        }
+        Ok(())
+    }
+}
+
 /// The order list as the list screen shows it (its filters and search; its paging is
 /// ignored: every matching order), newest change first. Passport numbers masked, as in
 /// every list.
-pub fn orders(store: &Store, filter: &ListQuery, path: &Path) -> Result<u64, ImportError> {
+pub fn orders(
+    store: &Store,
+    filter: &ListQuery,
+    path: &Path,
+    job: &Job,
+) -> Result<u64, ImportError> {
     let e = werr(path);
     let mut book = Workbook::new();
     let sheet = book.add_worksheet_with_constant_memory().map_err(&e)?;
@@ -146,6 +183,7 @@ pub fn orders(store: &Store, filter: &ListQuery, path: &Path) -> Result<u64, Imp
                 .map_err(&e)?;
             sheet.write_string(row, 10, &o.updated_at).map_err(&e)?;
             row += 1;
+            job.tick(u64::from(row - 1))?;
         }
     }
     book.save(path).map_err(&e)?;
@@ -154,7 +192,7 @@ pub fn orders(store: &Store, filter: &ListQuery, path: &Path) -> Result<u64, Imp
 
 /// One order: its lines on sheet 交易清单 with the template's headers (so the file imports
 /// again as it is), the buyer on a second sheet.
-pub fn order(store: &Store, order_id: i64, path: &Path) -> Result<u64, ImportError> {
+pub fn order(store: &Store, order_id: i64, path: &Path, job: &Job) -> Result<u64, ImportError> {
     let e = werr(path);
     let mut book = Workbook::new();
     let sheet = book.add_worksheet_with_constant_memory().map_err(&e)?;
@@ -164,7 +202,7 @@ pub fn order(store: &Store, order_id: i64, path: &Path) -> Result<u64, ImportErr
     orders::for_each_line(store, order_id, |line| {
         write_texts(sheet, path, row, &line.to_texts())?;
         row += 1;
-        Ok::<(), ImportError>(())
+        job.tick(u64::from(row - 1))
     })?;
     let lines = u64::from(row - 1);
     let order = orders::get_header(store, order_id)?;
@@ -203,7 +241,12 @@ pub fn order(store: &Store, order_id: i64, path: &Path) -> Result<u64, ImportErr
 
 /// The rows of an import that have problems, as read, with the sheet's row number and an
 /// error column. Fixed in Excel, the file imports again (the two added columns are ignored).
-pub fn error_rows(store: &Store, batch_id: i64, path: &Path) -> Result<u64, ImportError> {
+pub fn error_rows(
+    store: &Store,
+    batch_id: i64,
+    path: &Path,
+    job: &Job,
+) -> Result<u64, ImportError> {
     let e = werr(path);
     let mut book = Workbook::new();
     let sheet = book.add_worksheet_with_constant_memory().map_err(&e)?;
@@ -226,7 +269,7 @@ pub fn error_rows(store: &Store, batch_id: i64, path: &Path) -> Result<u64, Impo
             .write_string_with_format(row, COLUMNS.len() as u16 + 1, &problems, &red)
             .map_err(&e)?;
         row += 1;
-        Ok::<(), ImportError>(())
+        job.tick(u64::from(row - 1))
     })?;
     book.save(path).map_err(&e)?;
     Ok(u64::from(row - 1))

@@ -514,7 +514,13 @@ fn error_rows_export_then_reimport_after_fixing() {
     let out = env.stage(&file).unwrap();
     let errors = env.path("errors.xlsx");
     assert_eq!(
-        xinbao_import::export::error_rows(&env.store, out.summary.id, &errors).unwrap(),
+        xinbao_import::export::error_rows(
+            &env.store,
+            out.summary.id,
+            &errors,
+            &xinbao_import::export::Job::quiet()
+        )
+        .unwrap(),
         1
     );
     // The clerk fixes the mobile in Excel; the two added columns are ignored on import.
@@ -572,12 +578,24 @@ fn an_exported_order_imports_back_unchanged() {
     imports::accept(&mut env.store, "test", b).unwrap();
     let out = env.path("order.xlsx");
     assert_eq!(
-        xinbao_import::export::order(&env.store, env.order, &out).unwrap(),
+        xinbao_import::export::order(
+            &env.store,
+            env.order,
+            &out,
+            &xinbao_import::export::Job::quiet()
+        )
+        .unwrap(),
         2
     );
     let list = env.path("orders.xlsx");
     assert_eq!(
-        xinbao_import::export::orders(&env.store, &Default::default(), &list).unwrap(),
+        xinbao_import::export::orders(
+            &env.store,
+            &Default::default(),
+            &list,
+            &xinbao_import::export::Job::quiet()
+        )
+        .unwrap(),
         1
     );
     let before = orders::get(&env.store, env.order).unwrap().lines;
@@ -801,4 +819,42 @@ fn an_accept_reports_progress_and_a_cancel_keeps_nothing() {
     .unwrap();
     assert_eq!(done.lines_added, Some(10_000));
     assert_eq!(*seen.lock().unwrap(), [(4096, 10_000), (8192, 10_000)]);
+}
+
+#[test]
+fn an_export_reports_progress_and_a_cancel_writes_no_file() {
+    let mut env = Env::new();
+    let file = env.path("many.xlsx");
+    let mut rows = vec![header_row()];
+    rows.extend((0..10_000).map(|i| {
+        let mut r = row("张三", "13800138000", 1.0);
+        r[5] = C::N(f64::from(i) + 1.0);
+        r
+    }));
+    write_xlsx(&file, &[("S", rows)], &[]);
+    let out = env.stage(&file).unwrap();
+    imports::accept(&mut env.store, "test", out.summary.id).unwrap();
+
+    let target = env.path("order.xlsx");
+    let cancel = AtomicBool::new(true);
+    let job = xinbao_import::export::Job {
+        progress: &|_| {},
+        cancel: &cancel,
+    };
+    let err = xinbao_import::export::order(&env.store, env.order, &target, &job).unwrap_err();
+    assert_eq!(err.code(), "export.cancelled");
+    assert!(!target.exists(), "no file is written");
+
+    let seen = std::sync::Mutex::new(Vec::new());
+    let cancel = AtomicBool::new(false);
+    let job = xinbao_import::export::Job {
+        progress: &|rows| seen.lock().unwrap().push(rows),
+        cancel: &cancel,
+    };
+    assert_eq!(
+        xinbao_import::export::order(&env.store, env.order, &target, &job).unwrap(),
+        10_000
+    );
+    assert_eq!(*seen.lock().unwrap(), [4096, 8192]);
+    assert!(target.exists());
 }

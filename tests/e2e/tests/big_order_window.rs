@@ -132,6 +132,24 @@ async fn an_order_of_100000_lines_opens_as_pages_jumps_and_filters() {
     app.wait_text("[data-testid='big-range']", "符合条件 102 行，共 100000 行")
         .await;
 
+    // A long export shows what it has written and can be cancelled: no file then.
+    let target = data.path().join("big-export.xlsx");
+    app.click("[data-testid='export-order']").await;
+    let answer = target.clone();
+    tokio::task::spawn_blocking(move || answer_file_dialog("导出到 Excel", &answer))
+        .await
+        .unwrap();
+    app.wait_until(
+        "[data-testid='export-panel']",
+        "the export's progress",
+        |t| t.contains("正在导出"),
+    )
+    .await;
+    app.click("[data-testid='export-cancel']").await;
+    app.wait_until("#toast", "the cancel said", |t| t.contains("导出已取消"))
+        .await;
+    assert!(!target.exists(), "a cancelled export writes no file");
+
     // The linking screen says it cannot take the whole order yet, instead of freezing.
     app.client
         .execute(

@@ -5,7 +5,7 @@ import { call } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { cents, countryName } from '../format.js';
-import { stateBadge, toast } from '../ui.js';
+import { saveFile, stateBadge, toast } from '../ui.js';
 import { allows } from '../actions.js';
 import { runImport } from './import.js';
 
@@ -156,15 +156,7 @@ export async function render(view, id) {
       on: { click: async () => { if (await runImport(id)) { await show({}); await refreshTotals(); } } },
     }, t('editor.import')) : null,
     h('button.btn', {
-      type: 'button', 'data-testid': 'export-order',
-      on: {
-        click: async () => {
-          try {
-            const saved = await call('export_order', { id });
-            if (saved) toast(t('files.saved', { name: saved.file_name }));
-          } catch (err) { toast(errorText(err)); }
-        },
-      },
+      type: 'button', 'data-testid': 'export-order', on: { click: () => saveFile('export_order', { id }) },
     }, t('editor.export')));
 
   clear(view).append(h('div.editor.big-order', {},

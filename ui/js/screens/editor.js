@@ -3,7 +3,7 @@ import { call } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, errorText, has } from '../i18n.js';
 import { cents, countryList, countryName, localTime } from '../format.js';
-import { confirmDialog, stateBadge, toast } from '../ui.js';
+import { confirmDialog, saveFile, stateBadge, toast } from '../ui.js';
 import { allows, NEW_ORDER } from '../actions.js';
 import { runImport } from './import.js';
 import * as bigOrder from './big-order.js';
@@ -260,13 +260,13 @@ class Editor {
 
     const files = h('div.file-actions', {},
       this.linesEditable ? h('button.btn', { type: 'button', 'data-testid': 'import-open', on: { click: () => this.importLines() } }, t('editor.import')) : null,
-      h('button.btn', { type: 'button', 'data-testid': 'template-save', on: { click: () => this.saveFile('save_template', {}) } }, t('editor.template')),
+      h('button.btn', { type: 'button', 'data-testid': 'template-save', on: { click: () => saveFile('save_template', {}) } }, t('editor.template')),
       d && d.lines.length ? h('button.btn', {
         type: 'button',
         'data-testid': 'link-screen',
         on: { click: async () => { if (!this.dirty || !this.savable || await this.save()) location.hash = `#/orders/${d.id}/link`; } },
       }, t('link.title')) : null,
-      d ? h('button.btn', { type: 'button', 'data-testid': 'export-order', on: { click: () => this.saveFile('export_order', { id: d.id }) } }, t('editor.export')) : null);
+      d ? h('button.btn', { type: 'button', 'data-testid': 'export-order', on: { click: () => saveFile('export_order', { id: d.id }) } }, t('editor.export')) : null);
     lines.querySelector('.lines-footer').append(files);
     this.statusEl = h('span.status', { 'data-testid': 'save-status', role: 'status' }, this.status);
     this.paintTotals();
@@ -673,14 +673,7 @@ class Editor {
     }
   }
 
-  async saveFile(command, args) {
-    try {
-      const saved = await call(command, args);
-      if (saved) toast(t('files.saved', { name: saved.file_name }));
-    } catch (err) {
-      toast(errorText(err));
-    }
-  }
+
 
   /** 订单确认: saves what is on screen, asks (the buyer freezes for good), then confirms;
    * what is missing comes back as a list, each item in words. */

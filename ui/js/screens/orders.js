@@ -3,7 +3,7 @@ import { call } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { cents, countryName, localTime } from '../format.js';
-import { confirmDialog, pager, revealable, stateBadge, syncBadge, toast } from '../ui.js';
+import { confirmDialog, pager, revealable, saveFile, stateBadge, syncBadge, toast } from '../ui.js';
 import { allows } from '../actions.js';
 
 const PAGE_SIZE = 50;
@@ -116,16 +116,7 @@ export async function render(view) {
       h('button.btn', {
         type: 'button',
         'data-testid': 'export-orders',
-        on: {
-          click: async () => {
-            try {
-              const saved = await call('export_orders', { query: { ...query(), limit: null, offset: null } });
-              if (saved) toast(t('files.saved', { name: saved.file_name }));
-            } catch (err) {
-              toast(errorText(err));
-            }
-          },
-        },
+        on: { click: () => saveFile('export_orders', { query: { ...query(), limit: null, offset: null } }) },
       }, t('list.export')),
       h('a.btn.btn-primary', { href: '#/orders/new', 'data-testid': 'new-order' }, t('nav.new_order'))));
   const filterBar = h('div.filter-bar', { role: 'search' },

@@ -118,7 +118,8 @@ fn full_import(path: &Path, db: &Path, export: Option<&Path>) -> (u64, Option<(f
         xinbao_store::imports::accept(&mut store, "bench", out.summary.id).unwrap();
         let accept = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        xinbao_import::export::order(&store, order, x).unwrap();
+        xinbao_import::export::order(&store, order, x, &xinbao_import::export::Job::quiet())
+            .unwrap();
         (accept, t.elapsed().as_secs_f64())
     });
     (rows, export_result)
@@ -148,7 +149,13 @@ fn main() {
         // Export alone, from the database the "export" step left behind.
         let store = xinbao_store::Store::open(Path::new(&args[2]), &bench_key()).unwrap();
         let t = Instant::now();
-        let n = xinbao_import::export::order(&store, 1, Path::new(&args[3])).unwrap();
+        let n = xinbao_import::export::order(
+            &store,
+            1,
+            Path::new(&args[3]),
+            &xinbao_import::export::Job::quiet(),
+        )
+        .unwrap();
         println!(
             "{:.3} {} {:.1}",
             t.elapsed().as_secs_f64(),
