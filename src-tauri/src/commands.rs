@@ -192,6 +192,12 @@ pub fn save_order(state: State<'_, AppState>, id: i64, form: OrderForm) -> Res<S
         .inspect(|_| state.platform.poke())
 }
 
+/// Saves the buyer of an order too large to send whole; false when nothing changed.
+#[tauri::command(async)]
+pub fn save_buyer(state: State<'_, AppState>, id: i64, form: OrderForm) -> Res<bool> {
+    state.as_clerk(|s, actor| orders::save_buyer(s, actor, id, &form))
+}
+
 /// Saves one line of an order too large to send whole (the window's pages); false when
 /// nothing changed.
 #[tauri::command(async)]

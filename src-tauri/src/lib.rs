@@ -199,6 +199,7 @@ pub fn run() {
             commands::order_lines,
             commands::order_lines_summary,
             commands::save_line,
+            commands::save_buyer,
             account::check_field,
             account::registration_check,
             account::registration_activate,

@@ -176,3 +176,60 @@ fn one_line_of_a_large_order_is_saved_alone_validated_masked_and_audited() {
         "line.not_found"
     );
 }
+
+#[test]
+fn the_buyer_of_a_large_order_is_saved_alone_and_freezes_with_the_order() {
+    let (_dir, mut store) = temp_store();
+    let id = orders::create_draft(&mut store, ACTOR, &complete_form()).unwrap();
+    let header = orders::get_header(&store, id).unwrap();
+    let masked = header.passport_no.clone().unwrap();
+    assert!(masked.contains('*'));
+    let form = OrderForm {
+        buyer_name: "Olga Ivanova".into(),
+        passport_no: masked.clone(),
+        country: "RU".into(),
+        total_amount: "1500".into(),
+        ..Default::default()
+    };
+    assert!(orders::save_buyer(&mut store, ACTOR, id, &form).unwrap());
+    let after = orders::get(&store, id).unwrap();
+    assert_eq!(after.buyer_name.as_deref(), Some("Olga Ivanova"));
+    assert_eq!(after.lines.len(), 2, "the lines are not touched");
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM export_orders WHERE passport_no = 'E12345678'"
+        ),
+        1,
+        "the masked passport kept the stored number"
+    );
+    assert!(
+        !orders::save_buyer(&mut store, ACTOR, id, &form).unwrap(),
+        "unchanged"
+    );
+    let bad = OrderForm {
+        country: "Atlantis".into(),
+        ..form.clone()
+    };
+    assert_eq!(
+        orders::save_buyer(&mut store, ACTOR, id, &bad)
+            .unwrap_err()
+            .field_errors()[0]
+            .field,
+        "country"
+    );
+    // Confirmed, the buyer is frozen: refused by the order's rules.
+    store
+        .connection()
+        .execute(
+            "UPDATE export_orders SET state = 'confirmed', confirmed_at = 'now' WHERE id = ?1",
+            [id],
+        )
+        .unwrap();
+    let renamed = OrderForm {
+        buyer_name: "Someone Else".into(),
+        ..form
+    };
+    let err = orders::save_buyer(&mut store, ACTOR, id, &renamed).unwrap_err();
+    assert!(err.code().starts_with("order."), "{}", err.code());
+}

@@ -69,6 +69,28 @@ async fn an_order_of_100000_lines_opens_as_pages_jumps_and_filters() {
     );
     app.screenshot("big-order").await;
 
+    // The buyer saved alone: a country the domain does not know is named, then fixed.
+    let country = app.wait_css("[data-testid='big-buyer-country']").await;
+    app.type_into(&country, "Atlantis").await;
+    app.click("[data-testid='big-buyer-save']").await;
+    app.wait_until(
+        "[data-testid='big-buyer-error']",
+        "the country refused",
+        |t| t.starts_with("目的国"),
+    )
+    .await;
+    let country = app.wait_css("[data-testid='big-buyer-country']").await;
+    country.clear().await.unwrap();
+    app.type_into(&country, "RU").await;
+    app.click("[data-testid='big-buyer-save']").await;
+    app.wait_until("#toast", "the buyer saved", |t| {
+        t.contains("采购商信息已保存")
+    })
+    .await;
+    app.wait_count("[data-testid='big-row']", 100).await;
+    let shown = app.wait_css("[data-testid='big-buyer-country']").await;
+    assert_eq!(app.value(&shown).await, "俄罗斯");
+
     // One line edited alone: a bad mobile is refused in words, a new product is saved.
     let edits = app.find_all("[data-testid='big-edit']").await;
     edits[1].click().await.unwrap();

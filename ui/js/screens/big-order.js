@@ -4,7 +4,7 @@
 import { call } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, errorText } from '../i18n.js';
-import { cents, countryName } from '../format.js';
+import { cents, countryList, countryName } from '../format.js';
 import { saveFile, stateBadge, toast } from '../ui.js';
 import { allows } from '../actions.js';
 import { runImport } from './import.js';
@@ -144,7 +144,7 @@ export async function render(view, id) {
   }), t('big.unlinked_only'));
 
   const d = detail;
-  const buyer = h('div.card.big-buyer', {},
+  const buyer = allows(d, 'edit_buyer') ? buyerForm(d, id, () => render(view, id)) : h('div.card.big-buyer', {},
     h('p', {}, h('strong', {}, t('editor.buyer_name'), t('punct.colon')), d.buyer_name || ''),
     h('p', {}, h('strong', {}, t('editor.passport_no'), t('punct.colon')), d.passport_no || ''),
     h('p', {}, h('strong', {}, t('editor.country'), t('punct.colon')), d.country ? countryName(d.country) : ''),
@@ -181,4 +181,36 @@ export async function render(view, id) {
     actions));
   await show({});
   refreshTotals();
+}
+
+/** The buyer of a draft, saved alone (the lines are not sent): a masked passport left as
+ * it is keeps the stored number. */
+function buyerForm(d, id, saved) {
+  const fields = [
+    ['buyer_name', 'editor.buyer_name', d.buyer_name || ''],
+    ['passport_no', 'editor.passport_no', d.passport_no || ''],
+    ['country', 'editor.country', d.country ? countryName(d.country) : ''],
+    ['total_amount', 'editor.total_amount', d.total_cents == null ? '' : cents(d.total_cents)],
+  ];
+  const inputs = Object.fromEntries(fields.map(([name, , value]) => [name, h(`input#${name}`, {
+    name, value, 'data-testid': `big-buyer-${name}`, list: name === 'country' ? 'country-options' : undefined,
+  })]));
+  const problem = h('small.field-error', { 'data-testid': 'big-buyer-error', 'aria-live': 'polite' });
+  const save = async () => {
+    const form = { ...Object.fromEntries(fields.map(([name]) => [name, inputs[name].value])), lines: [] };
+    try {
+      const changed = await call('save_buyer', { id, form });
+      if (changed) toast(t('big.buyer_saved'));
+      await saved();
+    } catch (err) {
+      const fe = err.fields?.[0];
+      problem.textContent = fe ? `${t(fields.find(([n]) => n === fe.field)?.[1] || 'editor.buyer')}${t('punct.colon')}${errorText(fe)}` : errorText(err);
+    }
+  };
+  return h('fieldset.card.big-buyer', {},
+    h('legend', {}, t('editor.buyer')),
+    h('div.form-grid', {}, ...fields.map(([name, label]) => h('label.field', {}, h('span.label', {}, t(label)), inputs[name]))),
+    h('datalist#country-options', {}, ...countryList().map((c) => h('option', { value: countryName(c.code) }, c.code))),
+    h('div.row-actions', {}, problem,
+      h('button.btn.btn-primary', { type: 'button', 'data-testid': 'big-buyer-save', on: { click: save } }, t('editor.save'))));
 }

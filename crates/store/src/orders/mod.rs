@@ -394,31 +394,7 @@ pub fn save(
         ..Default::default()
     };
     if buyer_changed {
-        tx.execute(
-            "UPDATE export_orders SET buyer_name = ?2, passport_no = ?3, country = ?4, total_cents = ?5 WHERE id = ?1",
-            params![order_id, draft.buyer_name, draft.passport_no, draft.country, draft.total_cents.map(|c| c.0)],
-        )?;
-        audit::record(
-            &tx,
-            &at,
-            Change {
-                actor,
-                order_id,
-                entity: Entity::Order,
-                entity_id: order_id.to_string(),
-                action: "update",
-                before: Some(order_audit_json(
-                    order.state,
-                    &order.draft,
-                    order.customs_no.as_deref(),
-                )),
-                after: Some(order_audit_json(
-                    order.state,
-                    &draft,
-                    order.customs_no.as_deref(),
-                )),
-            },
-        )?;
+        write_buyer(&tx, &at, actor, &order, &draft)?;
     }
     let links = if confirmed {
         load_links(&tx, order_id)?
@@ -531,6 +507,70 @@ fn unmasked(form: &OrderForm, order: &OrderRow, lines: &[LineRow]) -> OrderForm 
         }
     }
     form
+}
+
+/// The buyer's fields as saved, with their audit row (a buyer changes only on a draft:
+/// nothing goes to the platform).
+fn write_buyer(
+    tx: &Transaction<'_>,
+    at: &str,
+    actor: &str,
+    order: &OrderRow,
+    draft: &OrderDraft,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE export_orders SET buyer_name = ?2, passport_no = ?3, country = ?4, total_cents = ?5 WHERE id = ?1",
+        params![order.id, draft.buyer_name, draft.passport_no, draft.country, draft.total_cents.map(|c| c.0)],
+    )?;
+    audit::record(
+        tx,
+        at,
+        Change {
+            actor,
+            order_id: order.id,
+            entity: Entity::Order,
+            entity_id: order.id.to_string(),
+            action: "update",
+            before: Some(order_audit_json(
+                order.state,
+                &order.draft,
+                order.customs_no.as_deref(),
+            )),
+            after: Some(order_audit_json(
+                order.state,
+                draft,
+                order.customs_no.as_deref(),
+            )),
+        },
+    )?;
+    Ok(())
+}
+
+/// Saves the buyer's fields alone, for an order too large to send whole (the window's
+/// pages): the form's lines are not looked at. A masked passport left as it is keeps the
+/// stored number. False when nothing changed.
+pub fn save_buyer(store: &mut Store, actor: &str, order_id: i64, form: &OrderForm) -> Result<bool> {
+    let tx = store.conn.transaction()?;
+    let order = load_order(&tx, order_id)?;
+    let form = OrderForm {
+        lines: Vec::new(),
+        ..form.clone()
+    };
+    let draft = unmasked(&form, &order, &[])
+        .parse()
+        .map_err(StoreError::Invalid)?;
+    if same_buyer(&order.draft, &draft) {
+        return Ok(false);
+    }
+    order.state.allows(Action::EditBuyer)?;
+    let at = now();
+    write_buyer(&tx, &at, actor, &order, &draft)?;
+    tx.execute(
+        "UPDATE export_orders SET updated_at = ?2 WHERE id = ?1",
+        params![order_id, at],
+    )?;
+    tx.commit()?;
+    Ok(true)
 }
 
 /// Writes a stored line's new content and position.
