@@ -675,32 +675,17 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
             }
         }
         Command::Export { what } => {
+            let quiet = xinbao_import::export::Job::quiet();
             let (n, out) = match what {
                 ExportCommand::Orders { out } => (
-                    xinbao_import::export::orders(
-                        &store,
-                        &ListQuery::default(),
-                        &out,
-                        &xinbao_import::export::Job::quiet(),
-                    )?,
+                    xinbao_import::export::orders(&store, &ListQuery::default(), &out, &quiet)?,
                     out,
                 ),
-                ExportCommand::Order { id, out } => (
-                    xinbao_import::export::order(
-                        &store,
-                        id,
-                        &out,
-                        &xinbao_import::export::Job::quiet(),
-                    )?,
-                    out,
-                ),
+                ExportCommand::Order { id, out } => {
+                    (xinbao_import::export::order(&store, id, &out, &quiet)?, out)
+                }
                 ExportCommand::Errors { import_id, out } => (
-                    xinbao_import::export::error_rows(
-                        &store,
-                        import_id,
-                        &out,
-                        &xinbao_import::export::Job::quiet(),
-                    )?,
+                    xinbao_import::export::error_rows(&store, import_id, &out, &quiet)?,
                     out,
                 ),
             };

@@ -1,27 +1,15 @@
 //! The real `xinbao` binary over a real profile database written through the store.
 
+mod common;
+use common::*;
+
 use std::process::Command;
 use xinbao_domain::{LineForm, OrderForm};
-use xinbao_store::{orders, paths, Store};
-
-fn xinbao(data_dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_xinbao"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove(paths::DATA_DIR_ENV)
-        .output()
-        .unwrap()
-}
+use xinbao_store::{orders, paths};
 
 fn seeded() -> (tempfile::TempDir, i64) {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open_profile(
-        dir.path(),
-        paths::DEFAULT_PROFILE,
-        &xinbao_sync::OsKeyring::database_keys(paths::APP_IDENTIFIER),
-    )
-    .unwrap();
+    let mut store = open_profile(dir.path());
     let form = OrderForm {
         buyer_name: "Ivan Petrov".into(),
         passport_no: "E12345678".into(),

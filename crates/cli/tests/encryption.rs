@@ -2,25 +2,14 @@
 //! doctor says of it, a missing key, and the conversion of an older plain profile killed
 //! (SIGKILL) at every moment.
 
+mod common;
+use common::*;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 use xinbao_store::{orders, paths, DbKey, Store};
-use xinbao_sync::{OsKeyring, Secrets};
-
-fn xinbao(data_dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_xinbao"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove(paths::DATA_DIR_ENV)
-        .output()
-        .unwrap()
-}
-
-fn vault() -> OsKeyring {
-    OsKeyring::database_keys(paths::APP_IDENTIFIER)
-}
+use xinbao_sync::Secrets;
 
 fn db_path(dir: &Path) -> PathBuf {
     paths::profile_db_path(dir, paths::DEFAULT_PROFILE).unwrap()
@@ -38,7 +27,7 @@ fn form() -> xinbao_domain::OrderForm {
 #[test]
 fn the_doctor_answers_for_the_encrypted_file_and_for_a_missing_key() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open_profile(dir.path(), paths::DEFAULT_PROFILE, &vault()).unwrap();
+    let mut store = open_profile(dir.path());
     orders::create_draft(&mut store, "test", &form()).unwrap();
     drop(store);
 
@@ -190,7 +179,7 @@ fn a_conversion_killed_at_any_moment_leaves_one_good_file() {
             v["orders"]["draft"], drafts,
             "after a kill at {delay_ms} ms"
         );
-        let store = Store::open_profile(dir.path(), paths::DEFAULT_PROFILE, &vault()).unwrap();
+        let store = open_profile(dir.path());
         let rows: i64 = store
             .connection()
             .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))

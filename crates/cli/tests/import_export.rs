@@ -1,17 +1,10 @@
 //! `xinbao template`, `import` and `export` as a clerk or a script would run them.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+use common::*;
 
-fn xinbao(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xinbao"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("XINBAO_DATA_DIR")
-        .output()
-        .unwrap()
-}
+use std::path::Path;
+use std::process::Output;
 
 fn json(out: &Output) -> serde_json::Value {
     assert!(

@@ -1,20 +1,13 @@
 //! `xinbao orders new` and `orders edit`: an order taken from draft to declared by the real
 //! binary alone, over a real profile database, then read back from the SQLite file.
 
-use std::path::Path;
-use std::process::{Command, Output};
-use xinbao_store::links::{self, MerchantOrder};
-use xinbao_store::{audit, orders, outbox, paths, Store};
+mod common;
+use common::*;
 
-fn xinbao(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xinbao"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove(paths::DATA_DIR_ENV)
-        .output()
-        .unwrap()
-}
+use std::path::Path;
+use std::process::Output;
+use xinbao_store::links::{self, MerchantOrder};
+use xinbao_store::{audit, orders, outbox, Store};
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -40,12 +33,7 @@ fn err_json(out: &Output) -> serde_json::Value {
 }
 
 fn store(data_dir: &Path) -> Store {
-    Store::open_profile(
-        data_dir,
-        paths::DEFAULT_PROFILE,
-        &xinbao_sync::OsKeyring::database_keys(paths::APP_IDENTIFIER),
-    )
-    .unwrap()
+    open_profile(data_dir)
 }
 
 fn merchant_order(id: &str, merchant: &str, mobile: &str, cents: i64) -> MerchantOrder {

@@ -233,7 +233,7 @@ fn encrypting_path(path: &Path) -> PathBuf {
 /// table holds as many rows as the original), synced, and only then renamed over the plain
 /// file. Until the rename the plain file is untouched and the copy is thrown away at the
 /// next start; after it, the encrypted file is whole.
-pub fn encrypt_in_place(path: &Path, key: &DbKey) -> Result<()> {
+fn encrypt_in_place(path: &Path, key: &DbKey) -> Result<()> {
     migrate::refuse_foreign_or_newer(path, None)?;
     let tmp = encrypting_path(path);
     remove_if_exists(&tmp)?;

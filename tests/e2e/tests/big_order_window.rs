@@ -23,24 +23,7 @@ async fn an_order_of_100000_lines_opens_as_pages_jumps_and_filters() {
     let file = data.path().join("big.xlsx");
     big_list(&file, ROWS);
     let app = App::start_logged_in(data.path(), &platform).await;
-    let order: serde_json::Value = serde_json::from_str(&cli(
-        data.path(),
-        &["orders", "new", "--buyer-name", "Big Buyer", "--json"],
-    ))
-    .unwrap();
-    let id = order["id"].as_i64().unwrap();
-    let imported: serde_json::Value = serde_json::from_str(&cli(
-        data.path(),
-        &[
-            "import",
-            file.to_str().unwrap(),
-            "--order",
-            &id.to_string(),
-            "--accept",
-            "--json",
-        ],
-    ))
-    .unwrap();
+    let (id, imported) = draft_with_import(data.path(), "Big Buyer", &file, true);
     assert_eq!(imported["lines_added"], ROWS);
 
     let t = Instant::now();

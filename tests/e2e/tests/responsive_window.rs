@@ -19,23 +19,7 @@ async fn the_window_answers_while_a_large_import_is_accepted() {
     let app = App::start_logged_in(data.path(), &platform).await;
 
     // A draft and its staged rows, through the CLI on the same profile.
-    let order: serde_json::Value = serde_json::from_str(&cli(
-        data.path(),
-        &["orders", "new", "--buyer-name", "Ivan Petrov", "--json"],
-    ))
-    .unwrap();
-    let order_id = order["id"].as_i64().unwrap();
-    let staged: serde_json::Value = serde_json::from_str(&cli(
-        data.path(),
-        &[
-            "import",
-            file.to_str().unwrap(),
-            "--order",
-            &order_id.to_string(),
-            "--json",
-        ],
-    ))
-    .unwrap();
+    let (order_id, staged) = draft_with_import(data.path(), "Ivan Petrov", &file, false);
     assert_eq!(staged["rows_valid"], ROWS, "{staged}");
     let batch = staged["import_id"].as_i64().unwrap();
 

@@ -519,3 +519,32 @@ pub fn big_list(path: &Path, rows: u32) {
     }
     book.save(path).unwrap();
 }
+
+/// A draft made through the CLI on the app's own profile, with `file` imported into it
+/// (`--accept`: into its lines; otherwise staged only): the draft's id and what
+/// `import --json` said.
+pub fn draft_with_import(
+    data: &Path,
+    buyer: &str,
+    file: &Path,
+    accept: bool,
+) -> (i64, serde_json::Value) {
+    let order: serde_json::Value = serde_json::from_str(&cli(
+        data,
+        &["orders", "new", "--buyer-name", buyer, "--json"],
+    ))
+    .unwrap();
+    let id = order["id"].as_i64().unwrap();
+    let id_text = id.to_string();
+    let mut args = vec![
+        "import",
+        file.to_str().unwrap(),
+        "--order",
+        &id_text,
+        "--json",
+    ];
+    if accept {
+        args.push("--accept");
+    }
+    (id, serde_json::from_str(&cli(data, &args)).unwrap())
+}
