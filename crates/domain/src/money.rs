@@ -56,7 +56,7 @@ impl std::iter::Sum for Cents {
 /// groups, and amounts over [`MAX_CENTS`]. Zero is accepted here; see [`parse_positive`].
 pub fn parse(input: &str) -> Result<Cents, Invalid> {
     let compact = normalize::compact(input);
-    let mut s = compact.as_str();
+    let mut s: &str = &compact;
     if s.is_empty() {
         return Err(Invalid::new(Code::Required, "an amount is required"));
     }

@@ -18,6 +18,10 @@ fn fold_char(c: char) -> Option<char> {
 /// Folds full-width characters, turns every kind of space and line break into one plain
 /// space, collapses runs of spaces and trims. Returns the input unchanged when clean.
 pub fn text(input: &str) -> Cow<'_, str> {
+    if is_clean_text(input) {
+        // Most cells of a machine export are clean: no string is built for them.
+        return Cow::Borrowed(input);
+    }
     let mut out = String::with_capacity(input.len());
     let mut pending_space = false;
     for c in input.chars().filter_map(fold_char) {
@@ -45,12 +49,35 @@ pub fn compact_chars(input: &str) -> impl Iterator<Item = char> + '_ {
 }
 
 /// Like [`text`] but removes every space: for codes and numbers ("E 1234 567" → "E1234567").
-pub fn compact(input: &str) -> String {
-    input
-        .chars()
-        .filter_map(fold_char)
-        .filter(|c| *c != ' ')
-        .collect()
+/// Returns the input unchanged when there is nothing to fold or remove.
+pub fn compact(input: &str) -> Cow<'_, str> {
+    if input.chars().all(|c| c != ' ' && fold_char(c) == Some(c)) {
+        return Cow::Borrowed(input);
+    }
+    Cow::Owned(
+        input
+            .chars()
+            .filter_map(fold_char)
+            .filter(|c| *c != ' ')
+            .collect(),
+    )
+}
+
+/// Whether [`text`] would return the input as it is: every character its own fold, no
+/// space at either end and never two together.
+fn is_clean_text(input: &str) -> bool {
+    let mut previous_space = true; // a leading space is not clean
+    for c in input.chars() {
+        if fold_char(c) != Some(c) {
+            return false;
+        }
+        let space = c == ' ';
+        if space && previous_space {
+            return false;
+        }
+        previous_space = space;
+    }
+    !previous_space || input.is_empty()
 }
 
 /// `text`, then `None` when nothing is left.
@@ -73,6 +100,13 @@ mod tests {
         assert_eq!(compact(" Ｅ１２ 34\t5 "), "E12345");
         assert_eq!(text("\u{FEFF}张三\u{200B}"), "张三");
         assert!(matches!(text("clean text"), Cow::Borrowed(_)));
+        assert!(matches!(text(""), Cow::Borrowed(_)));
+        assert_eq!(text(" lead"), "lead");
+        assert_eq!(text("trail "), "trail");
+        assert_eq!(text("two  spaces"), "two spaces");
+        assert_eq!(text(" "), "");
+        assert!(matches!(compact("E1234"), Cow::Borrowed(_)));
+        assert_eq!(compact("E 1234"), "E1234");
         assert_eq!(optional(" \u{3000}\n"), None);
         assert_eq!(text("𠀀 𝟘"), "𠀀 𝟘");
     }

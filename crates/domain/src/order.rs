@@ -297,9 +297,12 @@ impl OrderLineDraft {
 }
 
 /// Runs `f` on the field's text unless it is empty after normalisation.
+/// One optional field: empty is none, else validated; an error is kept under the field's
+/// path, which is only built then (this runs for every cell of an import).
 fn opt<T>(
     errors: &mut Vec<FieldError>,
-    field: String,
+    path: &dyn Fn(&str) -> String,
+    field: &str,
     raw: &str,
     f: impl FnOnce(&str) -> Result<T, Invalid>,
 ) -> Option<T> {
@@ -307,7 +310,7 @@ fn opt<T>(
     match f(raw) {
         Ok(v) => Some(v),
         Err(e) => {
-            errors.push(e.at(field));
+            errors.push(e.at(path(field)));
             None
         }
     }
@@ -319,22 +322,25 @@ impl OrderForm {
     pub fn parse(&self) -> Result<OrderDraft, Vec<FieldError>> {
         let mut errors = Vec::new();
         let e = &mut errors;
+        let same = |name: &str| name.to_string();
         let draft = OrderDraft {
-            buyer_name: opt(e, "buyer_name".into(), &self.buyer_name, |s| {
+            buyer_name: opt(e, &same, "buyer_name", &self.buyer_name, |s| {
                 validate::text(s, limits::BUYER_NAME)
             }),
             passport_no: opt(
                 e,
-                "passport_no".into(),
+                &same,
+                "passport_no",
                 &self.passport_no,
                 validate::passport,
             ),
-            country: opt(e, "country".into(), &self.country, |s| {
+            country: opt(e, &same, "country", &self.country, |s| {
                 validate::country(s).map(|c| c.alpha2.to_string())
             }),
             total_cents: opt(
                 e,
-                "total_amount".into(),
+                &same,
+                "total_amount",
                 &self.total_amount,
                 money::parse_positive,
             ),
@@ -378,23 +384,23 @@ impl LineForm {
     fn parse_with(&self, e: &mut Vec<FieldError>, f: impl Fn(&str) -> String) -> OrderLineDraft {
         OrderLineDraft {
             id: self.id,
-            procurement_no: opt(e, f("procurement_no"), &self.procurement_no, |s| {
+            procurement_no: opt(e, &f, "procurement_no", &self.procurement_no, |s| {
                 validate::text(s, limits::PROCUREMENT_NO).map(|t| t.replace(' ', ""))
             }),
-            merchant_name: opt(e, f("merchant_name"), &self.merchant_name, |s| {
+            merchant_name: opt(e, &f, "merchant_name", &self.merchant_name, |s| {
                 validate::text(s, limits::MERCHANT_NAME)
             }),
-            mobile: opt(e, f("mobile"), &self.mobile, validate::mobile),
-            order_month: opt(e, f("order_month"), &self.order_month, |s| {
-                validate::month(s).map(|m| m.to_string())
+            mobile: opt(e, &f, "mobile", &self.mobile, validate::mobile),
+            order_month: opt(e, &f, "order_month", &self.order_month, |s| {
+                validate::month(s).map(|m| m.to_text())
             }),
-            product_name: opt(e, f("product_name"), &self.product_name, |s| {
+            product_name: opt(e, &f, "product_name", &self.product_name, |s| {
                 validate::text(s, limits::PRODUCT_NAME)
             }),
-            quantity: opt(e, f("quantity"), &self.quantity, validate::positive_int),
-            packages: opt(e, f("packages"), &self.packages, validate::positive_int),
-            amount_cents: opt(e, f("amount"), &self.amount, money::parse_positive),
-            note: opt(e, f("note"), &self.note, |s| {
+            quantity: opt(e, &f, "quantity", &self.quantity, validate::positive_int),
+            packages: opt(e, &f, "packages", &self.packages, validate::positive_int),
+            amount_cents: opt(e, &f, "amount", &self.amount, money::parse_positive),
+            note: opt(e, &f, "note", &self.note, |s| {
                 validate::text(s, limits::NOTE)
             }),
         }

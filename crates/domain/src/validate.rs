@@ -5,6 +5,7 @@
 use crate::code::{Code, Invalid};
 use crate::countries::{self, Country};
 use crate::normalize;
+use std::borrow::Cow;
 use time::{Date, Month};
 
 /// USCC (统一社会信用代码, GB 32100-2015) alphabet: digits and upper-case letters without I, O, S, V, Z.
@@ -133,10 +134,7 @@ pub fn resident_id(input: &str, today: Date) -> Result<String, Invalid> {
 /// Mainland mobile number: 11 digits, `1[3-9]` then 9 digits. Accepts `+86`/`0086`/`86`
 /// prefixes and spaces or dashes between groups.
 pub fn mobile(input: &str) -> Result<String, Invalid> {
-    let s: String = normalize::compact(input)
-        .chars()
-        .filter(|c| *c != '-')
-        .collect();
+    let s = without(normalize::compact(input), '-');
     required(&s)?;
     if looks_scientific(&s) {
         return Err(Invalid::new(
@@ -206,7 +204,7 @@ pub fn customs_no(input: &str) -> Result<String, Invalid> {
         ));
     }
     match s.as_bytes()[8] {
-        b'0' => Ok(s),
+        b'0' => Ok(s.into_owned()),
         b'1' => Err(Invalid::new(
             Code::CustomsNotExport,
             "this is an import declaration (9th digit 1); an export order needs an export declaration (9th digit 0)",
@@ -249,6 +247,21 @@ pub fn country(input: &str) -> Result<&'static Country, Invalid> {
 pub struct YearMonth {
     pub year: i32,
     pub month: u8,
+}
+
+impl YearMonth {
+    /// `YYYY-MM` without the formatting machinery: it runs once per imported line.
+    pub fn to_text(self) -> String {
+        let mut out = String::with_capacity(7);
+        let year = self.year.clamp(0, 9999) as u32;
+        for d in [year / 1000, year / 100 % 10, year / 10 % 10, year % 10] {
+            out.push(char::from(b'0' + d as u8));
+        }
+        out.push('-');
+        out.push(char::from(b'0' + self.month / 10));
+        out.push(char::from(b'0' + self.month % 10));
+        out
+    }
 }
 
 impl std::fmt::Display for YearMonth {
@@ -295,10 +308,7 @@ pub const MAX_COUNT: i64 = 1_000_000_000;
 
 /// 数量 / 总件数: a whole number above zero. Accepts thousands separators and "12.0".
 pub fn positive_int(input: &str) -> Result<i64, Invalid> {
-    let s: String = normalize::compact(input)
-        .chars()
-        .filter(|c| *c != ',')
-        .collect();
+    let s = without(normalize::compact(input), ',');
     required(&s)?;
     let s = s.strip_prefix('+').unwrap_or(&s);
     let whole = match s.split_once('.') {
@@ -398,6 +408,15 @@ pub fn text(input: &str, max_chars: usize) -> Result<String, Invalid> {
         ));
     }
     Ok(s.into_owned())
+}
+
+/// `s` without any `c` (a separator clerks type in numbers); no copy when there is none.
+fn without(s: Cow<'_, str>, c: char) -> Cow<'_, str> {
+    if s.contains(c) {
+        Cow::Owned(s.chars().filter(|x| *x != c).collect())
+    } else {
+        s
+    }
 }
 
 fn required(s: &str) -> Result<(), Invalid> {

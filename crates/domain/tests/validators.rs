@@ -222,6 +222,10 @@ fn month_spellings() {
         "２０２６－０３",
     ] {
         assert_eq!(validate::month(s).unwrap().to_string(), "2026-03", "{s}");
+        assert_eq!(validate::month(s).unwrap().to_text(), "2026-03", "{s}");
+    }
+    for s in ["2000-01", "2099-12", "2010-10"] {
+        assert_eq!(validate::month(s).unwrap().to_text(), s);
     }
     assert_eq!(code(validate::month("2026-13")), Code::MonthRange);
     assert_eq!(code(validate::month("2026-00")), Code::MonthRange);
