@@ -368,6 +368,16 @@ pub async fn import_accept(app: AppHandle, batch_id: i64) -> Result<BatchSummary
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&batch_id);
+        if result.is_ok() {
+            // The dead staging rows go after the answer, on a connection of their own.
+            let handle = handle.clone();
+            std::thread::spawn(move || {
+                let state = handle.state::<AppState>();
+                if let Err(e) = state.as_clerk_job(|s, _| imports::clear_decided(s)) {
+                    log::warn!("clearing accepted staging rows: {}", e.code);
+                }
+            });
+        }
         result
     })
     .await

@@ -11,7 +11,7 @@ use crate::ImportError;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -457,6 +457,10 @@ pub fn stage(
                 Vec::with_capacity(info.estimated_rows.unwrap_or(0).min(options.max_rows) as usize);
             let mut sparse: Vec<(u32, [String; 9], Vec<xinbao_domain::FieldError>)> = Vec::new();
             let mut skipped = 0u64;
+            let mut dup = DupKey {
+                hasher: Default::default(),
+                key: Vec::with_capacity(256),
+            };
             for msg in rx.iter() {
                 if cancel.load(Ordering::Relaxed) {
                     return Err(ImportError::Cancelled);
@@ -504,11 +508,21 @@ pub fn stage(
                         continue;
                     }
                     for (row_no, t, p) in sparse.drain(..) {
-                        push(&mut writer, &mut seen, row_no, t, p, options.max_rows, path)?;
+                        push(
+                            &mut writer,
+                            &mut seen,
+                            &mut dup,
+                            row_no,
+                            t,
+                            p,
+                            options.max_rows,
+                            path,
+                        )?;
                     }
                     push(
                         &mut writer,
                         &mut seen,
+                        &mut dup,
                         row.row_no,
                         texts,
                         pre,
@@ -569,9 +583,18 @@ pub fn stage(
     })
 }
 
+/// What finds duplicate rows: a hasher seeded at random for each import (so a file cannot
+/// be made to collide) and one buffer for the row's key.
+struct DupKey {
+    hasher: foldhash::fast::RandomState,
+    key: Vec<u8>,
+}
+
+#[allow(clippy::too_many_arguments)]
 fn push(
     writer: &mut imports::StagingWriter<'_>,
     seen: &mut Vec<(u64, u32)>,
+    dup: &mut DupKey,
     row_no: u32,
     texts: [String; 9],
     pre: Vec<xinbao_domain::FieldError>,
@@ -584,12 +607,13 @@ fn push(
             max: max_rows,
         });
     }
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    // The row as compared: every field compacted, 0xFF between them (never in UTF-8).
+    dup.key.clear();
     for t in &texts {
-        normalize::compact_chars(t).for_each(|c| c.hash(&mut h));
-        0xFFu8.hash(&mut h);
+        dup.key.extend_from_slice(normalize::compact(t).as_bytes());
+        dup.key.push(0xFF);
     }
-    seen.push((h.finish(), row_no));
+    seen.push((dup.hasher.hash_one(&dup.key), row_no));
     writer.push(i64::from(row_no), texts, pre, None)?;
     Ok(())
 }

@@ -128,6 +128,8 @@ fn validate_form(form: &LineForm, pre: Vec<FieldError>) -> (OrderLineDraft, Vec<
 /// Writes the rows of one import inside one transaction. Dropped without
 /// [`StagingWriter::finish`], nothing of the import stays (cancel, failure).
 pub struct StagingWriter<'s> {
+    /// The connection, to set its checkpoints back after the commit.
+    conn: &'s rusqlite::Connection,
     tx: Transaction<'s>,
     batch_id: i64,
     columns: ColumnMap,
@@ -141,7 +143,11 @@ pub fn begin(store: &mut Store, meta: BatchMeta) -> Result<StagingWriter<'_>> {
     store
         .conn
         .pragma_update(None, "cache_size", crate::STREAM_CACHE_KIB)?;
-    let tx = store.conn.transaction()?;
+    // As for an accept: the commit leaves its pages in the WAL for a later checkpoint.
+    store.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    let conn = &store.conn;
+    // Unchecked only in that the borrow is shared: the writer keeps the connection too.
+    let tx = conn.unchecked_transaction()?;
     load_order(&tx, meta.order_id)?
         .state
         .allows(Action::EditLines)?;
@@ -162,6 +168,7 @@ pub fn begin(store: &mut Store, meta: BatchMeta) -> Result<StagingWriter<'_>> {
     )?;
     let batch_id = tx.last_insert_rowid();
     Ok(StagingWriter {
+        conn,
         tx,
         batch_id,
         columns: meta.columns,
@@ -267,6 +274,8 @@ impl StagingWriter<'_> {
         )?;
         let summary = summary_of(&self.tx, self.batch_id)?;
         self.tx.commit()?;
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", crate::WAL_AUTOCHECKPOINT_PAGES)?;
         Ok(summary)
     }
 }
@@ -382,6 +391,7 @@ pub fn rows(
 ) -> Result<Vec<StagedRow>> {
     let mut stmt = store.conn.prepare_cached(
         "SELECT * FROM import_rows WHERE batch_id = ?1 AND (?2 = 0 OR error_count > 0)
+           AND EXISTS (SELECT 1 FROM import_batches b WHERE b.id = ?1 AND b.state = 'staged')
          ORDER BY row_no LIMIT ?3 OFFSET ?4",
     )?;
     type RawRow = (i64, OrderLineDraft, Option<String>, i64, Option<i64>);
@@ -527,7 +537,9 @@ fn rows_in(conn: &rusqlite::Connection, batch_id: i64, row_no: i64) -> Result<St
 /// the order is confirmed). Rows with problems are left out. The staging rows are then
 /// dropped.
 pub fn accept(store: &mut Store, actor: &str, batch_id: i64) -> Result<BatchSummary> {
-    accept_with(store, actor, batch_id, &|_| {}, &AtomicBool::new(false))
+    let summary = accept_with(store, actor, batch_id, &|_| {}, &AtomicBool::new(false))?;
+    clear_decided(store)?;
+    Ok(summary)
 }
 
 /// How far an accept is: lines added of the valid rows.
@@ -550,10 +562,17 @@ pub fn accept_with(
     store
         .conn
         .pragma_update(None, "cache_size", crate::BULK_CACHE_KIB)?;
+    // The commit does not copy the WAL into the database (a second of a million lines'
+    // pages): the next commit with checkpoints on does, [`clear_decided`]'s in the app's
+    // background job.
+    store.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     let result = accept_rows(store, actor, batch_id, progress, cancel);
     store
         .conn
         .pragma_update(None, "cache_size", crate::DEFAULT_CACHE_KIB)?;
+    store
+        .conn
+        .pragma_update(None, "wal_autocheckpoint", crate::WAL_AUTOCHECKPOINT_PAGES)?;
     result
 }
 
@@ -564,6 +583,14 @@ fn accept_rows(
     progress: &dyn Fn(AcceptProgress),
     cancel: &AtomicBool,
 ) -> Result<BatchSummary> {
+    let started = std::time::Instant::now();
+    // XINBAO_IMPORT_TRACE=1 prints when each phase ends (for the benchmark's analysis).
+    let trace = std::env::var_os("XINBAO_IMPORT_TRACE").is_some();
+    let mark = |what: &str| {
+        if trace {
+            eprintln!("{:>8.3} s  accept: {what}", started.elapsed().as_secs_f64());
+        }
+    };
     let tx = store.conn.transaction()?;
     let batch = summary_of(&tx, batch_id)?;
     if batch.state != "staged" {
@@ -584,7 +611,47 @@ fn accept_rows(
     } else {
         None
     };
-    {
+    if !confirmed {
+        // A draft's lines are copied by SQL, a range of sheet rows at a time: nothing crosses
+        // into Rust per line, and the columns are the ones the staging validated.
+        let last_row: i64 = tx.query_row(
+            "SELECT coalesce(max(row_no), 0) FROM import_rows WHERE batch_id = ?1",
+            [batch_id],
+            |r| r.get(0),
+        )?;
+        tx.create_scalar_function(
+            "xinbao_line_uuid",
+            0,
+            rusqlite::functions::FunctionFlags::SQLITE_UTF8,
+            |_| Ok(crate::orders::line_uuid()),
+        )?;
+        let mut copy = tx.prepare(
+            "INSERT INTO order_lines (uuid, order_id, position, procurement_no, merchant_name, mobile, order_month,
+                                      product_name, quantity, packages, amount_cents, note, created_at, updated_at,
+                                      import_batch_id)
+             SELECT xinbao_line_uuid(), ?2, ?5 + row_number() OVER (ORDER BY row_no) - 1, procurement_no,
+                    merchant_name, mobile, order_month, product_name, quantity, packages, amount_cents, note,
+                    ?6, ?6, ?1
+             FROM import_rows WHERE batch_id = ?1 AND row_no >= ?3 AND row_no < ?4 AND error_count = 0
+             ORDER BY row_no",
+        )?;
+        let mut from = 0i64;
+        while from <= last_row {
+            let to = from + PROGRESS_EVERY;
+            let n = copy.execute(params![batch_id, batch.order_id, from, to, position, at])? as i64;
+            position += n;
+            added += n;
+            from = to;
+            if cancel.load(Ordering::Relaxed) {
+                return Err(StoreError::Cancelled);
+            }
+            progress(AcceptProgress {
+                done: added,
+                total: batch.rows_valid,
+            });
+        }
+    } else {
+        // A confirmed order's lines each go to the platform too: one outbox row per line.
         let mut read = tx.prepare(
             "SELECT * FROM import_rows WHERE batch_id = ?1 AND error_count = 0 ORDER BY row_no",
         )?;
@@ -593,19 +660,17 @@ fn accept_rows(
             let line = line_of_row(r)?;
             let (_, uuid) =
                 insert_line_of(&tx, &at, batch.order_id, position, &line, Some(batch_id))?;
-            if confirmed {
-                outbox::enqueue(
-                    &tx,
-                    &at,
-                    batch.order_id,
-                    kind::LINE_UPSERT,
-                    &xinbao_wire::LineUpsertPayload {
-                        order_uuid: order.uuid.clone(),
-                        line: line_payload(&uuid, position, &line, &[]),
-                        base_rev,
-                    },
-                )?;
-            }
+            outbox::enqueue(
+                &tx,
+                &at,
+                batch.order_id,
+                kind::LINE_UPSERT,
+                &xinbao_wire::LineUpsertPayload {
+                    order_uuid: order.uuid.clone(),
+                    line: line_payload(&uuid, position, &line, &[]),
+                    base_rev,
+                },
+            )?;
             position += 1;
             added += 1;
             if added % PROGRESS_EVERY == 0 {
@@ -619,6 +684,7 @@ fn accept_rows(
             }
         }
     }
+    mark("lines written");
     // The import is one change: one audit row names the file and the lines it added (each
     // line carries the batch); lines changed by hand later have their own rows.
     if added > 0 {
@@ -652,8 +718,8 @@ fn accept_rows(
         "UPDATE import_batches SET state = 'accepted', decided_at = ?2, lines_added = ?3 WHERE id = ?1",
         params![batch_id, at, added],
     )?;
-    tx.execute("DELETE FROM import_errors WHERE batch_id = ?1", [batch_id])?;
-    tx.execute("DELETE FROM import_rows WHERE batch_id = ?1", [batch_id])?;
+    // The staging rows are dead now (every read of them asks for a staged batch); they are
+    // deleted by [`clear_decided`] after the commit, so the lines reach the order sooner.
     if added > 0 {
         tx.execute(
             "UPDATE export_orders SET updated_at = ?2 WHERE id = ?1",
@@ -662,7 +728,26 @@ fn accept_rows(
     }
     let summary = summary_of(&tx, batch_id)?;
     tx.commit()?;
+    mark("committed");
     Ok(summary)
+}
+
+/// Deletes the staging rows of imports that were accepted or rejected; returns how many.
+/// Run after an accept (the app runs it as a background job, the CLI after printing), and
+/// at any time after: a crash in between leaves dead rows that no read returns.
+pub fn clear_decided(store: &mut Store) -> Result<u64> {
+    let tx = store.conn.transaction()?;
+    let decided = "SELECT id FROM import_batches WHERE state <> 'staged'";
+    tx.execute(
+        &format!("DELETE FROM import_errors WHERE batch_id IN ({decided})"),
+        [],
+    )?;
+    let rows = tx.execute(
+        &format!("DELETE FROM import_rows WHERE batch_id IN ({decided})"),
+        [],
+    )?;
+    tx.commit()?;
+    Ok(rows as u64)
 }
 
 /// Rejects the whole import: nothing reaches the order, the staging rows are dropped.

@@ -39,6 +39,8 @@ const DEFAULT_CACHE_KIB: i64 = -65_536;
 /// While a large import is accepted or the order book applied: their lines update random
 /// pages of the uuid and audit indexes, which a small cache turns into disk reads.
 const BULK_CACHE_KIB: i64 = -65_536;
+/// SQLite's default: a commit that leaves more WAL than this copies it into the database.
+const WAL_AUTOCHECKPOINT_PAGES: i64 = 1000;
 /// One-pass work (staging a file, a job's own connection): each page is written or read
 /// once, so a large cache only adds to the peak (a 1M-row staging: 117 MB at 64 MiB).
 const STREAM_CACHE_KIB: i64 = -8_192;
