@@ -2,11 +2,10 @@
 //! order (an index range, never the whole order), filters, a jump to a row number, and the
 //! totals from SQL aggregates rather than from whatever page is on screen.
 
-use crate::orders::{grouping_secret, line_row, link_ids, load_order, merchant_key, LineDetail};
+use crate::orders::{line_row, load_order, LineDetail};
 use crate::{Result, Store};
 use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
-use xinbao_domain::mask;
 
 /// Most lines in one page.
 pub const MAX_PAGE: u32 = 500;
@@ -148,24 +147,7 @@ pub fn page(store: &Store, order_id: i64, q: &LinesQuery) -> Result<LinesPage> {
     };
     let ids: Vec<i64> = rows.iter().filter_map(|r| r.line.id).collect();
     let links = crate::orders::links_of_lines(conn, &ids)?;
-    let secret = grouping_secret(store)?;
-    let lines = rows
-        .into_iter()
-        .map(|row| {
-            let id = row.line.id.unwrap_or_default();
-            let mut line = row.line;
-            let merchant_key = merchant_key(&line, &secret);
-            line.mobile = line.mobile.as_deref().map(mask::mobile);
-            LineDetail {
-                id,
-                uuid: row.uuid,
-                position: row.position,
-                merchant_order_ids: link_ids(&links, id),
-                merchant_key,
-                line,
-            }
-        })
-        .collect();
+    let lines = crate::orders::line_details(store, rows, &links)?;
     Ok(LinesPage {
         lines,
         first_row,

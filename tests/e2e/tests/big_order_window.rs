@@ -155,7 +155,7 @@ async fn an_order_of_100000_lines_opens_as_pages_jumps_and_filters() {
         .await;
     assert!(!target.exists(), "a cancelled export writes no file");
 
-    // The linking screen says it cannot take the whole order yet, instead of freezing.
+    // The linking screen takes the order a page at a time too.
     app.client
         .execute(
             "location.hash = arguments[0];",
@@ -163,6 +163,127 @@ async fn an_order_of_100000_lines_opens_as_pages_jumps_and_filters() {
         )
         .await
         .unwrap();
-    app.wait_css("[data-testid='link-too-large']").await;
+    app.wait_count("[data-testid='link-page'] [data-testid='link-line']", 50)
+        .await;
+    app.wait_text("[data-testid='link-range']", "第 1–50 行").await;
+    app.quit().await;
+}
+
+/// An order of 1,500 lines where rows 1,200 and 1,201 are a demo merchant's June lines (the
+/// merchant's orders are in the cache after login); every other line is of 商户N.
+fn list_with_a_demo_merchant(path: &std::path::Path) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let header = [
+        "商户采购号",
+        "商户名",
+        "手机号",
+        "下单月份",
+        "品名",
+        "数量",
+        "总件数",
+        "总金额(美元)",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..=1_500u32 {
+        if r == 1_200 || r == 1_201 {
+            sheet.write_string(r, 0, "3307820001").unwrap();
+            sheet.write_string(r, 1, "义乌市小商品经营部").unwrap();
+            sheet.write_string(r, 2, "13905790001").unwrap();
+            sheet.write_string(r, 3, "2026-06").unwrap();
+        } else {
+            sheet.write_string(r, 1, format!("商户{}", r % 97)).unwrap();
+            sheet.write_string(r, 2, "13800138000").unwrap();
+            sheet.write_string(r, 3, "2026-03").unwrap();
+        }
+        sheet.write_string(r, 4, "毛绒玩具").unwrap();
+        sheet.write_number(r, 5, 100.0).unwrap();
+        sheet.write_number(r, 6, 2.0).unwrap();
+        sheet.write_number(r, 7, 1000.0).unwrap();
+    }
+    book.save(path).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_large_order_is_linked_a_page_at_a_time() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    let file = data.path().join("mixed.xlsx");
+    list_with_a_demo_merchant(&file);
+    let app = App::start_logged_in(data.path(), &platform).await;
+    let (id, imported) = draft_with_import(data.path(), "Big Buyer", &file, true);
+    assert_eq!(imported["lines_added"], 1_500);
+
+    app.client
+        .execute(
+            "location.hash = arguments[0];",
+            vec![json!(format!("#/orders/{id}/link"))],
+        )
+        .await
+        .unwrap();
+    app.wait_count("[data-testid='link-page'] [data-testid='link-line']", 50)
+        .await;
+    app.wait_text("[data-testid='link-range']", "第 1–50 行").await;
+    // A 商户N line: that merchant sent this company nothing.
+    app.wait_css("[data-testid='link-none']").await;
+    app.click("[data-testid='link-next']").await;
+    app.wait_text("[data-testid='link-range']", "第 51–100 行").await;
+
+    // The demo merchant's two lines, found by the filter.
+    app.fill("[data-testid='big-filter-merchant']", "小商品").await;
+    app.wait_text("[data-testid='link-range']", "第 1–2 行").await;
+    app.wait_count("[data-testid='link-page'] [data-testid='link-line']", 2)
+        .await;
+    app.wait_until("[data-testid='link-selected']", "row 1 of the filter", |t| {
+        t.starts_with("第 1 行")
+    })
+    .await;
+    app.click("[data-testid='link-candidate'][data-mo-id='MO-202606-0001']")
+        .await;
+    app.click("[data-testid='link-apply']").await;
+    // Linked: 500.00 against the line's 1,000.00, the mismatch marked on both sides.
+    app.wait_text(
+        "[data-testid='link-sum']",
+        "已关联金额 500.00 / 本行金额 1,000.00",
+    )
+    .await;
+    app.wait_text("[data-testid='link-line-state']", "已关联 1 笔")
+        .await;
+    for css in ["link-sum", "link-line-amounts"] {
+        let el = app.wait_css(&format!("[data-testid='{css}']")).await;
+        let class = el.attr("class").await.unwrap().unwrap_or_default();
+        assert!(class.contains("mismatch"), "{css} is not marked: {class}");
+    }
+    app.screenshot("big-order-linking").await;
+
+    // Unlinked only: the linked line leaves the page, the other stays.
+    app.click("[data-testid='big-filter-unlinked']").await;
+    app.wait_count("[data-testid='link-page'] [data-testid='link-line']", 1)
+        .await;
+    app.wait_text("[data-testid='link-range']", "第 1–1 行").await;
+    app.click("[data-testid='big-filter-unlinked']").await;
+    app.wait_count("[data-testid='link-page'] [data-testid='link-line']", 2)
+        .await;
+
+    // Removed again from the same screen, the linked line picked again.
+    app.click("[data-testid='link-page'] li:first-child [data-testid='link-line']")
+        .await;
+    app.click("[data-testid='link-remove'][data-mo-id='MO-202606-0001']")
+        .await;
+    app.wait_until(
+        "[data-testid='link-page'] li:first-child [data-testid='link-line-state']",
+        "the link removed",
+        |t| t == "未关联",
+    )
+    .await;
+
+    // The order's page counts what the store holds: all lines unlinked again.
+    app.click("[data-testid='link-back']").await;
+    app.wait_until("[data-testid='big-totals']", "the totals", |t| {
+        t.contains("未关联 1500 行")
+    })
+    .await;
     app.quit().await;
 }

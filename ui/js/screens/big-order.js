@@ -127,22 +127,6 @@ export async function render(view, id) {
     }
   }
 
-  let typing;
-  const filterInput = (name, label, attrs = {}) => h('label.inline', {}, t(label), h('input', {
-    ...attrs,
-    'data-testid': `big-filter-${name}`,
-    on: {
-      input: (e) => {
-        clearTimeout(typing);
-        typing = setTimeout(() => { filters[name] = e.target.value; show({}); refreshTotals(); }, 250);
-      },
-    },
-  }));
-  const unlinked = h('label.inline', {}, h('input', {
-    type: 'checkbox', 'data-testid': 'big-filter-unlinked',
-    on: { change: (e) => { filters.unlinked_only = e.target.checked; show({}); refreshTotals(); } },
-  }), t('big.unlinked_only'));
-
   const d = detail;
   const buyer = allows(d, 'edit_buyer') ? buyerForm(d, id, () => render(view, id)) : h('div.card.big-buyer', {},
     h('p', {}, h('strong', {}, t('editor.buyer_name'), t('punct.colon')), d.buyer_name || ''),
@@ -165,10 +149,7 @@ export async function render(view, id) {
     buyer,
     h('fieldset.card', {},
       h('legend', {}, t('editor.lines')),
-      h('div.filter-bar', { role: 'search' },
-        filterInput('merchant', 'big.filter_merchant', { type: 'search', size: 14 }),
-        filterInput('month', 'big.filter_month', { size: 8, placeholder: t('editor.order_month_hint') }),
-        unlinked,
+      lineFilterBar(filters, () => { show({}); refreshTotals(); },
         h('label.inline', {}, t('big.jump'), jump),
         h('span.big-pager', {}, prev, next, where)),
       h('div.table-scroll', {}, h('table.grid.lines', { 'data-testid': 'big-table' },
@@ -181,6 +162,32 @@ export async function render(view, id) {
     actions));
   await show({});
   refreshTotals();
+}
+
+/** The filters of a large order's lines (merchant, month, unlinked only), as the order's
+ * page and its linking screen both show them: `changed()` after each change of `filters`
+ * (typing settles for 250 ms first). `more` is put at the end of the bar. */
+export function lineFilterBar(filters, changed, ...more) {
+  let typing;
+  const filterInput = (name, label, attrs = {}) => h('label.inline', {}, t(label), h('input', {
+    ...attrs,
+    'data-testid': `big-filter-${name}`,
+    on: {
+      input: (e) => {
+        clearTimeout(typing);
+        typing = setTimeout(() => { filters[name] = e.target.value; changed(); }, 250);
+      },
+    },
+  }));
+  const unlinked = h('label.inline', {}, h('input', {
+    type: 'checkbox', 'data-testid': 'big-filter-unlinked',
+    on: { change: (e) => { filters.unlinked_only = e.target.checked; changed(); } },
+  }), t('big.unlinked_only'));
+  return h('div.filter-bar', { role: 'search' },
+    filterInput('merchant', 'big.filter_merchant', { type: 'search', size: 14 }),
+    filterInput('month', 'big.filter_month', { size: 8, placeholder: t('editor.order_month_hint') }),
+    unlinked,
+    ...more);
 }
 
 /** The buyer of a draft, saved alone (the lines are not sent): a masked passport left as

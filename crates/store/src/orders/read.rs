@@ -12,6 +12,9 @@ pub struct LineDetail {
     #[serde(flatten)]
     pub line: OrderLineDraft,
     pub merchant_order_ids: Vec<String>,
+    /// The sum of the linked merchant orders' amounts (from the local cache): beside the
+    /// line's own amount on the linking screens.
+    pub linked_cents: i64,
     /// Which merchant the line is of (the domain's `merchant_key`): the linking screen
     /// groups by it.
     pub merchant_key: Option<String>,
@@ -100,6 +103,50 @@ pub fn get(store: &Store, order_id: i64) -> Result<OrderDetail> {
     detail(store, order_id, true)
 }
 
+/// Stored lines as the screens get them: masked, with their links, linked amounts and
+/// merchant keys (the editor's whole order and the large order's pages alike).
+pub(crate) fn line_details(
+    store: &Store,
+    rows: Vec<LineRow>,
+    links: &HashMap<i64, Vec<xinbao_domain::MerchantOrderRef>>,
+) -> Result<Vec<LineDetail>> {
+    let ids: Vec<i64> = rows.iter().filter_map(|r| r.line.id).collect();
+    let linked = linked_cents(&store.conn, &ids)?;
+    let secret = grouping_secret(store)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let id = row.line.id.unwrap_or_default();
+            let mut line = row.line;
+            let merchant_key = merchant_key(&line, &secret);
+            line.mobile = line.mobile.as_deref().map(mask::mobile);
+            LineDetail {
+                id,
+                uuid: row.uuid,
+                position: row.position,
+                merchant_order_ids: link_ids(links, id),
+                linked_cents: linked.get(&id).copied().unwrap_or(0),
+                merchant_key,
+                line,
+            }
+        })
+        .collect())
+}
+
+/// The linked merchant orders' amounts summed per line, for some lines.
+fn linked_cents(conn: &rusqlite::Connection, line_ids: &[i64]) -> Result<HashMap<i64, i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT k.line_id, sum(m.amount_cents) FROM line_links k
+         JOIN merchant_orders m ON m.id = k.merchant_order_id
+         WHERE k.line_id IN (SELECT value FROM json_each(?1)) GROUP BY k.line_id",
+    )?;
+    let rows = stmt.query_map(
+        [serde_json::to_string(line_ids).expect("serialisable")],
+        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+    )?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
 fn detail(store: &Store, order_id: i64, with_lines: bool) -> Result<OrderDetail> {
     let conn = &store.conn;
     let order = load_order(conn, order_id)?;
@@ -120,24 +167,7 @@ fn detail(store: &Store, order_id: i64, with_lines: bool) -> Result<OrderDetail>
     };
     // Personal numbers leave the store masked: the full value only through the audited
     // reveal (`reveal::order_passport`), or typed anew by the clerk.
-    let profile_key = grouping_secret(store)?;
-    let lines = stored
-        .into_iter()
-        .map(|l| {
-            let id = l.line.id.unwrap_or_default();
-            let mut line = l.line;
-            let merchant_key = merchant_key(&line, &profile_key);
-            line.mobile = line.mobile.as_deref().map(mask::mobile);
-            LineDetail {
-                id,
-                uuid: l.uuid,
-                position: l.position,
-                merchant_order_ids: link_ids(&links, id),
-                merchant_key,
-                line,
-            }
-        })
-        .collect();
+    let lines = line_details(store, stored, &links)?;
     let note = crate::order_book::note(store, order_id)?;
     let rejection = conn
         .query_row(
