@@ -198,6 +198,22 @@ pub fn save_buyer(state: State<'_, AppState>, id: i64, form: OrderForm) -> Res<b
     state.as_clerk(|s, actor| orders::save_buyer(s, actor, id, &form))
 }
 
+/// Adds a line at the end of an order too large to send whole; the new line's id.
+#[tauri::command(async)]
+pub fn add_line(state: State<'_, AppState>, id: i64, form: xinbao_domain::LineForm) -> Res<i64> {
+    state
+        .as_clerk(|s, actor| orders::add_line(s, actor, id, &form))
+        .inspect(|_| state.platform.poke())
+}
+
+/// Removes one line of an order too large to send whole.
+#[tauri::command(async)]
+pub fn remove_line(state: State<'_, AppState>, id: i64, line_id: i64) -> Res<()> {
+    state
+        .as_clerk(|s, actor| orders::remove_line(s, actor, id, line_id))
+        .inspect(|_| state.platform.poke())
+}
+
 /// Saves one line of an order too large to send whole (the window's pages); false when
 /// nothing changed.
 #[tauri::command(async)]

@@ -199,6 +199,8 @@ pub fn run() {
             commands::order_lines,
             commands::order_lines_summary,
             commands::save_line,
+            commands::add_line,
+            commands::remove_line,
             commands::save_buyer,
             account::check_field,
             account::registration_check,

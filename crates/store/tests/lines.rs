@@ -233,3 +233,71 @@ fn the_buyer_of_a_large_order_is_saved_alone_and_freezes_with_the_order() {
     let err = orders::save_buyer(&mut store, ACTOR, id, &renamed).unwrap_err();
     assert!(err.code().starts_with("order."), "{}", err.code());
 }
+
+#[test]
+fn a_line_is_added_to_and_removed_from_a_large_order_alone_audited_and_queued_once_confirmed() {
+    let (_dir, mut store) = temp_store();
+    let (id, lines) = linked_order(&mut store);
+    // The linked amounts of each line come with the page, summed in SQL.
+    let page = lines::page(&store, id, &LinesQuery::default()).unwrap();
+    assert_eq!(page.lines[0].linked_cents, 100_000);
+    assert_eq!(page.lines[1].linked_cents, 50_000);
+
+    // A blank line is refused field by field, nothing written.
+    let err = orders::add_line(&mut store, ACTOR, id, &Default::default()).unwrap_err();
+    assert!(err.field_errors().len() >= 5, "{:?}", err.field_errors());
+    assert_eq!(count(&store, "SELECT count(*) FROM order_lines"), 2);
+
+    // Added at the end of a draft: audited, nothing queued.
+    let added =
+        orders::add_line(&mut store, ACTOR, id, &line("王五", "13700137000", "10")).unwrap();
+    let page = lines::page(&store, id, &LinesQuery::default()).unwrap();
+    assert_eq!(page.lines.last().unwrap().id, added);
+    let history = xinbao_store::audit::for_order(&store, id).unwrap();
+    let last = history.last().unwrap();
+    assert_eq!(
+        (last.entity.as_str(), last.action.as_str()),
+        ("line", "create")
+    );
+    assert_eq!(count(&store, "SELECT count(*) FROM outbox"), 0);
+
+    // Removed: audited, its row gone.
+    orders::remove_line(&mut store, ACTOR, id, added).unwrap();
+    let history = xinbao_store::audit::for_order(&store, id).unwrap();
+    let last = history.last().unwrap();
+    assert_eq!(
+        (last.entity.as_str(), last.action.as_str()),
+        ("line", "delete")
+    );
+    assert_eq!(
+        orders::remove_line(&mut store, ACTOR, id, added)
+            .unwrap_err()
+            .code(),
+        "line.not_found"
+    );
+    // A line of another order is not this order's to remove.
+    let other = orders::create_draft(&mut store, ACTOR, &complete_form()).unwrap();
+    assert_eq!(
+        orders::remove_line(&mut store, ACTOR, other, lines[0])
+            .unwrap_err()
+            .code(),
+        "line.not_found"
+    );
+
+    // Once confirmed, each change also goes to the platform, and an incomplete line is refused.
+    orders::confirm(&mut store, ACTOR, id).unwrap();
+    let queued = |store: &xinbao_store::Store, kind: &str| {
+        count(
+            store,
+            &format!("SELECT count(*) FROM outbox WHERE kind = '{kind}'"),
+        )
+    };
+    let mut partial = line("王五", "13700137000", "10");
+    partial.product_name = String::new();
+    assert!(orders::add_line(&mut store, ACTOR, id, &partial).is_err());
+    let added =
+        orders::add_line(&mut store, ACTOR, id, &line("王五", "13700137000", "10")).unwrap();
+    assert_eq!(queued(&store, "line.upsert"), 1);
+    orders::remove_line(&mut store, ACTOR, id, added).unwrap();
+    assert_eq!(queued(&store, "line.delete"), 1);
+}

@@ -285,5 +285,67 @@ async fn a_large_order_is_linked_a_page_at_a_time() {
         t.contains("未关联 1500 行")
     })
     .await;
+
+    // 【添加一行】: an empty line is refused in words, a typed one goes to the end.
+    app.click("[data-testid='big-add-line']").await;
+    let first = app
+        .wait_css("tr.is-new [data-testid='big-input-merchant_name']")
+        .await;
+    // Enter saves, as on a line being edited (the wide row's buttons may lie off screen).
+    first.send_keys("\u{e007}").await.unwrap();
+    app.wait_until("tr.is-new [data-testid='big-row-error']", "the empty line refused", |t| {
+        !t.is_empty()
+    })
+    .await;
+    for (field, value) in [
+        ("merchant_name", "商户新"),
+        ("mobile", "13800138000"),
+        ("order_month", "2026-07"),
+        ("product_name", "新品"),
+        ("quantity", "3"),
+        ("packages", "1"),
+        ("amount_cents", "12.5\u{e007}"),
+    ] {
+        let input = app
+            .wait_css(&format!("tr.is-new [data-testid='big-input-{field}']"))
+            .await;
+        app.type_into(&input, value).await;
+    }
+    app.wait_text("[data-testid='big-range']", "符合条件 1501 行，共 1501 行")
+        .await;
+    app.wait_until("tr[data-testid='big-row']:last-child [data-testid='big-product_name']", "the added line", |t| {
+        t == "新品"
+    })
+    .await;
+    assert_eq!(
+        app.text("tr[data-testid='big-row']:last-child [data-testid='big-row-no']")
+            .await,
+        "1501"
+    );
+
+    // 删除, asked first: the order has its 1,500 lines again.
+    // The last of 100 rows is far down the scrolled table: brought into view, as a clerk would.
+    let remove = "tr[data-testid='big-row']:last-child [data-testid='big-remove']";
+    app.client
+        .execute(
+            "document.querySelector(arguments[0]).scrollIntoView({ block: 'center' });",
+            vec![json!(remove)],
+        )
+        .await
+        .unwrap();
+    app.click(remove).await;
+    app.click("dialog[open] [data-testid='dialog-ok']").await;
+    app.wait_text("[data-testid='big-range']", "符合条件 1500 行，共 1500 行")
+        .await;
+    // Both changes are in the order's history (newest first), by the clerk.
+    let history = app.invoke("order_history", json!({ "id": id })).await;
+    let actions: Vec<String> = history["ok"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(2)
+        .map(|r| format!("{}.{}", r["entity"].as_str().unwrap(), r["action"].as_str().unwrap()))
+        .collect();
+    assert_eq!(actions, ["line.delete", "line.create"], "{history}");
     app.quit().await;
 }

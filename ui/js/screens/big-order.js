@@ -5,7 +5,7 @@ import { call } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { cents, countryList, countryName } from '../format.js';
-import { saveFile, stateBadge, toast } from '../ui.js';
+import { confirmDialog, saveFile, stateBadge, toast } from '../ui.js';
 import { allows } from '../actions.js';
 import { runImport } from './import.js';
 
@@ -71,16 +71,41 @@ export async function render(view, id) {
 
   /** A line as the page shows it; 【编辑】 turns it into inputs when lines may change. */
   function viewRow(l, rowNo) {
+    // The row's buttons come right after its number: a wide row never hides them.
     const tr = h('tr', { 'data-testid': 'big-row' },
       h('td.num', { 'data-testid': 'big-row-no' }, rowNo),
+      h('td', {}, allows(d, 'edit_lines') ? h('div.row-actions', {},
+        h('button.btn.btn-small', {
+          type: 'button', 'data-testid': 'big-edit', title: t('big.edit_label', { n: rowNo }),
+          on: { click: () => tr.replaceWith(editRow(l, rowNo)) },
+        }, t('big.edit')),
+        h('button.btn.btn-small', {
+          type: 'button', 'data-testid': 'big-remove', title: t('big.remove_label', { n: rowNo }),
+          on: { click: () => removeLine(l, rowNo) },
+        }, t('big.remove'))) : null),
       ...COLUMNS.map(([field]) => h(`td${NUMERIC.includes(field) ? '.num' : ''}`, { 'data-testid': `big-${field}` }, text(l, field))),
       h('td', { 'data-testid': 'big-link-state', class: l.merchant_order_ids.length ? 'linked' : 'muted' },
-        l.merchant_order_ids.length ? t('editor.linked_n', { n: l.merchant_order_ids.length }) : t('editor.unlinked')),
-      h('td', {}, allows(d, 'edit_lines') ? h('button.btn.btn-small', {
-        type: 'button', 'data-testid': 'big-edit', title: t('big.edit_label', { n: rowNo }),
-        on: { click: () => tr.replaceWith(editRow(l, rowNo)) },
-      }, t('big.edit')) : null));
+        l.merchant_order_ids.length ? t('editor.linked_n', { n: l.merchant_order_ids.length }) : t('editor.unlinked')));
     return tr;
+  }
+
+  /** 删除 one line, asked first; audited in the store like every change. */
+  async function removeLine(l, rowNo) {
+    if (!(await confirmDialog('dialog.remove_line_title', 'dialog.remove_line_body'))) return;
+    try {
+      await call('remove_line', { id, lineId: l.id });
+      toast(t('big.removed', { n: rowNo }));
+      await show({ from_row: page.first_row });
+      refreshTotals();
+    } catch (err) {
+      toast(errorText(err));
+    }
+  }
+
+  /** 【添加一行】: an empty line being typed under the page; saved at the end of the order. */
+  function addLine() {
+    body.querySelector("[data-testid='big-row-editing'].is-new")?.remove();
+    body.append(editRow({}, t('big.new_row')));
   }
 
   /** A line being edited: Enter or 【保存】 saves it alone (the domain checks it as a save
@@ -88,27 +113,37 @@ export async function render(view, id) {
   function editRow(l, rowNo) {
     const inputs = Object.fromEntries(COLUMNS.map(([field]) => [field, h(`input${NUMERIC.includes(field) ? '.num' : ''}`, {
       value: text(l, field), size: 8, 'data-testid': `big-input-${field}`, 'aria-label': `${t(LABELS[field])} ${rowNo}`,
-      on: { keydown: (e) => { if (e.key === 'Enter') save(); if (e.key === 'Escape') tr.replaceWith(viewRow(l, rowNo)); } },
+      on: { keydown: (e) => { if (e.key === 'Enter') save(); if (e.key === 'Escape') putBack(); } },
     })]));
+    const isNew = l.id == null;
+    const putBack = () => (isNew ? tr.remove() : tr.replaceWith(viewRow(l, rowNo)));
     const problem = h('small.field-error', { 'data-testid': 'big-row-error', 'aria-live': 'polite' });
     const save = async () => {
       const form = Object.fromEntries(COLUMNS.map(([field]) => [field === 'amount_cents' ? 'amount' : field, inputs[field].value]));
       try {
-        await call('save_line', { id, lineId: l.id, form });
-        toast(t('big.saved', { n: rowNo }));
-        await show({ from_row: page.first_row });
+        if (isNew) {
+          await call('add_line', { id, form });
+          toast(t('big.added'));
+          // The new line is the order's last: its page is shown.
+          const s = await call('order_lines_summary', { id, query: query({}) });
+          await show({ from_row: Math.max(1, s.matching - PAGE + 1) });
+        } else {
+          await call('save_line', { id, lineId: l.id, form });
+          toast(t('big.saved', { n: rowNo }));
+          await show({ from_row: page.first_row });
+        }
         refreshTotals();
       } catch (err) {
         problem.textContent = errorText(err.fields?.[0] || err);
       }
     };
-    const tr = h('tr', { 'data-testid': 'big-row-editing' },
+    const tr = h(isNew ? 'tr.is-new' : 'tr', { 'data-testid': 'big-row-editing' },
       h('td.num', {}, rowNo),
-      ...COLUMNS.map(([field]) => h('td', {}, inputs[field])),
-      h('td', {}, problem),
       h('td', {}, h('div.row-actions', {},
         h('button.btn.btn-small.btn-primary', { type: 'button', 'data-testid': 'big-save', on: { click: save } }, t('editor.save')),
-        h('button.btn.btn-small', { type: 'button', on: { click: () => tr.replaceWith(viewRow(l, rowNo)) } }, t('dialog.cancel')))));
+        h('button.btn.btn-small', { type: 'button', on: { click: putBack } }, t('dialog.cancel')))),
+      ...COLUMNS.map(([field]) => h('td', {}, inputs[field])),
+      h('td', {}, problem));
     setTimeout(() => inputs.merchant_name.focus(), 0);
     return tr;
   }
@@ -136,6 +171,9 @@ export async function render(view, id) {
   const actions = h('div.actions-bar', {},
     h('a.btn', { href: '#/orders', 'data-testid': 'back-to-list' }, t('editor.back')),
     allows(d, 'edit_lines') ? h('button.btn', {
+      type: 'button', 'data-testid': 'big-add-line', on: { click: addLine },
+    }, t('big.add_line')) : null,
+    allows(d, 'edit_lines') ? h('button.btn', {
       type: 'button', 'data-testid': 'import-open',
       on: { click: async () => { if (await runImport(id)) { await show({}); await refreshTotals(); } } },
     }, t('editor.import')) : null,
@@ -154,9 +192,9 @@ export async function render(view, id) {
         h('span.big-pager', {}, prev, next, where)),
       h('div.table-scroll', {}, h('table.grid.lines', { 'data-testid': 'big-table' },
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('editor.line_no')),
+          h('th', { scope: 'col' }, ''),
           ...COLUMNS.map(([, label]) => h('th', { scope: 'col' }, t(label))),
-          h('th', { scope: 'col' }, t('editor.link_col')),
-          h('th', { scope: 'col' }, ''))),
+          h('th', { scope: 'col' }, t('editor.link_col')))),
         body)),
       h('div.lines-footer', {}, totals)),
     actions));

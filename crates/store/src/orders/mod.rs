@@ -417,35 +417,8 @@ pub fn save(
         .iter()
         .filter(|s| !kept.contains(&s.line.id.unwrap_or_default()))
     {
-        let line_id = stored.line.id.unwrap_or_default();
-        tx.execute("DELETE FROM order_lines WHERE id = ?1", [line_id])?;
+        delete_line_row(&tx, &at, actor, &order, stored, base_rev)?;
         outcome.lines_removed += 1;
-        audit::record(
-            &tx,
-            &at,
-            Change {
-                actor,
-                order_id,
-                entity: Entity::Line,
-                entity_id: line_id.to_string(),
-                action: "delete",
-                before: Some(line_audit_json(stored.position, &stored.line)),
-                after: None,
-            },
-        )?;
-        if confirmed {
-            outbox::enqueue(
-                &tx,
-                &at,
-                order_id,
-                kind::LINE_DELETE,
-                &LineDeletePayload {
-                    order_uuid: order.uuid.clone(),
-                    line_uuid: stored.uuid.clone(),
-                    base_rev,
-                },
-            )?;
-        }
     }
     for (pos, line) in draft.lines.iter().enumerate() {
         let pos = pos as i64;
@@ -599,6 +572,59 @@ fn update_line_row(
     Ok(())
 }
 
+/// One stored line of the order, or `LineNotFound`.
+fn stored_line(tx: &Transaction<'_>, order_id: i64, line_id: i64) -> Result<LineRow> {
+    tx.prepare_cached(
+        "SELECT id, uuid, position, procurement_no, merchant_name, mobile, order_month, product_name,
+                quantity, packages, amount_cents, note
+         FROM order_lines WHERE order_id = ?1 AND id = ?2",
+    )?
+    .query_row([order_id, line_id], line_row)
+    .optional()?
+    .ok_or(StoreError::LineNotFound(line_id))
+}
+
+/// The one path of a line removed by hand (the editor's save, the large order's page): the
+/// row, its audit row, and when the order is confirmed its outbox row.
+fn delete_line_row(
+    tx: &Transaction<'_>,
+    at: &str,
+    actor: &str,
+    order: &OrderRow,
+    stored: &LineRow,
+    base_rev: Option<i64>,
+) -> Result<()> {
+    let line_id = stored.line.id.unwrap_or_default();
+    tx.execute("DELETE FROM order_lines WHERE id = ?1", [line_id])?;
+    audit::record(
+        tx,
+        at,
+        Change {
+            actor,
+            order_id: order.id,
+            entity: Entity::Line,
+            entity_id: line_id.to_string(),
+            action: "delete",
+            before: Some(line_audit_json(stored.position, &stored.line)),
+            after: None,
+        },
+    )?;
+    if order.state == OrderState::Confirmed {
+        outbox::enqueue(
+            tx,
+            at,
+            order.id,
+            kind::LINE_DELETE,
+            &LineDeletePayload {
+                order_uuid: order.uuid.clone(),
+                line_uuid: stored.uuid.clone(),
+                base_rev,
+            },
+        )?;
+    }
+    Ok(())
+}
+
 /// A line created or changed by hand, as its audit and outbox rows need it.
 struct LineChange<'a> {
     at: &'a str,
@@ -665,15 +691,7 @@ pub fn save_line(
     let tx = store.conn.transaction()?;
     let order = load_order(&tx, order_id)?;
     order.state.allows(Action::EditLines)?;
-    let stored = tx
-        .prepare_cached(
-            "SELECT id, uuid, position, procurement_no, merchant_name, mobile, order_month, product_name,
-                    quantity, packages, amount_cents, note
-             FROM order_lines WHERE order_id = ?1 AND id = ?2",
-        )?
-        .query_row([order_id, line_id], line_row)
-        .optional()?
-        .ok_or(StoreError::LineNotFound(line_id))?;
+    let stored = stored_line(&tx, order_id, line_id)?;
     let mut form = form.clone();
     form.id = Some(line_id);
     if let Some(mobile) = &stored.line.mobile {
@@ -725,6 +743,96 @@ pub fn save_line(
     )?;
     tx.commit()?;
     Ok(true)
+}
+
+/// Adds one line as typed at the end of the order, for an order too large to send whole
+/// (the window's pages): validated like a save; an empty line is refused with the fields
+/// it needs, and a confirmed order's line must be complete. Audited, and queued when the
+/// order is confirmed. Returns the new line's id.
+pub fn add_line(
+    store: &mut Store,
+    actor: &str,
+    order_id: i64,
+    form: &xinbao_domain::LineForm,
+) -> Result<i64> {
+    let tx = store.conn.transaction()?;
+    let order = load_order(&tx, order_id)?;
+    order.state.allows(Action::EditLines)?;
+    let mut form = form.clone();
+    form.id = None;
+    let draft = OrderForm {
+        lines: vec![form],
+        ..Default::default()
+    }
+    .parse()
+    .map_err(StoreError::Invalid)?;
+    let Some(line) = draft.lines.first() else {
+        // The domain drops a blank line from a form: here it is said, field by field.
+        return Err(StoreError::Invalid(
+            OrderLineDraft::default().completeness_errors(0),
+        ));
+    };
+    if order.state == OrderState::Confirmed {
+        let problems = line.completeness_errors(0);
+        if !problems.is_empty() {
+            return Err(StoreError::Invalid(problems));
+        }
+    }
+    let position: i64 = tx.query_row(
+        "SELECT coalesce(max(position) + 1, 0) FROM order_lines WHERE order_id = ?1",
+        [order_id],
+        |r| r.get(0),
+    )?;
+    let at = now();
+    let base_rev = if order.state == OrderState::Confirmed {
+        remote_rev(&tx, order_id)?
+    } else {
+        None
+    };
+    let (line_id, uuid) = insert_line(&tx, &at, order_id, position, line)?;
+    record_line_change(
+        &tx,
+        LineChange {
+            at: &at,
+            actor,
+            order: &order,
+            line_id,
+            uuid: &uuid,
+            position,
+            line,
+            before: None,
+            links: &HashMap::new(),
+            base_rev,
+        },
+    )?;
+    tx.execute(
+        "UPDATE export_orders SET updated_at = ?2 WHERE id = ?1",
+        params![order_id, at],
+    )?;
+    tx.commit()?;
+    Ok(line_id)
+}
+
+/// Removes one line, for an order too large to send whole (the window's pages): audited,
+/// and queued when the order is confirmed; its links go with it.
+pub fn remove_line(store: &mut Store, actor: &str, order_id: i64, line_id: i64) -> Result<()> {
+    let tx = store.conn.transaction()?;
+    let order = load_order(&tx, order_id)?;
+    order.state.allows(Action::EditLines)?;
+    let stored = stored_line(&tx, order_id, line_id)?;
+    let at = now();
+    let base_rev = if order.state == OrderState::Confirmed {
+        remote_rev(&tx, order_id)?
+    } else {
+        None
+    };
+    delete_line_row(&tx, &at, actor, &order, &stored, base_rev)?;
+    tx.execute(
+        "UPDATE export_orders SET updated_at = ?2 WHERE id = ?1",
+        params![order_id, at],
+    )?;
+    tx.commit()?;
+    Ok(())
 }
 
 /// Deletes a draft with its lines and links. Confirmed and declared orders are never deleted.
