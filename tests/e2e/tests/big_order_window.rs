@@ -165,7 +165,8 @@ async fn an_order_of_100000_lines_opens_as_pages_jumps_and_filters() {
         .unwrap();
     app.wait_count("[data-testid='link-page'] [data-testid='link-line']", 50)
         .await;
-    app.wait_text("[data-testid='link-range']", "第 1–50 行").await;
+    app.wait_text("[data-testid='link-range']", "第 1–50 行")
+        .await;
     app.quit().await;
 }
 
@@ -225,20 +226,26 @@ async fn a_large_order_is_linked_a_page_at_a_time() {
         .unwrap();
     app.wait_count("[data-testid='link-page'] [data-testid='link-line']", 50)
         .await;
-    app.wait_text("[data-testid='link-range']", "第 1–50 行").await;
+    app.wait_text("[data-testid='link-range']", "第 1–50 行")
+        .await;
     // A 商户N line: that merchant sent this company nothing.
     app.wait_css("[data-testid='link-none']").await;
     app.click("[data-testid='link-next']").await;
-    app.wait_text("[data-testid='link-range']", "第 51–100 行").await;
+    app.wait_text("[data-testid='link-range']", "第 51–100 行")
+        .await;
 
     // The demo merchant's two lines, found by the filter.
-    app.fill("[data-testid='big-filter-merchant']", "小商品").await;
-    app.wait_text("[data-testid='link-range']", "第 1–2 行").await;
+    app.fill("[data-testid='big-filter-merchant']", "小商品")
+        .await;
+    app.wait_text("[data-testid='link-range']", "第 1–2 行")
+        .await;
     app.wait_count("[data-testid='link-page'] [data-testid='link-line']", 2)
         .await;
-    app.wait_until("[data-testid='link-selected']", "row 1 of the filter", |t| {
-        t.starts_with("第 1 行")
-    })
+    app.wait_until(
+        "[data-testid='link-selected']",
+        "row 1 of the filter",
+        |t| t.starts_with("第 1 行"),
+    )
     .await;
     app.click("[data-testid='link-candidate'][data-mo-id='MO-202606-0001']")
         .await;
@@ -262,7 +269,8 @@ async fn a_large_order_is_linked_a_page_at_a_time() {
     app.click("[data-testid='big-filter-unlinked']").await;
     app.wait_count("[data-testid='link-page'] [data-testid='link-line']", 1)
         .await;
-    app.wait_text("[data-testid='link-range']", "第 1–1 行").await;
+    app.wait_text("[data-testid='link-range']", "第 1–1 行")
+        .await;
     app.click("[data-testid='big-filter-unlinked']").await;
     app.wait_count("[data-testid='link-page'] [data-testid='link-line']", 2)
         .await;
@@ -293,9 +301,11 @@ async fn a_large_order_is_linked_a_page_at_a_time() {
         .await;
     // Enter saves, as on a line being edited (the wide row's buttons may lie off screen).
     first.send_keys("\u{e007}").await.unwrap();
-    app.wait_until("tr.is-new [data-testid='big-row-error']", "the empty line refused", |t| {
-        !t.is_empty()
-    })
+    app.wait_until(
+        "tr.is-new [data-testid='big-row-error']",
+        "the empty line refused",
+        |t| !t.is_empty(),
+    )
     .await;
     for (field, value) in [
         ("merchant_name", "商户新"),
@@ -313,9 +323,11 @@ async fn a_large_order_is_linked_a_page_at_a_time() {
     }
     app.wait_text("[data-testid='big-range']", "符合条件 1501 行，共 1501 行")
         .await;
-    app.wait_until("tr[data-testid='big-row']:last-child [data-testid='big-product_name']", "the added line", |t| {
-        t == "新品"
-    })
+    app.wait_until(
+        "tr[data-testid='big-row']:last-child [data-testid='big-product_name']",
+        "the added line",
+        |t| t == "新品",
+    )
     .await;
     assert_eq!(
         app.text("tr[data-testid='big-row']:last-child [data-testid='big-row-no']")
@@ -344,7 +356,13 @@ async fn a_large_order_is_linked_a_page_at_a_time() {
         .unwrap()
         .iter()
         .take(2)
-        .map(|r| format!("{}.{}", r["entity"].as_str().unwrap(), r["action"].as_str().unwrap()))
+        .map(|r| {
+            format!(
+                "{}.{}",
+                r["entity"].as_str().unwrap(),
+                r["action"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(actions, ["line.delete", "line.create"], "{history}");
     app.quit().await;
