@@ -301,6 +301,12 @@ pub fn order_history(state: State<'_, AppState>, id: i64) -> Res<audit::History>
     state.as_clerk(|s, _| audit::latest_for_order(s, id, HISTORY_ROWS))
 }
 
+/// Whether the order can be confirmed now (every problem listed if not); confirms nothing.
+#[tauri::command(async)]
+pub fn confirm_check(state: State<'_, AppState>, id: i64) -> Res<()> {
+    state.as_clerk(|s, _| orders::confirm_check(s, id))
+}
+
 /// How many rows of an order's history the editor shows.
 const HISTORY_ROWS: i64 = 200;
 

@@ -220,6 +220,7 @@ pub fn run() {
             commands::create_draft,
             commands::save_order,
             commands::delete_draft,
+            commands::confirm_check,
             commands::confirm_order,
             commands::reopen_order,
             commands::attach_customs_no,

@@ -492,14 +492,23 @@ pub fn confirm_problems(order: &OrderDraft, links: &[LinkRef<'_>]) -> Vec<FieldE
             .at("lines"),
         );
     }
+    // Each line's merchant orders, found by the line's address: one pass over the links,
+    // not one per line (a 100,000-line order would take 10^10 comparisons).
+    let mut by_line: std::collections::HashMap<*const OrderLineDraft, Vec<&MerchantOrderRef>> =
+        std::collections::HashMap::with_capacity(links.len());
+    for l in links {
+        by_line
+            .entry(l.line as *const OrderLineDraft)
+            .or_default()
+            .extend(l.merchant_orders.iter().copied());
+    }
     for (i, line) in order.lines.iter().enumerate() {
         let f = |name: &str| format!("lines[{i}].{name}");
         p.extend(line.completeness_errors(i));
-        let linked: Vec<&MerchantOrderRef> = links
-            .iter()
-            .filter(|l| std::ptr::eq(l.line, line))
-            .flat_map(|l| l.merchant_orders.iter().copied())
-            .collect();
+        let linked: &[&MerchantOrderRef] = by_line
+            .get(&(line as *const OrderLineDraft))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         if linked.is_empty() {
             p.push(
                 Invalid::new(

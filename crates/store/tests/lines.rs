@@ -301,3 +301,24 @@ fn a_line_is_added_to_and_removed_from_a_large_order_alone_audited_and_queued_on
     orders::remove_line(&mut store, ACTOR, id, added).unwrap();
     assert_eq!(queued(&store, "line.delete"), 1);
 }
+
+#[test]
+fn confirm_check_lists_what_keeps_an_order_from_confirmation_and_changes_nothing() {
+    let (_dir, mut store) = temp_store();
+    let incomplete = orders::create_draft(&mut store, ACTOR, &OrderForm::default()).unwrap();
+    let err = orders::confirm_check(&mut store, incomplete).unwrap_err();
+    assert_eq!(err.code(), "confirm.blocked");
+    assert!(err.field_errors().iter().any(|f| f.field == "buyer_name"));
+
+    let (id, lines) = linked_order(&mut store);
+    let audit_rows = count(&store, "SELECT count(*) FROM audit_log");
+    orders::confirm_check(&mut store, id).unwrap();
+    // A check confirms nothing and writes nothing.
+    assert_eq!(orders::get(&store, id).unwrap().state.as_str(), "draft");
+    assert_eq!(count(&store, "SELECT count(*) FROM audit_log"), audit_rows);
+    assert_eq!(count(&store, "SELECT count(*) FROM outbox"), 0);
+    // An unlinked line is a problem of that line.
+    links::unlink(&mut store, ACTOR, lines[1], "MO-2").unwrap();
+    let err = orders::confirm_check(&mut store, id).unwrap_err();
+    assert_eq!(err.field_errors()[0].field, "lines[1].links");
+}

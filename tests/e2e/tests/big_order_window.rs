@@ -155,6 +155,46 @@ async fn an_order_of_100000_lines_opens_as_pages_jumps_and_filters() {
         .await;
     assert!(!target.exists(), "a cancelled export writes no file");
 
+    // 【订单确认】 checks first: the problems are listed (the first 20, the rest counted),
+    // and the clerk is asked nothing.
+    app.click("[data-testid='confirm-order']").await;
+    let more = app
+        .wait_until(
+            "[data-testid='problems-more']",
+            "the problems counted",
+            |t| t.starts_with("……还有 "),
+        )
+        .await;
+    let n: usize = more
+        .trim_start_matches("……还有 ")
+        .trim_end_matches(" 项")
+        .parse()
+        .unwrap();
+    assert!(
+        n >= ROWS as usize - 20,
+        "every unlinked line is a problem: {more}"
+    );
+    assert_eq!(
+        app.find_all("[data-testid='confirm-problems'] li")
+            .await
+            .len(),
+        21
+    );
+    let asked = app
+        .client
+        .execute(
+            "return document.getElementById('confirm-dialog').open;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        asked,
+        json!(false),
+        "nothing is asked of an order that cannot be confirmed"
+    );
+    app.click("[data-testid='problems-close']").await;
+
     // The linking screen takes the order a page at a time too.
     app.client
         .execute(

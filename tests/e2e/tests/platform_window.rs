@@ -109,15 +109,28 @@ async fn login_sync_a_confirmed_order_and_unlock_offline() {
         t.starts_with("已暂存")
     })
     .await;
-    // Confirming too early lists exactly what is missing: the line is not linked yet.
+    // Confirming too early lists exactly what is missing (the line is not linked yet),
+    // without asking first.
     app.click("[data-testid='confirm-order']").await;
-    app.click("dialog[open] [data-testid='dialog-ok']").await;
     app.wait_until(
         "[data-testid='confirm-problems'] li",
         "the missing link",
         |t| t == "第 1 行：该行尚未关联商户订单",
     )
     .await;
+    let asked = app
+        .client
+        .execute(
+            "return document.getElementById('confirm-dialog').open;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        asked,
+        serde_json::json!(false),
+        "nothing asked before the check"
+    );
     app.screenshot("confirm-problems").await;
     app.click("[data-testid='problems-close']").await;
 

@@ -8,6 +8,7 @@ import { cents, countryList, countryName } from '../format.js';
 import { confirmDialog, saveFile, stateBadge, toast } from '../ui.js';
 import { allows } from '../actions.js';
 import { runImport } from './import.js';
+import { confirmOrder, customsEntry } from '../confirm.js';
 
 /** From how many lines an order opens as pages rather than as one form. */
 export const LARGE_ORDER_LINES = 1000;
@@ -179,7 +180,12 @@ export async function render(view, id) {
     }, t('editor.import')) : null,
     h('button.btn', {
       type: 'button', 'data-testid': 'export-order', on: { click: () => saveFile('export_order', { id }) },
-    }, t('editor.export')));
+    }, t('editor.export')),
+    allows(d, 'attach_customs') ? customsEntry(id, () => render(view, id)) : null,
+    allows(d, 'confirm') ? h('button.btn', {
+      type: 'button', 'data-testid': 'confirm-order',
+      on: { click: async () => { if ((await confirmOrder(id)).confirmed) await render(view, id); } },
+    }, t('editor.confirm')) : null);
 
   clear(view).append(h('div.editor.big-order', {},
     h('div.toolbar', {}, h('h1', { 'data-testid': 'editor-title' }, t('editor.title_edit', { id: d.id })), stateBadge(d.state)),

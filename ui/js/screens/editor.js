@@ -4,6 +4,7 @@ import { h, clear } from '../dom.js';
 import { t, errorText, has } from '../i18n.js';
 import { cents, countryList, countryName, localTime } from '../format.js';
 import { confirmDialog, saveFile, stateBadge, toast } from '../ui.js';
+import { confirmOrder, customsEntry } from '../confirm.js';
 import { allows, NEW_ORDER } from '../actions.js';
 import { runImport } from './import.js';
 import * as bigOrder from './big-order.js';
@@ -675,48 +676,26 @@ class Editor {
 
 
 
-  /** 订单确认: saves what is on screen, asks (the buyer freezes for good), then confirms;
-   * what is missing comes back as a list, each item in words. */
+  /** 订单确认: saves what is on screen, then checks, asks and confirms ([`confirmOrder`]). */
   async confirmOrder() {
     if (!(await this.save())) return;
-    if (!(await confirmDialog('dialog.confirm_title', 'dialog.confirm_body'))) return;
-    try {
-      await call('confirm_order', { id: this.detail.id });
-      toast(t('editor.confirmed'));
+    const { confirmed, err } = await confirmOrder(this.detail.id);
+    if (confirmed) {
       this.load(await call('get_order', { id: this.detail.id }));
       this.status = '';
       this.draw();
-    } catch (err) {
-      await problemsDialog(err);
+    } else if (err) {
       this.showErrors(err);
     }
   }
 
   customsEntry() {
-    const input = h('input#customs_no.mono', {
-      name: 'customs_no', maxlength: 18, size: 20, inputmode: 'numeric',
-      placeholder: t('editor.customs_hint'), 'aria-label': t('editor.customs_no'),
-      'data-testid': 'customs-input',
-    });
-    const submit = async () => {
+    return customsEntry(this.detail.id, async () => {
       this.clearErrors();
-      if (!(await confirmDialog('dialog.customs_title', 'dialog.customs_body'))) return;
-      try {
-        await call('attach_customs_no', { id: this.detail.id, customsNo: input.value });
-        toast(t('editor.declared'));
-        this.load(await call('get_order', { id: this.detail.id }));
-        this.status = '';
-        this.draw();
-      } catch (err) {
-        this.root.querySelector('#err-customs_no').textContent = errorText(err.fields?.[0] || err);
-        input.classList.add('invalid');
-        input.focus();
-      }
-    };
-    return h('div.customs-entry', {},
-      h('label.inline', {}, t('editor.customs_no'), input),
-      h('button.btn.btn-primary', { type: 'button', 'data-testid': 'customs-submit', on: { click: submit } }, t('editor.customs_submit')),
-      h('small.field-error#err-customs_no', { 'aria-live': 'polite', 'data-testid': 'customs-error' }));
+      this.load(await call('get_order', { id: this.detail.id }));
+      this.status = '';
+      this.draw();
+    });
   }
 
   async remove() {
@@ -729,27 +708,6 @@ class Editor {
       this.setStatus(errorText(err), true);
     }
   }
-}
-
-/** What keeps an order from confirmation, one item per problem, in words. */
-function problemsDialog(err) {
-  const label = (field) => {
-    const m = /^lines\[(\d+)\]/.exec(field || '');
-    if (m) return t('editor.line_n', { n: Number(m[1]) + 1 });
-    const f = BUYER_FIELDS.find((b) => b.name === field);
-    return f ? t(f.label) : '';
-  };
-  const items = (err.fields && err.fields.length ? err.fields : [err])
-    .map((fe) => h('li', {}, label(fe.field) ? h('strong', {}, `${label(fe.field)}${t('punct.colon')}`) : null, errorText(fe)));
-  const dialog = h('dialog.dialog', { 'data-testid': 'confirm-problems' },
-    h('h2', {}, t('dialog.problems_title')),
-    h('ul.problems', {}, ...items),
-    h('div.dialog-actions', {}, h('button.btn.btn-primary', { type: 'button', 'data-testid': 'problems-close', on: { click: () => dialog.close() } }, t('dialog.problems_close'))));
-  document.body.append(dialog);
-  return new Promise((resolve) => {
-    dialog.addEventListener('close', () => { dialog.remove(); resolve(); }, { once: true });
-    dialog.showModal();
-  });
 }
 
 /** A refusal in words: what the platform refused (by the operation's kind), then why, in

@@ -870,27 +870,7 @@ pub fn delete_draft(store: &mut Store, actor: &str, order_id: i64) -> Result<()>
 /// and queues the whole order (buyer, lines, links) for the platform.
 pub fn confirm(store: &mut Store, actor: &str, order_id: i64) -> Result<()> {
     let tx = store.conn.transaction()?;
-    let mut order = load_order(&tx, order_id)?;
-    order.state.allows(Action::Confirm)?;
-    let lines = load_lines(&tx, order_id)?;
-    let links = load_links(&tx, order_id)?;
-    order.draft.lines = lines.iter().map(|l| l.line.clone()).collect();
-    let link_refs: Vec<LinkRef<'_>> = order
-        .draft
-        .lines
-        .iter()
-        .map(|l| LinkRef {
-            line: l,
-            merchant_orders: links
-                .get(&l.id.unwrap_or_default())
-                .map(|v| v.iter().collect())
-                .unwrap_or_default(),
-        })
-        .collect();
-    let problems = confirm_problems(&order.draft, &link_refs);
-    if !problems.is_empty() {
-        return Err(StoreError::ConfirmBlocked(problems));
-    }
+    let (order, lines, links) = confirmable(&tx, order_id)?;
     let at = now();
     tx.execute(
         "UPDATE export_orders SET state = 'confirmed', confirmed_at = ?2, updated_at = ?2 WHERE id = ?1",
@@ -913,6 +893,43 @@ pub fn confirm(store: &mut Store, actor: &str, order_id: i64) -> Result<()> {
     outbox::enqueue(&tx, &at, order_id, kind::ORDER_CONFIRM, &payload)?;
     tx.commit()?;
     Ok(())
+}
+
+/// Whether the order may be confirmed now, without confirming it: the window checks first
+/// and asks the clerk only then. `ConfirmBlocked` lists every problem, as confirm would.
+pub fn confirm_check(store: &mut Store, order_id: i64) -> Result<()> {
+    let tx = store.conn.transaction()?;
+    confirmable(&tx, order_id).map(|_| ())
+}
+
+/// The order with its lines and links when the order allows a confirmation and nothing
+/// keeps it from one; else the refusal (`ConfirmBlocked` with every problem).
+fn confirmable(
+    tx: &Transaction<'_>,
+    order_id: i64,
+) -> Result<(OrderRow, Vec<LineRow>, HashMap<i64, Vec<MerchantOrderRef>>)> {
+    let mut order = load_order(tx, order_id)?;
+    order.state.allows(Action::Confirm)?;
+    let lines = load_lines(tx, order_id)?;
+    let links = load_links(tx, order_id)?;
+    order.draft.lines = lines.iter().map(|l| l.line.clone()).collect();
+    let link_refs: Vec<LinkRef<'_>> = order
+        .draft
+        .lines
+        .iter()
+        .map(|l| LinkRef {
+            line: l,
+            merchant_orders: links
+                .get(&l.id.unwrap_or_default())
+                .map(|v| v.iter().collect())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let problems = confirm_problems(&order.draft, &link_refs);
+    if !problems.is_empty() {
+        return Err(StoreError::ConfirmBlocked(problems));
+    }
+    Ok((order, lines, links))
 }
 
 /// The whole order as `order.confirm` carries it (also when it is sent again after the
