@@ -72,6 +72,12 @@ async fn pick(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let token = remember_file(state, path.clone());
+    Some((token, file_name, path))
+}
+
+/// A file the page may use by a token (never by its path).
+fn remember_file(state: &AppState, path: PathBuf) -> u64 {
     let mut files = state.picked.lock().unwrap_or_else(|p| p.into_inner());
     // Random, so a script in the page cannot guess another file's token.
     let mut token = new_token();
@@ -81,11 +87,11 @@ async fn pick(
     files.insert(
         token,
         PickedFile {
-            path: path.clone(),
+            path,
             cancel: Arc::new(AtomicBool::new(false)),
         },
     );
-    Some((token, file_name, path))
+    token
 }
 
 /// A random 53-bit token (JavaScript numbers hold it exactly), from the OS's random source.
@@ -304,12 +310,47 @@ pub async fn import_stage(
         if !confirmed.is_empty() {
             state.as_clerk(|s, _| imports::remember_mapping(s, &confirmed))?;
         }
-        // Staged: the file's token is spent.
-        let _ = take_path(&state, token);
+        // Staged: the file's token is spent, and a pasted block's file is not needed.
+        if let Ok(taken) = take_path(&state, token) {
+            if taken.starts_with(pasted_dir(&state.data_dir)) {
+                if let Some(folder) = taken.parent() {
+                    xinbao_import::paste::clear(folder);
+                }
+            }
+        }
         Ok(outcome)
     })
     .await
     .map_err(worker_failed)?
+}
+
+/// Where pasted blocks wait to be staged (cleared when the app starts).
+pub fn pasted_dir(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("pasted")
+}
+
+/// A block pasted into the grid that is more than the grid takes: written as a file with
+/// the template's headers (from the column pasted at) and handed to the page like a file
+/// the clerk chose, so the import's steps take it (check, preview, accept).
+#[tauri::command(async)]
+pub fn import_paste(
+    state: State<'_, AppState>,
+    text: String,
+    first_field: String,
+) -> Result<Picked, UiError> {
+    let name = words(&state, "import.pasted_name");
+    let path = xinbao_import::paste::write_block(
+        &pasted_dir(&state.data_dir),
+        &name,
+        &first_field,
+        &text,
+    )?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let token = remember_file(&state, path);
+    Ok(Picked { token, file_name })
 }
 
 #[tauri::command(async)]

@@ -57,6 +57,8 @@ impl AppState {
                 .map(|s| s.lock().unwrap_or_else(|p| p.into_inner()));
             session::Platform::new(paths::APP_IDENTIFIER, &profile, guard.as_deref())
         };
+        // Pasted blocks of a run that ended before they were staged.
+        xinbao_import::paste::clear(&files::pasted_dir(&data_dir));
         AppState {
             platform,
             data_dir,
@@ -199,6 +201,7 @@ pub fn run() {
             commands::order_lines,
             commands::order_lines_summary,
             commands::save_line,
+            files::import_paste,
             commands::add_line,
             commands::remove_line,
             commands::save_buyer,

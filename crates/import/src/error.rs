@@ -47,6 +47,8 @@ pub enum ImportError {
     },
     #[error("{path}: more than {max} rows; split the file or raise the limit")]
     TooManyRows { path: PathBuf, max: u64 },
+    #[error("a block cannot be pasted at '{field}': it is not a column of the transaction list")]
+    PasteColumn { field: String },
     #[error("the import was cancelled; nothing was kept")]
     Cancelled,
     #[error("the export was cancelled; no file was written")]
@@ -83,6 +85,7 @@ impl ImportError {
             ImportError::NoHeader { .. } => "import.no_header",
             ImportError::MissingColumns { .. } => "import.missing_columns",
             ImportError::TooManyRows { .. } => "import.too_many_rows",
+            ImportError::PasteColumn { .. } => "import.paste_column",
             ImportError::Cancelled => "import.cancelled",
             ImportError::ExportCancelled => "export.cancelled",
             ImportError::Io { .. } => "import.io",

@@ -10,6 +10,7 @@ pub mod child;
 pub mod columns;
 mod error;
 pub mod export;
+pub mod paste;
 pub mod pipeline;
 pub mod sniff;
 pub mod source;

@@ -872,3 +872,34 @@ fn an_export_reports_progress_and_a_cancel_writes_no_file() {
     assert_eq!(*seen.lock().unwrap(), [4096, 8192]);
     assert!(target.exists());
 }
+
+#[test]
+fn a_pasted_block_is_written_under_the_templates_headers_and_staged_like_a_file() {
+    let mut env = Env::new();
+    let dir = env.path("pasted");
+    // Pasted at 商户名: seven columns, a quoted cell with a tab and quotes, a bad mobile.
+    let text = "商户1\t13900000001\t2026-03\t\"Socks\t\"\"A\"\"\"\t1\t1\t1.50\r\n\
+                商户2\t1390000000\t2026-03\t袜子\t2\t1\t2.50\r\n";
+    let path =
+        xinbao_import::paste::write_block(&dir, "粘贴的交易清单", "merchant_name", text).unwrap();
+    assert!(path.starts_with(&dir));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "a pasted block is its owner's alone");
+    }
+    let out = env.stage(&path).unwrap();
+    assert_eq!(out.summary.file_name, "粘贴的交易清单.tsv");
+    assert_eq!((out.summary.rows_read, out.summary.rows_invalid), (2, 1));
+    let rows = imports::rows(&env.store, out.summary.id, false, 0, 10).unwrap();
+    // The quoted cell read whole (its tab then folded to a space, as for any cell).
+    assert_eq!(rows[0].texts[4], "Socks \"A\"");
+    assert_eq!(rows[1].errors[0].field, "mobile");
+
+    // A column that is not one of the list's is refused by name; nothing is written.
+    let err = xinbao_import::paste::write_block(&dir, "x", "buyer_name", text).unwrap_err();
+    assert_eq!(err.code(), "import.paste_column");
+    xinbao_import::paste::clear(&dir);
+    assert!(!dir.exists());
+}

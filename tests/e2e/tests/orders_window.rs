@@ -5,6 +5,7 @@
 mod common;
 use common::{App, Platform};
 use std::process::Command;
+use std::time::Instant;
 
 async fn fill_line(app: &App, row: usize, values: &[(&str, &str)]) {
     let rows = app.find_all("[data-testid='line-row']").await;
@@ -557,5 +558,77 @@ async fn a_block_pasted_from_a_spreadsheet_fills_the_grid_and_undo_takes_it_back
     )
     .await;
     assert_eq!(cell_value(&app, 1, "note").await, "加急");
+    app.quit().await;
+}
+
+/// A 10,000-row block pasted into a new order is more than the grid takes: it is imported
+/// instead (saved first, every row checked in Rust, the bad one shown to fix), the window
+/// answering all along, and the order then opens as pages.
+#[tokio::test(flavor = "multi_thread")]
+async fn ten_thousand_pasted_rows_go_through_the_import_and_the_window_answers() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    let app = App::start_logged_in(data.path(), &platform).await;
+    app.click("[data-testid='new-order']").await;
+    app.fill("#buyer_name", "Olga Ivanova").await;
+    app.wait_count("[data-testid='line-row']", 1).await;
+    let mut tsv = String::new();
+    for i in 1..=10_000 {
+        let mobile = if i == 9_999 {
+            "1390013900".to_string()
+        } else {
+            format!("139{:08}", i)
+        };
+        tsv.push_str(&format!(
+            "商户{i}\t{mobile}\t2026-03\t袜子\t{i}\t1\t{i}.50\r\n"
+        ));
+    }
+    copy_to_clipboard(&tsv);
+    app.click("[data-testid='line-merchant_name']").await;
+    let t = Instant::now();
+    keys(&app, &format!("{CTRL}v")).await;
+    // The import's own steps: the columns as the template names them, from 商户名 on.
+    app.click("[data-testid='import-start']").await;
+    app.wait_text(
+        "[data-testid='import-summary']",
+        "共 10000 行：有效 9999，有错误 1，重复 0",
+    )
+    .await;
+    eprintln!(
+        "10,000 pasted rows checked and previewed in {} ms",
+        t.elapsed().as_millis()
+    );
+    // The window answers while the preview is up.
+    let mut worst = 0u128;
+    for _ in 0..10 {
+        let t = Instant::now();
+        app.client.execute("return 1;", vec![]).await.unwrap();
+        worst = worst.max(t.elapsed().as_millis());
+    }
+    eprintln!("the page answered within {worst} ms");
+    app.wait_text(
+        "[data-testid='import-row-problems']",
+        "手机号：手机号应为11位，以13–19开头",
+    )
+    .await;
+    let mobile = app
+        .wait_css("[data-testid='import-row'] [data-testid='import-cell-mobile']")
+        .await;
+    app.type_into(&mobile, "13900139000\t").await;
+    app.wait_text("[data-testid='import-accept']", "接受 10000 条有效行")
+        .await;
+    app.click("[data-testid='import-accept']").await;
+    // The order now opens as pages, with every pasted row.
+    app.wait_text(
+        "[data-testid='big-range']",
+        "符合条件 10000 行，共 10000 行",
+    )
+    .await;
+    let first = app.find_all("[data-testid='big-merchant_name']").await;
+    assert_eq!(first[0].text().await.unwrap(), "商户1");
+    // The block's file is gone once staged.
+    let pasted = data.path().join("pasted");
+    let left = std::fs::read_dir(&pasted).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "pasted blocks left in {}", pasted.display());
     app.quit().await;
 }

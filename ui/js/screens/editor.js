@@ -6,7 +6,7 @@ import { cents, countryList, countryName, localTime } from '../format.js';
 import { confirmDialog, saveFile, stateBadge, toast } from '../ui.js';
 import { confirmOrder, customsEntry } from '../confirm.js';
 import { allows, NEW_ORDER } from '../actions.js';
-import { runImport } from './import.js';
+import { runImport, runImportOf } from './import.js';
 import * as bigOrder from './big-order.js';
 import { LARGE_ORDER_LINES } from './big-order.js';
 
@@ -453,6 +453,12 @@ class Editor {
     if (isSingle(block)) block = parseHtmlTable(data.getData('text/html')) || block;
     if (isSingle(block)) return;
     e.preventDefault();
+    if (row + block.length > LARGE_ORDER_LINES) {
+      // More rows than the grid takes: the block is imported instead (checked row by row
+      // in Rust, previewed a page at a time, then accepted into the order).
+      this.pasteAsImport(block, col);
+      return;
+    }
     this.record();
     this.typingCell = null;
     const first = LINE_FIELDS.findIndex((f) => f.name === col);
@@ -472,6 +478,28 @@ class Editor {
     const cols = Math.max(...block.map((c) => c.length));
     this.setStatus(t('editor.pasted', { rows: block.length, cols }) + (dropped ? t('editor.paste_dropped', { n: dropped }) : ''));
     this.checkLines();
+  }
+
+  /** A block too large for the grid goes through the import: the order is saved first
+   * (the lines need an order to go to), then the block is staged like a chosen file. */
+  async pasteAsImport(block, col) {
+    this.setStatus(t('editor.paste_as_import', { rows: block.length }));
+    if (this.detail?.id == null || this.dirty) {
+      if (!(await this.save())) return;
+    }
+    let picked;
+    try {
+      picked = await call('import_paste', { text: toTsv(block), firstField: col });
+    } catch (err) {
+      this.setStatus(errorText(err), true);
+      return;
+    }
+    if (await runImportOf(this.detail.id, picked)) await this.showAgain();
+  }
+
+  /** The order shown again as the router would: as pages once it has many lines. */
+  async showAgain() {
+    await render(this.view, this.detail.id);
   }
 
   /** Marks the cells the domain cannot read (as a save would), without saving. */
@@ -668,10 +696,7 @@ class Editor {
     if (this.detail?.id == null || this.dirty) {
       if (!(await this.save())) return;
     }
-    if (await runImport(this.detail.id)) {
-      this.load(await call('get_order', { id: this.detail.id }));
-      this.draw();
-    }
+    if (await runImport(this.detail.id)) await this.showAgain();
   }
 
 
@@ -769,6 +794,13 @@ function parseHtmlTable(html) {
 }
 
 /** Nothing, or one value: the input pastes it itself. */
+/** Cells back to tab-separated text, quoted where a cell holds a tab, a line break or a
+ * quote (as spreadsheets copy them). */
+function toTsv(block) {
+  const cell = (c) => (/[\t\r\n"]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c);
+  return block.map((cells) => cells.map(cell).join('\t')).join('\r\n');
+}
+
 function isSingle(block) {
   return block.length === 0 || (block.length === 1 && block[0].length <= 1);
 }

@@ -18,6 +18,11 @@ export async function runImport(orderId) {
     return false;
   }
   if (!picked) return false;
+  return runImportOf(orderId, picked);
+}
+
+/** The import's steps for a file already chosen (or a pasted block written as one). */
+export function runImportOf(orderId, picked) {
   return new ImportDialog(orderId, picked).open();
 }
 
