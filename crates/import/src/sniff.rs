@@ -199,3 +199,40 @@ pub fn largest_worksheet_bytes(path: &Path) -> Option<u64> {
         })
         .max()
 }
+
+/// Whether any worksheet of the workbook declares a merged range (`<mergeCell`), found by
+/// inflating the sheets and searching the bytes: far cheaper than a parse of the sheet, so
+/// the common machine export (no merges) is read once, not twice. `true` when unsure.
+pub fn any_merged_range(path: &Path) -> bool {
+    const NEEDLE: &[u8] = b"<mergeCell";
+    let scan = || -> Option<bool> {
+        let file = std::fs::File::open(path).ok()?;
+        let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).ok()?;
+        let finder = memchr::memmem::Finder::new(NEEDLE);
+        for i in 0..zip.len() {
+            let name = zip.by_index_raw(i).ok()?.name().ok()?.into_owned();
+            if !(name.starts_with("xl/worksheets/") && name.ends_with(".xml")) {
+                continue;
+            }
+            let mut entry = zip.by_index(i).ok()?;
+            // A window of 64 KiB, keeping the needle's length minus one of the last read so
+            // a tag split between two reads is still found.
+            let mut buf = vec![0u8; 64 << 10];
+            let mut kept = 0;
+            loop {
+                let n = entry.read(&mut buf[kept..]).ok()?;
+                if n == 0 {
+                    break;
+                }
+                let end = kept + n;
+                if finder.find(&buf[..end]).is_some() {
+                    return Some(true);
+                }
+                kept = (NEEDLE.len() - 1).min(end);
+                buf.copy_within(end - kept..end, 0);
+            }
+        }
+        Some(false)
+    };
+    scan().unwrap_or(true)
+}

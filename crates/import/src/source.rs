@@ -248,6 +248,7 @@ fn read_xlsx(
     // rows is not read twice.
     let mut merges: Vec<Merge> = if merges_wanted
         && crate::sniff::largest_worksheet_bytes(path).is_some_and(|n| n <= MERGE_SCAN_LIMIT)
+        && crate::sniff::any_merged_range(path)
     {
         book.merge_cells_by_sheet_name(&name)
             .unwrap_or_default()

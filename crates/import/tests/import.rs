@@ -903,3 +903,36 @@ fn a_pasted_block_is_written_under_the_templates_headers_and_staged_like_a_file(
     xinbao_import::paste::clear(&dir);
     assert!(!dir.exists());
 }
+
+#[test]
+fn merged_ranges_are_looked_for_only_in_workbooks_that_have_them() {
+    let env = Env::new();
+    let plain = env.path("plain.xlsx");
+    write_xlsx(
+        &plain,
+        &[(
+            "Sheet1",
+            vec![header_row(), row("张三", "13800138000", 1.0)],
+        )],
+        &[],
+    );
+    assert!(!xinbao_import::sniff::any_merged_range(&plain));
+    let merged = env.path("merged.xlsx");
+    write_xlsx(
+        &merged,
+        &[(
+            "Sheet1",
+            vec![
+                header_row(),
+                row("张三", "13800138000", 1.0),
+                row("", "13800138000", 2.0),
+            ],
+        )],
+        &[(1, 1, 2, 1)],
+    );
+    assert!(xinbao_import::sniff::any_merged_range(&merged));
+    // Not a zip at all: unsure, so the full look is taken.
+    let text = env.path("t.csv");
+    std::fs::write(&text, "a,b\n").unwrap();
+    assert!(xinbao_import::sniff::any_merged_range(&text));
+}
