@@ -51,7 +51,10 @@ pub fn compact_chars(input: &str) -> impl Iterator<Item = char> + '_ {
 /// Like [`text`] but removes every space: for codes and numbers ("E 1234 567" → "E1234567").
 /// Returns the input unchanged when there is nothing to fold or remove.
 pub fn compact(input: &str) -> Cow<'_, str> {
-    if input.chars().all(|c| c != ' ' && fold_char(c) == Some(c)) {
+    // Printable ASCII other than the space folds to itself: no char decoding for it.
+    if input.bytes().all(|b| b.is_ascii_graphic())
+        || input.chars().all(|c| c != ' ' && fold_char(c) == Some(c))
+    {
         return Cow::Borrowed(input);
     }
     Cow::Owned(
@@ -66,6 +69,9 @@ pub fn compact(input: &str) -> Cow<'_, str> {
 /// Whether [`text`] would return the input as it is: every character its own fold, no
 /// space at either end and never two together.
 fn is_clean_text(input: &str) -> bool {
+    if input.bytes().all(|b| b.is_ascii_graphic()) {
+        return true;
+    }
     let mut previous_space = true; // a leading space is not clean
     for c in input.chars() {
         if fold_char(c) != Some(c) {

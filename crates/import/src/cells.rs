@@ -39,7 +39,8 @@ fn month_text(d: Date) -> String {
 /// Whole numbers print without a decimal point; others as Rust's shortest round-trip form.
 fn number_text(f: f64) -> String {
     if f.fract() == 0.0 && f.abs() < 1e15 {
-        format!("{}", f as i64)
+        // itoa: three numeric cells a row, a million rows; the formatting machinery is slower.
+        itoa::Buffer::new().format(f as i64).to_owned()
     } else {
         f.to_string()
     }
@@ -66,12 +67,16 @@ fn amount_text(f: f64) -> Result<String, Invalid> {
         ));
     }
     let c = rounded as i64;
-    let sign = if c < 0 { "-" } else { "" };
-    Ok(format!(
-        "{sign}{}.{:02}",
-        c.unsigned_abs() / 100,
-        c.unsigned_abs() % 100
-    ))
+    let mut out = String::with_capacity(16);
+    if c < 0 {
+        out.push('-');
+    }
+    out.push_str(itoa::Buffer::new().format(c.unsigned_abs() / 100));
+    let fraction = (c.unsigned_abs() % 100) as u8;
+    out.push('.');
+    out.push(char::from(b'0' + fraction / 10));
+    out.push(char::from(b'0' + fraction % 10));
+    Ok(out)
 }
 
 /// The text of `cell` for `field`, or the problem the cell itself shows.
@@ -86,9 +91,9 @@ pub fn field_text(field: &str, cell: &RawCell, is_1904: bool) -> Result<String, 
         ))),
         RawCell::Bool(b) => Ok(if *b { "TRUE".into() } else { "FALSE".into() }),
         RawCell::Int(i) => match field {
-            "amount" => Ok(format!("{i}.00")),
+            "amount" => Ok(format!("{}.00", itoa::Buffer::new().format(*i))),
             "order_month" => Ok(month_from_number(*i as f64, is_1904)),
-            _ => Ok(i.to_string()),
+            _ => Ok(itoa::Buffer::new().format(*i).to_owned()),
         },
         RawCell::Float(f) => match field {
             "amount" => amount_text(*f).map_err(at),

@@ -122,8 +122,9 @@ fn read_file(request: &Request, out: &mut impl Write) -> Result<(), ImportError>
         return Ok(());
     }
     let header_row = found.info.header_row;
-    let mut batch: Vec<RawRow> = Vec::with_capacity(FRAME_ROWS);
-    let mut buf = Vec::new();
+    // Each row is encoded as it comes and dropped at once (its strings are freed while
+    // still in the cache, and the next row's take their place), a frame of rows at a time.
+    let mut batch = RowBatch::default();
     book.read(
         path,
         found.info.sheet.as_deref(),
@@ -133,21 +134,44 @@ fn read_file(request: &Request, out: &mut impl Write) -> Result<(), ImportError>
             if row.row_no <= header_row {
                 return Ok(true);
             }
-            batch.push(row);
-            if batch.len() == FRAME_ROWS {
-                encode_rows(&batch, &mut buf);
-                batch.clear();
+            batch.push(&row);
+            if batch.rows == FRAME_ROWS as u32 {
                 // The parent hung up: stop reading.
-                return Ok(frame(out, b'R', &buf).is_ok());
+                return Ok(frame(out, b'R', batch.take()).is_ok());
             }
             Ok(true)
         },
     )?;
-    if !batch.is_empty() {
-        encode_rows(&batch, &mut buf);
-        frame(out, b'R', &buf).map_err(pipe_gone)?;
+    if batch.rows > 0 {
+        frame(out, b'R', batch.take()).map_err(pipe_gone)?;
     }
     Ok(())
+}
+
+/// Rows being encoded into one `R` frame: the count, then each row ([`encode_row`]); the
+/// count is set last.
+#[derive(Default)]
+struct RowBatch {
+    buf: Vec<u8>,
+    rows: u32,
+}
+
+impl RowBatch {
+    fn push(&mut self, row: &RawRow) {
+        if self.rows == 0 {
+            self.buf.clear();
+            self.buf.extend_from_slice(&0u32.to_le_bytes());
+        }
+        encode_row(row, &mut self.buf);
+        self.rows += 1;
+    }
+
+    /// The frame's payload; the batch starts again empty.
+    fn take(&mut self) -> &[u8] {
+        self.buf[..4].copy_from_slice(&self.rows.to_le_bytes());
+        self.rows = 0;
+        &self.buf
+    }
 }
 
 fn frame(out: &mut impl Write, kind: u8, payload: &[u8]) -> std::io::Result<()> {
@@ -156,10 +180,9 @@ fn frame(out: &mut impl Write, kind: u8, payload: &[u8]) -> std::io::Result<()> 
     out.write_all(payload)
 }
 
-fn encode_rows(rows: &[RawRow], buf: &mut Vec<u8>) {
-    buf.clear();
-    buf.extend_from_slice(&(rows.len() as u32).to_le_bytes());
-    for row in rows {
+/// One row: its number, its cell count, then each cell as a tag and its bytes.
+fn encode_row(row: &RawRow, buf: &mut Vec<u8>) {
+    {
         buf.extend_from_slice(&row.row_no.to_le_bytes());
         buf.extend_from_slice(&(row.cells.len() as u32).to_le_bytes());
         for cell in &row.cells {
@@ -191,7 +214,7 @@ fn encode_rows(rows: &[RawRow], buf: &mut Vec<u8>) {
     }
 }
 
-/// Reads [`encode_rows`]'s output; `None` for bytes it did not write.
+/// Reads a [`RowBatch`]'s payload; `None` for bytes it did not write.
 fn decode_rows(buf: &[u8]) -> Option<Vec<RawRow>> {
     let mut at = 0usize;
     let mut take = |n: usize| -> Option<&[u8]> {
@@ -278,7 +301,18 @@ impl ParserChild {
             path: path.into(),
             source: e,
         })?;
-        let out = BufReader::with_capacity(1 << 20, child.stdout.take().expect("piped"));
+        let stdout = child.stdout.take().expect("piped");
+        // A pipe of 1 MiB rather than 64 KiB: the child writes a batch while this side
+        // decodes the last one, instead of waiting for each 64 KiB to be read.
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            // SAFETY: F_SETPIPE_SZ on a pipe this process owns; a refusal leaves it as it was.
+            unsafe {
+                libc::fcntl(stdout.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20);
+            }
+        }
+        let out = BufReader::with_capacity(1 << 20, stdout);
         Ok(ParserChild {
             child,
             out,
@@ -420,8 +454,11 @@ mod tests {
                 cells: vec![],
             },
         ];
-        let mut buf = Vec::new();
-        encode_rows(&rows, &mut buf);
+        let mut batch = RowBatch::default();
+        for row in &rows {
+            batch.push(row);
+        }
+        let buf = batch.take().to_vec();
         let back = decode_rows(&buf).unwrap();
         assert_eq!(format!("{back:?}"), format!("{rows:?}"));
         assert!(decode_rows(&buf[..buf.len() - 1]).is_none());
