@@ -895,6 +895,9 @@ pub fn confirm(store: &mut Store, actor: &str, order_id: i64) -> Result<()> {
     Ok(())
 }
 
+/// The merchant orders linked to each line, by line id.
+pub(crate) type LinksByLine = HashMap<i64, Vec<MerchantOrderRef>>;
+
 /// Whether the order may be confirmed now, without confirming it: the window checks first
 /// and asks the clerk only then. `ConfirmBlocked` lists every problem, as confirm would.
 pub fn confirm_check(store: &mut Store, order_id: i64) -> Result<()> {
@@ -907,7 +910,7 @@ pub fn confirm_check(store: &mut Store, order_id: i64) -> Result<()> {
 fn confirmable(
     tx: &Transaction<'_>,
     order_id: i64,
-) -> Result<(OrderRow, Vec<LineRow>, HashMap<i64, Vec<MerchantOrderRef>>)> {
+) -> Result<(OrderRow, Vec<LineRow>, LinksByLine)> {
     let mut order = load_order(tx, order_id)?;
     order.state.allows(Action::Confirm)?;
     let lines = load_lines(tx, order_id)?;
