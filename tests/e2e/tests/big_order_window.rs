@@ -110,6 +110,32 @@ async fn an_order_of_100000_lines_opens_as_pages_jumps_and_filters() {
     app.wait_until("[data-testid='big-row-no']", "row 1", |t| t == "1")
         .await;
 
+    // Scrolling down brings the next page under the last line; at most 500 lines stay in
+    // the page, the oldest leaving first.
+    let scroll_to_last =
+        "document.querySelector(\"tr[data-testid='big-row']:last-child\").scrollIntoView();";
+    for shown in [200, 300, 400, 500] {
+        app.client.execute(scroll_to_last, vec![]).await.unwrap();
+        app.wait_count("[data-testid='big-row']", shown).await;
+    }
+    assert_eq!(first_row_no(&app).await, "1");
+    app.client.execute(scroll_to_last, vec![]).await.unwrap();
+    app.wait_until("[data-testid='big-row-no']", "the oldest page gone", |t| {
+        t == "101"
+    })
+    .await;
+    assert_eq!(app.find_all("[data-testid='big-row']").await.len(), 500);
+    let last = app.find_all("[data-testid='big-row-no']").await;
+    assert_eq!(last[499].text().await.unwrap(), "600");
+    app.click("[data-testid='big-prev']").await;
+    app.wait_until(
+        "[data-testid='big-row-no']",
+        "the page before row 101",
+        |t| t == "1",
+    )
+    .await;
+    app.wait_count("[data-testid='big-row']", 100).await;
+
     // A jump to the last but one row: the last page, nothing after it.
     app.fill("[data-testid='big-jump']", &format!("{}\u{e007}", ROWS - 1))
         .await;

@@ -1,6 +1,7 @@
 // An order of many lines (an import of a company's whole export list): the lines a page at
 // a time from the store (keyset pages, a jump to a row, filters), the totals from SQL. The
-// whole order never comes to the page.
+// whole order never comes to the page: scrolling down brings the next page under the last
+// (the next keyset page), and at most SHOWN_MAX lines stay in the page.
 import { call } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, errorText } from '../i18n.js';
@@ -13,6 +14,8 @@ import { confirmOrder, customsEntry } from '../confirm.js';
 /** From how many lines an order opens as pages rather than as one form. */
 export const LARGE_ORDER_LINES = 1000;
 const PAGE = 100;
+/** The most lines kept in the page while scrolling: the oldest page goes when one comes. */
+const SHOWN_MAX = 500;
 const NUMERIC = ['quantity', 'packages', 'amount_cents'];
 
 const COLUMNS = [
@@ -45,30 +48,78 @@ export async function render(view, id) {
   }
   const filters = { merchant: '', month: '', unlinked_only: false };
   const query = (extra) => ({ ...filters, limit: PAGE, ...extra });
-  let page = null;
+  // The lines in the page: from row `firstRow` on, and whether the filters leave lines
+  // before and after them.
+  let shown = [];
+  let firstRow = 1;
+  let hasBefore = false;
+  let hasAfter = false;
+  let loading = false;
 
   const body = h('tbody', {});
   const where = h('span.muted', { 'data-testid': 'big-range', 'aria-live': 'polite' });
   const totals = h('span.totals', { 'data-testid': 'big-totals', 'aria-live': 'polite' });
-  const prev = h('button.btn', { type: 'button', 'data-testid': 'big-prev', on: { click: () => show({ before_position: page.lines[0].position }) } }, t('list.prev'));
-  const next = h('button.btn', { type: 'button', 'data-testid': 'big-next', on: { click: () => show({ after_position: page.lines[page.lines.length - 1].position }) } }, t('list.next'));
+  const prev = h('button.btn', { type: 'button', 'data-testid': 'big-prev', on: { click: () => show({ before_position: shown[0].position }) } }, t('list.prev'));
+  const next = h('button.btn', { type: 'button', 'data-testid': 'big-next', on: { click: () => show({ after_position: shown[shown.length - 1].position }) } }, t('list.next'));
   const jump = h('input.num', {
     type: 'number', min: 1, size: 9, 'data-testid': 'big-jump', 'aria-label': t('big.jump_label'),
     on: { keydown: (e) => { if (e.key === 'Enter') show({ from_row: Number(e.target.value) || 1 }); } },
   });
 
+  /** One page of lines, from `position` (a keyset position or a row), in place of all. */
   async function show(position) {
+    let page;
     try {
       page = await call('order_lines', { id, query: query(position) });
     } catch (err) {
       toast(errorText(err));
       return;
     }
-    clear(body).append(...page.lines.map((l, i) => viewRow(l, page.first_row + i)));
-    if (!page.lines.length) body.append(h('tr', {}, h('td.empty', { colspan: COLUMNS.length + 3 }, t('big.none_match'))));
-    prev.disabled = !page.has_before;
-    next.disabled = !page.has_after;
+    shown = page.lines;
+    firstRow = page.first_row;
+    hasBefore = page.has_before;
+    hasAfter = page.has_after;
+    clear(body).append(...shown.map((l, i) => viewRow(l, firstRow + i)));
+    if (!shown.length) body.append(h('tr', {}, h('td.empty', { colspan: COLUMNS.length + 3 }, t('big.none_match'))));
+    paintPager();
   }
+
+  function paintPager() {
+    prev.disabled = !hasBefore;
+    next.disabled = !hasAfter;
+  }
+
+  /** Scrolled near the end: the next page goes under the last line, and the oldest page
+   * leaves once more than SHOWN_MAX lines are in the page. */
+  async function more() {
+    if (loading || !hasAfter || !shown.length) return;
+    loading = true;
+    try {
+      const page = await call('order_lines', { id, query: query({ after_position: shown[shown.length - 1].position }) });
+      const from = firstRow + shown.length;
+      body.append(...page.lines.map((l, i) => viewRow(l, from + i)));
+      shown = shown.concat(page.lines);
+      hasAfter = page.has_after;
+      const extra = shown.length - SHOWN_MAX;
+      if (extra > 0) {
+        // The rows that leave are above the view: the scroll position moves up with them.
+        const rows = [...body.querySelectorAll("tr[data-testid='big-row']")].slice(0, extra);
+        const height = rows.reduce((sum, r) => sum + r.getBoundingClientRect().height, 0);
+        for (const r of rows) r.remove();
+        shown = shown.slice(extra);
+        firstRow += extra;
+        hasBefore = true;
+        document.scrollingElement?.scrollBy(0, -height);
+      }
+      paintPager();
+    } catch (err) {
+      toast(errorText(err));
+    } finally {
+      loading = false;
+    }
+  }
+  const end = h('div.big-more', { 'data-testid': 'big-more', 'aria-hidden': 'true' });
+  new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) more(); }, { rootMargin: '600px' }).observe(end);
 
   /** A line as the page shows it; 【编辑】 turns it into inputs when lines may change. */
   function viewRow(l, rowNo) {
@@ -96,7 +147,7 @@ export async function render(view, id) {
     try {
       await call('remove_line', { id, lineId: l.id });
       toast(t('big.removed', { n: rowNo }));
-      await show({ from_row: page.first_row });
+      await show({ from_row: firstRow });
       refreshTotals();
     } catch (err) {
       toast(errorText(err));
@@ -131,7 +182,7 @@ export async function render(view, id) {
         } else {
           await call('save_line', { id, lineId: l.id, form });
           toast(t('big.saved', { n: rowNo }));
-          await show({ from_row: page.first_row });
+          await show({ from_row: firstRow });
         }
         refreshTotals();
       } catch (err) {
@@ -201,7 +252,7 @@ export async function render(view, id) {
           h('th', { scope: 'col' }, ''),
           ...COLUMNS.map(([, label]) => h('th', { scope: 'col' }, t(label))),
           h('th', { scope: 'col' }, t('editor.link_col')))),
-        body)),
+        body), end),
       h('div.lines-footer', {}, totals)),
     actions));
   await show({});
