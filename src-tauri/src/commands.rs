@@ -22,6 +22,8 @@ pub struct AppInfo {
     database: Option<String>,
     language: String,
     store_error: Option<UiError>,
+    /// From how many lines an order is shown as pages ([`lines::PAGED_FROM_LINES`]).
+    paged_from_lines: i64,
 }
 
 #[tauri::command(async)]
@@ -43,6 +45,7 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         }),
         language,
         store_error: state.store.as_ref().err().cloned(),
+        paged_from_lines: lines::PAGED_FROM_LINES,
     }
 }
 

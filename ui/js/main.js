@@ -8,6 +8,7 @@ import { call } from './api.js';
 import { h, clear } from './dom.js';
 import { applyStatic, currentLanguage, errorText, load, t } from './i18n.js';
 import { localTime, setCountries } from './format.js';
+import { setLimits } from './limits.js';
 import * as orders from './screens/orders.js';
 import * as editor from './screens/editor.js';
 import * as linking from './screens/linking.js';
@@ -170,6 +171,7 @@ async function logout(forget) {
 
 async function start() {
   info = await call('app_info');
+  setLimits(info);
   await load(info.language);
   setCountries(await call('countries', { query: '' }));
   applyStatic();

@@ -10,6 +10,11 @@ use serde::{Deserialize, Serialize};
 /// Most lines in one page.
 pub const MAX_PAGE: u32 = 500;
 
+/// An order of more lines than this is shown a page at a time (its lines never go to the
+/// window whole), and a paste of more rows goes through the import: the window asks for it
+/// with the app's information.
+pub const PAGED_FROM_LINES: i64 = 1000;
+
 /// Which lines, and where: after a position (the next page), before one (the previous),
 /// or from a row number (a jump); by default from the first line.
 #[derive(Debug, Clone, Default, Deserialize)]

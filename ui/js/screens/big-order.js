@@ -11,8 +11,6 @@ import { allows } from '../actions.js';
 import { runImport } from './import.js';
 import { confirmOrder, customsEntry } from '../confirm.js';
 
-/** From how many lines an order opens as pages rather than as one form. */
-export const LARGE_ORDER_LINES = 1000;
 const PAGE = 100;
 /** The most lines kept in the page while scrolling: the oldest page goes when one comes. */
 const SHOWN_MAX = 500;

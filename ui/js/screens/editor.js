@@ -8,7 +8,7 @@ import { confirmOrder, customsEntry } from '../confirm.js';
 import { allows, NEW_ORDER } from '../actions.js';
 import { runImport, runImportOf } from './import.js';
 import * as bigOrder from './big-order.js';
-import { LARGE_ORDER_LINES } from './big-order.js';
+import { pagedFromLines } from '../limits.js';
 
 const BUYER_FIELDS = [
   { name: 'buyer_name', label: 'editor.buyer_name', maxlength: 100 },
@@ -64,7 +64,7 @@ export async function render(view, id) {
     // An order of many lines opens as pages (the whole order never comes to the page).
     try {
       const summary = await call('order_lines_summary', { id, query: {} });
-      if (summary.lines > LARGE_ORDER_LINES) {
+      if (summary.lines > pagedFromLines()) {
         await bigOrder.render(view, id);
         return;
       }
@@ -453,7 +453,7 @@ class Editor {
     if (isSingle(block)) block = parseHtmlTable(data.getData('text/html')) || block;
     if (isSingle(block)) return;
     e.preventDefault();
-    if (row + block.length > LARGE_ORDER_LINES) {
+    if (row + block.length > pagedFromLines()) {
       // More rows than the grid takes: the block is imported instead (checked row by row
       // in Rust, previewed a page at a time, then accepted into the order).
       this.pasteAsImport(block, col);

@@ -12,7 +12,8 @@ import { t, errorText } from '../i18n.js';
 import { cents } from '../format.js';
 import { stateBadge } from '../ui.js';
 import { allows } from '../actions.js';
-import { LARGE_ORDER_LINES, lineFilterBar } from './big-order.js';
+import { lineFilterBar } from './big-order.js';
+import { pagedFromLines } from '../limits.js';
 
 /** The lines of the same merchant and month: which merchant a line is of is the domain's
  * rule (`merchant_key`, sent with each line), not decided here. */
@@ -33,7 +34,7 @@ export async function render(view, orderId, selectedLineId = null) {
   let order;
   try {
     const summary = await call('order_lines_summary', { id: orderId, query: {} });
-    if (summary.lines > LARGE_ORDER_LINES) {
+    if (summary.lines > pagedFromLines()) {
       await renderPaged(view, orderId, selectedLineId);
       return;
     }
