@@ -433,3 +433,74 @@ async fn a_large_order_is_linked_a_page_at_a_time() {
     assert_eq!(actions, ["line.delete", "line.create"], "{history}");
     app.quit().await;
 }
+
+/// The issue's own measure, in the real window: an order of 1,000,000 lines paints its
+/// first page, jumps to row 999,999 and filters its unlinked lines (the times are printed;
+/// list-bench holds the bounds).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_order_of_a_million_lines_paints_jumps_and_filters() {
+    const MILLION: u32 = 1_000_000;
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    let file = data.path().join("million.xlsx");
+    let t = Instant::now();
+    big_list(&file, MILLION);
+    eprintln!("1,000,000 rows written in {} ms", t.elapsed().as_millis());
+    let app = App::start_logged_in(data.path(), &platform).await;
+    let t = Instant::now();
+    let (id, imported) = draft_with_import(data.path(), "Million Buyer", &file, true);
+    assert_eq!(imported["lines_added"], MILLION);
+    eprintln!(
+        "imported and accepted by the CLI in {} ms",
+        t.elapsed().as_millis()
+    );
+
+    let t = Instant::now();
+    app.client
+        .execute(
+            "location.hash = arguments[0];",
+            vec![json!(format!("#/orders/{id}"))],
+        )
+        .await
+        .unwrap();
+    app.wait_count("[data-testid='big-row']", 100).await;
+    eprintln!(
+        "a 1,000,000-line order painted {} ms after it was asked for",
+        t.elapsed().as_millis()
+    );
+    assert_eq!(first_row_no(&app).await, "1");
+    app.wait_text(
+        "[data-testid='big-range']",
+        "符合条件 1000000 行，共 1000000 行",
+    )
+    .await;
+
+    let t = Instant::now();
+    app.fill("[data-testid='big-jump']", "999999\u{e007}").await;
+    app.wait_count("[data-testid='big-row']", 2).await;
+    eprintln!(
+        "the jump to row 999,999 answered in {} ms",
+        t.elapsed().as_millis()
+    );
+    assert_eq!(first_row_no(&app).await, "999999");
+    let quantities = app.find_all("[data-testid='big-quantity']").await;
+    assert_eq!(quantities[1].text().await.unwrap(), MILLION.to_string());
+
+    let t = Instant::now();
+    app.click("[data-testid='big-filter-unlinked']").await;
+    app.wait_until(
+        "[data-testid='big-row-no']",
+        "the first unlinked line",
+        |t| t == "1",
+    )
+    .await;
+    app.wait_count("[data-testid='big-row']", 100).await;
+    eprintln!("unlinked only answered in {} ms", t.elapsed().as_millis());
+    app.wait_text(
+        "[data-testid='big-range']",
+        "符合条件 1000000 行，共 1000000 行",
+    )
+    .await;
+    app.screenshot("million-line-order").await;
+    app.quit().await;
+}
