@@ -36,19 +36,25 @@ impl UiError {
     }
 }
 
+/// Most field problems sent to the window with one error; beyond it they are counted
+/// (`params.fields_total`): a million-line order's confirmation has a problem per line.
+const MAX_FIELDS: usize = 1000;
+
 impl From<StoreError> for UiError {
     fn from(e: StoreError) -> Self {
-        let fields = e.field_errors().to_vec();
+        let all = e.field_errors();
+        let fields = all[..all.len().min(MAX_FIELDS)].to_vec();
         UiError {
             code: e.code().to_string(),
             message: e.to_string(),
-            field: if fields.len() == 1 {
+            field: if all.len() == 1 {
                 Some(fields[0].field.clone())
             } else {
                 None
             },
             fields,
-            params: None,
+            params: (all.len() > MAX_FIELDS)
+                .then(|| Box::new(serde_json::json!({ "fields_total": all.len() }))),
         }
     }
 }

@@ -30,8 +30,10 @@ export function problemsDialog(err) {
   const all = err.fields && err.fields.length ? err.fields : [err];
   const items = all.slice(0, PROBLEMS_SHOWN)
     .map((fe) => h('li', {}, label(fe.field) ? h('strong', {}, `${label(fe.field)}${t('punct.colon')}`) : null, errorText(fe)));
-  if (all.length > PROBLEMS_SHOWN) {
-    items.push(h('li.muted', { 'data-testid': 'problems-more' }, t('dialog.problems_more', { n: all.length - PROBLEMS_SHOWN })));
+  // The store sends the first thousand problems and counts the rest.
+  const total = err.params?.fields_total ?? all.length;
+  if (total > PROBLEMS_SHOWN) {
+    items.push(h('li.muted', { 'data-testid': 'problems-more' }, t('dialog.problems_more', { n: total - PROBLEMS_SHOWN })));
   }
   const dialog = h('dialog.dialog', { 'data-testid': 'confirm-problems' },
     h('h2', {}, t('dialog.problems_title')),

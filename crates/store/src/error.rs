@@ -66,12 +66,20 @@ pub enum StoreError {
     },
 }
 
+/// The first problems in words, the rest counted: a million-line order can have a million
+/// problems, and the message goes to logs and the terminal.
 fn join(errors: &[FieldError]) -> String {
-    errors
+    const NAMED: usize = 10;
+    let mut out = errors
         .iter()
+        .take(NAMED)
         .map(|e| e.to_string())
         .collect::<Vec<_>>()
-        .join("; ")
+        .join("; ");
+    if errors.len() > NAMED {
+        out.push_str(&format!("; … and {} more", errors.len() - NAMED));
+    }
+    out
 }
 
 impl StoreError {

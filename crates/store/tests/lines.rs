@@ -322,3 +322,26 @@ fn confirm_check_lists_what_keeps_an_order_from_confirmation_and_changes_nothing
     let err = orders::confirm_check(&mut store, id).unwrap_err();
     assert_eq!(err.field_errors()[0].field, "lines[1].links");
 }
+
+#[test]
+fn an_error_of_many_problems_names_ten_and_counts_the_rest() {
+    let problems: Vec<xinbao_domain::FieldError> = (0..25)
+        .map(|i| {
+            xinbao_domain::code::Invalid::new(
+                xinbao_domain::code::Code::ConfirmLineUnlinked,
+                format!("line {} is not linked", i + 1),
+            )
+            .at(format!("lines[{i}].links"))
+        })
+        .collect();
+    let err = xinbao_store::StoreError::ConfirmBlocked(problems);
+    let message = err.to_string();
+    assert!(message.contains("line 10 is not linked"), "{message}");
+    assert!(!message.contains("line 11 is not linked"), "{message}");
+    assert!(message.ends_with("… and 15 more"), "{message}");
+    assert_eq!(
+        err.field_errors().len(),
+        25,
+        "every problem is kept for the caller"
+    );
+}

@@ -502,5 +502,31 @@ async fn an_order_of_a_million_lines_paints_jumps_and_filters() {
     )
     .await;
     app.screenshot("million-line-order").await;
+
+    // 订单确认 checks a million lines and says what keeps the order: the first problems in
+    // words, the rest counted (the store sends a thousand and the count).
+    let t = Instant::now();
+    app.click("[data-testid='confirm-order']").await;
+    let more = app
+        .wait_until(
+            "[data-testid='problems-more']",
+            "the problems counted",
+            |t| t.starts_with("……还有 "),
+        )
+        .await;
+    eprintln!(
+        "the confirmation check of 1,000,000 lines answered in {} ms",
+        t.elapsed().as_millis()
+    );
+    let n: usize = more
+        .trim_start_matches("……还有 ")
+        .trim_end_matches(" 项")
+        .parse()
+        .unwrap();
+    assert!(
+        n >= MILLION as usize - 20,
+        "every unlinked line is a problem: {more}"
+    );
+    app.click("[data-testid='problems-close']").await;
     app.quit().await;
 }
