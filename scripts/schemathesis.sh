@@ -48,7 +48,11 @@ token=$(https "$url/api/v1/auth/login" \
   "{\"method\":\"account\",\"identifier\":\"91330782MA2D3M0A1E\",\"password\":\"Xinbao#2026\",\"captcha_id\":\"$captcha\",\"captcha_answer\":\"$answer\"}" \
   | python3 -c 'import sys, json; print(json.load(sys.stdin)["token"])')
 cd "$work"
+# A request whose connection closed without an answer is tried again (twice at most):
+# once in seven runs a POST met "EOF occurred in violation of protocol" (cause not found
+# yet; the server logged nothing). Answers are never retried: a wrong one still fails.
 python3 -m schemathesis.cli --config-file "$OLDPWD/api/schemathesis.toml" run "$OLDPWD/api/openapi.yaml" \
   --url "$url/api/v1" --tls-verify "$ca" -H "Authorization: Bearer $token" \
   --exclude-path /auth/login --exclude-path /auth/logout --exclude-path /auth/password \
-  --workers 2 --max-examples "${ST_EXAMPLES:-30}" --seed "${ST_SEED:-1}"
+  --workers 2 --max-examples "${ST_EXAMPLES:-30}" --seed "${ST_SEED:-1}" \
+  --request-retries 2
