@@ -115,9 +115,21 @@ export async function render(view, id) {
     } finally {
       loading = false;
     }
+    // Still near the end (a tall window, or a scroll while this page came): on.
+    if (nearEnd()) setTimeout(more, 0);
   }
+  // Under the table: when it comes within 600 px of the view, the next page is fetched. Each
+  // scroll looks (an observer alone misses a scroll made while a page was coming).
   const end = h('div.big-more', { 'data-testid': 'big-more', 'aria-hidden': 'true' });
-  new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) more(); }, { rootMargin: '600px' }).observe(end);
+  const nearEnd = () => end.isConnected && end.getBoundingClientRect().top < window.innerHeight + 600;
+  const onScroll = () => {
+    if (!end.isConnected) {
+      // The page was left: this listener goes with it.
+      document.removeEventListener('scroll', onScroll, true);
+      return;
+    }
+    if (nearEnd()) more();
+  };
 
   /** A line as the page shows it; 【编辑】 turns it into inputs when lines may change. */
   function viewRow(l, rowNo) {
@@ -253,6 +265,7 @@ export async function render(view, id) {
         body), end),
       h('div.lines-footer', {}, totals)),
     actions));
+  document.addEventListener('scroll', onScroll, { capture: true, passive: true });
   await show({});
   refreshTotals();
 }
