@@ -305,9 +305,11 @@ pub fn order_history(state: State<'_, AppState>, id: i64) -> Res<audit::History>
 }
 
 /// Whether the order can be confirmed now (every problem listed if not); confirms nothing.
+/// On a connection of its own: a million-line order takes seconds to check, and the
+/// window's other commands do not wait for it.
 #[tauri::command(async)]
 pub fn confirm_check(state: State<'_, AppState>, id: i64) -> Res<()> {
-    state.as_clerk(|s, _| orders::confirm_check(s, id))
+    state.as_clerk_job(|s, _| orders::confirm_check(s, id))
 }
 
 /// How many rows of an order's history the editor shows.

@@ -723,10 +723,7 @@ fn accept_rows(
     // The staging rows are dead now (every read of them asks for a staged batch); they are
     // deleted by [`clear_decided`] after the commit, so the lines reach the order sooner.
     if added > 0 {
-        tx.execute(
-            "UPDATE export_orders SET updated_at = ?2 WHERE id = ?1",
-            params![batch.order_id, at],
-        )?;
+        crate::orders::touch(&tx, batch.order_id, &at)?;
     }
     let summary = summary_of(&tx, batch_id)?;
     tx.commit()?;

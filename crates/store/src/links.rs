@@ -174,10 +174,7 @@ fn change_link(
                 },
             )?;
         }
-        tx.execute(
-            "UPDATE export_orders SET updated_at = ?2 WHERE id = ?1",
-            params![order_id, at],
-        )?;
+        crate::orders::touch(&tx, order_id, &at)?;
     }
     tx.commit()?;
     Ok(changed)

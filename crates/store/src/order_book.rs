@@ -332,10 +332,7 @@ fn apply_one(
         return Ok(());
     }
     if existing.is_some() && !header_changed {
-        tx.execute(
-            "UPDATE export_orders SET updated_at = ?2 WHERE id = ?1",
-            params![order_id, at],
-        )?;
+        crate::orders::touch(tx, order_id, at)?;
     }
     if existing.is_none() {
         report.added += 1;

@@ -27,13 +27,7 @@ async fn an_order_of_100000_lines_opens_as_pages_jumps_and_filters() {
     assert_eq!(imported["lines_added"], ROWS);
 
     let t = Instant::now();
-    app.client
-        .execute(
-            "location.hash = arguments[0];",
-            vec![json!(format!("#/orders/{id}"))],
-        )
-        .await
-        .unwrap();
+    app.go(&format!("#/orders/{id}")).await;
     app.wait_count("[data-testid='big-row']", 100).await;
     eprintln!(
         "a 100,000-line order painted {} ms after it was asked for",
@@ -222,13 +216,7 @@ async fn an_order_of_100000_lines_opens_as_pages_jumps_and_filters() {
     app.click("[data-testid='problems-close']").await;
 
     // The linking screen takes the order a page at a time too.
-    app.client
-        .execute(
-            "location.hash = arguments[0];",
-            vec![json!(format!("#/orders/{id}/link"))],
-        )
-        .await
-        .unwrap();
+    app.go(&format!("#/orders/{id}/link")).await;
     app.wait_count("[data-testid='link-page'] [data-testid='link-line']", 50)
         .await;
     app.wait_text("[data-testid='link-range']", "第 1–50 行")
@@ -283,13 +271,7 @@ async fn a_large_order_is_linked_a_page_at_a_time() {
     let (id, imported) = draft_with_import(data.path(), "Big Buyer", &file, true);
     assert_eq!(imported["lines_added"], 1_500);
 
-    app.client
-        .execute(
-            "location.hash = arguments[0];",
-            vec![json!(format!("#/orders/{id}/link"))],
-        )
-        .await
-        .unwrap();
+    app.go(&format!("#/orders/{id}/link")).await;
     app.wait_count("[data-testid='link-page'] [data-testid='link-line']", 50)
         .await;
     app.wait_text("[data-testid='link-range']", "第 1–50 行")
@@ -456,13 +438,7 @@ async fn an_order_of_a_million_lines_paints_jumps_and_filters() {
     );
 
     let t = Instant::now();
-    app.client
-        .execute(
-            "location.hash = arguments[0];",
-            vec![json!(format!("#/orders/{id}"))],
-        )
-        .await
-        .unwrap();
+    app.go(&format!("#/orders/{id}")).await;
     app.wait_count("[data-testid='big-row']", 100).await;
     eprintln!(
         "a 1,000,000-line order painted {} ms after it was asked for",

@@ -221,6 +221,25 @@ pub(crate) fn line_payload(
 
 /// The platform's revision of the order as this computer last saw it: every operation on
 /// an existing order names it, so the platform can tell a stale edit.
+/// The platform revision a change of this order is based on: the order's own for a
+/// confirmed order, none for a draft (nothing of a draft is sent).
+fn base_rev_of(tx: &rusqlite::Connection, order: &OrderRow) -> Result<Option<i64>> {
+    if order.state == OrderState::Confirmed {
+        remote_rev(tx, order.id)
+    } else {
+        Ok(None)
+    }
+}
+
+/// The order changed at `at` (the list sorts by it, and shows it).
+pub(crate) fn touch(tx: &rusqlite::Connection, order_id: i64, at: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE export_orders SET updated_at = ?2 WHERE id = ?1",
+        params![order_id, at],
+    )?;
+    Ok(())
+}
+
 pub(crate) fn remote_rev(tx: &rusqlite::Connection, order_id: i64) -> Result<Option<i64>> {
     Ok(tx
         .prepare_cached("SELECT remote_rev FROM order_sync WHERE order_id = ?1")?
@@ -457,10 +476,7 @@ pub fn save(
         )?;
     }
     if buyer_changed || lines_changed {
-        tx.execute(
-            "UPDATE export_orders SET updated_at = ?2 WHERE id = ?1",
-            params![order_id, at],
-        )?;
+        touch(&tx, order_id, &at)?;
     }
     tx.commit()?;
     Ok(outcome)
@@ -544,10 +560,7 @@ pub fn save_buyer(store: &mut Store, actor: &str, order_id: i64, form: &OrderFor
     order.state.allows(Action::EditBuyer)?;
     let at = now();
     write_buyer(&tx, &at, actor, &order, &draft)?;
-    tx.execute(
-        "UPDATE export_orders SET updated_at = ?2 WHERE id = ?1",
-        params![order_id, at],
-    )?;
+    touch(&tx, order_id, &at)?;
     tx.commit()?;
     Ok(true)
 }
@@ -737,10 +750,7 @@ pub fn save_line(
             base_rev,
         },
     )?;
-    tx.execute(
-        "UPDATE export_orders SET updated_at = ?2 WHERE id = ?1",
-        params![order_id, at],
-    )?;
+    touch(&tx, order_id, &at)?;
     tx.commit()?;
     Ok(true)
 }
@@ -784,11 +794,7 @@ pub fn add_line(
         |r| r.get(0),
     )?;
     let at = now();
-    let base_rev = if order.state == OrderState::Confirmed {
-        remote_rev(&tx, order_id)?
-    } else {
-        None
-    };
+    let base_rev = base_rev_of(&tx, &order)?;
     let (line_id, uuid) = insert_line(&tx, &at, order_id, position, line)?;
     record_line_change(
         &tx,
@@ -805,10 +811,7 @@ pub fn add_line(
             base_rev,
         },
     )?;
-    tx.execute(
-        "UPDATE export_orders SET updated_at = ?2 WHERE id = ?1",
-        params![order_id, at],
-    )?;
+    touch(&tx, order_id, &at)?;
     tx.commit()?;
     Ok(line_id)
 }
@@ -821,16 +824,9 @@ pub fn remove_line(store: &mut Store, actor: &str, order_id: i64, line_id: i64) 
     order.state.allows(Action::EditLines)?;
     let stored = stored_line(&tx, order_id, line_id)?;
     let at = now();
-    let base_rev = if order.state == OrderState::Confirmed {
-        remote_rev(&tx, order_id)?
-    } else {
-        None
-    };
+    let base_rev = base_rev_of(&tx, &order)?;
     delete_line_row(&tx, &at, actor, &order, &stored, base_rev)?;
-    tx.execute(
-        "UPDATE export_orders SET updated_at = ?2 WHERE id = ?1",
-        params![order_id, at],
-    )?;
+    touch(&tx, order_id, &at)?;
     tx.commit()?;
     Ok(())
 }

@@ -298,6 +298,14 @@ impl App {
             .unwrap()
     }
 
+    /// Goes to a screen by its address (`#/orders/7`), as a link in the window would.
+    pub async fn go(&self, hash: &str) {
+        self.client
+            .execute("location.hash = arguments[0];", vec![json!(hash)])
+            .await
+            .unwrap();
+    }
+
     pub async fn wait_css(&self, css: &str) -> Element {
         self.client
             .wait()
