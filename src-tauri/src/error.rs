@@ -72,6 +72,9 @@ impl From<xinbao_sync::SyncError> for UiError {
             OfflineLocked { retry_after_s } => Some(Box::new(
                 serde_json::json!({ "minutes": retry_after_s.div_ceil(60) }),
             )),
+            Api { error, .. } => error
+                .tries_left
+                .map(|left| Box::new(serde_json::json!({ "tries_left": left }))),
             _ => None,
         };
         UiError {

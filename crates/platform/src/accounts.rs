@@ -366,7 +366,7 @@ pub fn login(
             Ok(left) => {
                 let mut e = failed();
                 e.body.message = format!("wrong account or password ({left} tries left)");
-                e
+                e.tries_left(left)
             }
         });
     };
@@ -447,7 +447,8 @@ pub fn change_password(
                 "password.old_wrong",
                 format!("the old password is wrong ({left} tries left)"),
             )
-            .field("old_password"),
+            .field("old_password")
+            .tries_left(left),
         });
     }
     validate::password(&req.new_password).map_err(|e| ApiErr::invalid("new_password", e))?;

@@ -22,6 +22,7 @@ impl ApiErr {
                 message: message.into(),
                 field: None,
                 retry_after_s: None,
+                tries_left: None,
             },
         }
     }
@@ -33,6 +34,11 @@ impl ApiErr {
 
     pub fn retry_after(mut self, seconds: i64) -> ApiErr {
         self.body.retry_after_s = Some(seconds.max(1) as u64);
+        self
+    }
+
+    pub fn tries_left(mut self, left: i64) -> ApiErr {
+        self.body.tries_left = Some(left.max(0) as u32);
         self
     }
 

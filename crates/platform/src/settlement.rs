@@ -192,6 +192,7 @@ pub fn bind(
                     "sms.wrong",
                     format!("the code is wrong ({} tries left)", MAX_WRONG_TRIES - tries),
                 )
+                .tries_left(MAX_WRONG_TRIES - tries)
             }
             .field("sms_code"));
         }

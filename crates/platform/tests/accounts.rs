@@ -241,6 +241,8 @@ async fn five_failures_lock_the_account_for_fifteen_minutes() {
         {
             Err(SyncError::Api { status: 401, error }) => {
                 assert_eq!(error.code, "auth.failed");
+                // Counted for the client to say, not only in the English message.
+                assert_eq!(error.tries_left, Some(left));
                 assert!(
                     error.message.contains(&format!("{left} tries left")),
                     "{}",

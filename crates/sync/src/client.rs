@@ -389,6 +389,7 @@ async fn decode<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
         message: status.to_string(),
         field: None,
         retry_after_s: None,
+        tries_left: None,
     });
     if status == StatusCode::UNAUTHORIZED && error.code != "auth.failed" {
         return Err(SyncError::AuthRequired(error.code));

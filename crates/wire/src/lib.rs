@@ -30,6 +30,9 @@ pub struct ApiError {
     /// Seconds until the request may succeed (lockouts, rate limits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_s: Option<u64>,
+    /// Tries left before a lock (a wrong password or SMS code), so the client can say so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tries_left: Option<u32>,
 }
 
 /// `GET /meta`: what the server is.
