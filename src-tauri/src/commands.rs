@@ -286,6 +286,31 @@ pub fn check_form(form: OrderForm) -> Vec<xinbao_domain::FieldError> {
     form.parse().err().unwrap_or_default()
 }
 
+#[derive(Serialize)]
+pub struct LineCheck {
+    /// What keeps the row from being kept (【+】): unreadable or missing fields.
+    errors: Vec<xinbao_domain::FieldError>,
+    /// The directory's merchant, when the row's procurement number is another merchant's
+    /// than its name and mobile: a warning on the cell, not a refusal.
+    other_merchant: Option<xinbao_store::platform_cache::Merchant>,
+}
+
+/// One row of the grid checked as 【+】 keeps it, and against the merchant directory.
+#[tauri::command(async)]
+pub fn check_line(
+    state: State<'_, AppState>,
+    line: xinbao_domain::LineForm,
+    index: usize,
+) -> Res<LineCheck> {
+    let (draft, errors) = line.keep_check(index);
+    let other_merchant =
+        state.as_clerk(|s, _| xinbao_store::platform_cache::other_merchant(s, &draft))?;
+    Ok(LineCheck {
+        errors,
+        other_merchant,
+    })
+}
+
 /// The full passport number of an order, on the clerk's explicit reveal (audited).
 #[tauri::command(async)]
 pub fn reveal_passport(state: State<'_, AppState>, id: i64) -> Res<Option<String>> {

@@ -197,6 +197,7 @@ pub fn run() {
             commands::order_history,
             commands::form_totals,
             commands::check_form,
+            commands::check_line,
             commands::order_header,
             commands::order_lines,
             commands::order_lines_summary,

@@ -15,10 +15,22 @@ export function currentLanguage() {
   return language;
 }
 
-/** The words for `key`, with `{name}` placeholders filled from `params`. */
+/** The words for `key`, with `{name}` placeholders filled from `params`, and plurals
+ * (`{n, plural, one {# row} other {# rows}}`, `#` being the number) chosen by the
+ * language's own rules. */
 export function t(key, params = {}) {
   const text = Object.prototype.hasOwnProperty.call(table, key) ? table[key] : key;
-  return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+  const rules = new Intl.PluralRules(language);
+  return text
+    .replace(/\{(\w+), plural,((?: =?\w+ \{[^{}]*\})+)\}/g, (m, name, forms) => {
+      if (!(name in params)) return m;
+      const chosen = {};
+      for (const [, form, words] of forms.matchAll(/ (=?\w+) \{([^{}]*)\}/g)) chosen[form] = words;
+      const n = Number(params[name]);
+      const words = chosen[`=${n}`] ?? chosen[rules.select(n)] ?? chosen.other ?? m;
+      return words.replace(/#/g, String(params[name]));
+    })
+    .replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
 }
 
 /** Whether the table has words for `key`. */
@@ -29,7 +41,12 @@ export function has(key) {
 /** The words for an error from Rust: by its code, never its raw message. */
 export function errorText(err) {
   const key = `error.${err && err.code}`;
-  return Object.prototype.hasOwnProperty.call(table, key) ? t(key, (err && err.params) || {}) : t('error.generic', { code: err && err.code });
+  if (!Object.prototype.hasOwnProperty.call(table, key)) return t('error.generic', { code: err && err.code });
+  const params = (err && err.params) || {};
+  const text = t(key, params);
+  // The platform counts the tries left of a password or a code: say it, once.
+  const tries = params.tries_left !== undefined && !table[key].includes('{tries_left');
+  return tries ? `${text}${t('error.tries_left', params)}` : text;
 }
 
 /** Fills every [data-i18n*] element below `root`. */

@@ -9,6 +9,7 @@ import { h, clear } from './dom.js';
 import { applyStatic, currentLanguage, errorText, load, t } from './i18n.js';
 import { localTime, setCountries } from './format.js';
 import { setLimits } from './limits.js';
+import { confirmDialog } from './ui.js';
 import * as orders from './screens/orders.js';
 import * as editor from './screens/editor.js';
 import * as linking from './screens/linking.js';
@@ -30,14 +31,34 @@ function lock(locked) {
   document.body.classList.toggle('locked', locked);
   document.getElementById('sync-indicator').hidden = locked;
   if (locked) document.getElementById('realname-prompt').hidden = true;
+  const menu = document.getElementById('account-menu');
+  menu.hidden = locked || !session.clerk;
+  menu.open = false;
   document.getElementById('account-name').textContent = locked || !session.clerk ? '' : session.clerk.company_name;
+}
+
+/** The top bar's account menu: 账户与设置 and the two ways out; it closes when anything
+ * else is clicked, or on Escape. */
+function accountMenu() {
+  const menu = document.getElementById('account-menu');
+  for (const b of menu.querySelectorAll('[data-logout]')) {
+    b.addEventListener('click', () => {
+      menu.open = false;
+      window.dispatchEvent(new CustomEvent('xinbao:logout', { detail: { forget: b.dataset.logout === 'forget' } }));
+    });
+  }
+  menu.querySelector('a').addEventListener('click', () => { menu.open = false; });
+  document.addEventListener('click', (e) => { if (!menu.contains(e.target)) menu.open = false; });
+  menu.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') { menu.open = false; menu.querySelector('summary').focus(); }
+  });
 }
 
 /** Shows the login (or unlock) screen until someone is in, then the current route. */
 async function showLogin(options = {}) {
   lock(true);
   const screen = options.online ? { ...session, offline_available: false } : session;
-  const account = await login.render(view, screen);
+  const account = await login.render(view, screen, options.mode);
   session = await call('session_info');
   session.clerk = session.clerk || account;
   lock(false);
@@ -106,7 +127,7 @@ async function route() {
   } else if (hash === '#/account') {
     await account.render(view, info, session.clerk);
   } else if (hash === '#/sync') {
-    await sync.render(view, session);
+    await sync.render(view);
   } else {
     await orders.render(view);
   }
@@ -158,7 +179,10 @@ async function switchLanguage() {
   }
 }
 
+/** Logging out leads to the login (the offline unlock is one click from it); forgetting
+ * this computer's offline unlock asks first. */
 async function logout(forget) {
+  if (forget && !(await confirmDialog('dialog.forget_title', 'dialog.forget_body'))) return;
   try {
     await call('platform_logout', { forget });
   } catch (err) {
@@ -166,7 +190,7 @@ async function logout(forget) {
     console.warn(err.code);
   }
   session = await call('session_info');
-  await showLogin();
+  await showLogin({ mode: 'login' });
 }
 
 async function start() {
@@ -176,6 +200,7 @@ async function start() {
   setCountries(await call('countries', { query: '' }));
   applyStatic();
   document.getElementById('lang-switch').addEventListener('click', switchLanguage);
+  accountMenu();
   if (info.store_error) {
     await route();
     return;

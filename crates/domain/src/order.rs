@@ -377,6 +377,21 @@ impl LineForm {
         (line, errors)
     }
 
+    /// What 【+】 asks before it keeps the grid's row `index` and opens the next (manual
+    /// §3.1: the line is entered whole, then kept): every field it cannot read and every
+    /// required field still empty, under the grid's paths (`lines[2].mobile`). The line as
+    /// read comes back too, for the checks that need the store.
+    pub fn keep_check(&self, index: usize) -> (OrderLineDraft, Vec<FieldError>) {
+        let mut errors = Vec::new();
+        let line = self.parse(index, &mut errors);
+        for missing in line.completeness_errors(index) {
+            if !errors.iter().any(|e| e.field == missing.field) {
+                errors.push(missing);
+            }
+        }
+        (line, errors)
+    }
+
     fn parse(&self, index: usize, e: &mut Vec<FieldError>) -> OrderLineDraft {
         self.parse_with(e, |name| format!("lines[{index}].{name}"))
     }

@@ -351,3 +351,39 @@ fn no_validator_panics_on_any_input() {
         let _ = mask::mobile(s);
     }
 }
+
+#[test]
+fn a_row_is_kept_only_whole_and_says_why_not_under_its_grid_path() {
+    use xinbao_domain::LineForm;
+    let typed = LineForm {
+        merchant_name: "义乌市小商品经营部".into(),
+        mobile: "1390013900".into(),
+        order_month: "2026/3".into(),
+        ..Default::default()
+    };
+    let (line, errors) = typed.keep_check(2);
+    assert_eq!(line.order_month.as_deref(), Some("2026-03"));
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    // The wrong mobile once (not also as missing), then every empty required field.
+    assert_eq!(
+        fields,
+        [
+            "lines[2].mobile",
+            "lines[2].product_name",
+            "lines[2].quantity",
+            "lines[2].packages",
+            "lines[2].amount"
+        ]
+    );
+    assert_eq!(errors[0].code, Code::MobileFormat);
+    assert!(errors[1..].iter().all(|e| e.code == Code::Required));
+    let whole = LineForm {
+        mobile: "13900139000".into(),
+        product_name: "袜子".into(),
+        quantity: "10".into(),
+        packages: "1".into(),
+        amount: "12.50".into(),
+        ..typed
+    };
+    assert!(whole.keep_check(2).1.is_empty());
+}

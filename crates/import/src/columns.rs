@@ -74,9 +74,9 @@ pub const COLUMNS: [Column; 9] = [
     },
     Column {
         field: "amount",
-        header: "总金额(美元)",
+        header: "总金额（美元）",
         required: true,
-        aliases: &["总金额", "金额", "金额(美元)", "美元金额", "总价", "amount", "amount(usd)", "total(usd)"],
+        aliases: &["总金额", "总金额(美元)", "金额", "金额(美元)", "美元金额", "总价", "amount", "amount(usd)", "total(usd)"],
         rule_zh: "必填；美元，至少0.01，最多两位小数",
         rule_en: "Required; US dollars, at least 0.01, at most two decimals",
     },

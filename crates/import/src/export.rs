@@ -123,7 +123,7 @@ pub fn orders(
         "采购商姓名",
         "护照号",
         "目的国",
-        "总金额(美元)",
+        "总金额（美元）",
         "交易清单行数",
         "已关联行数",
         "报关单号",
@@ -221,7 +221,7 @@ pub fn order(store: &Store, order_id: i64, path: &Path, job: &Job) -> Result<u64
         ("护照号", order.passport_no.clone()),
         ("目的国", country),
         (
-            "总金额(美元)",
+            "总金额（美元）",
             order.total_cents.map(|c| Cents(c).to_string()),
         ),
     ];

@@ -322,7 +322,7 @@ fn missing_required_columns_are_named_before_any_row_is_read() {
     let err = env.stage(&file).unwrap_err();
     assert_eq!(err.code(), "import.missing_columns");
     let msg = err.to_string();
-    for name in ["手机号", "下单月份", "总件数", "总金额(美元)"] {
+    for name in ["手机号", "下单月份", "总件数", "总金额（美元）"] {
         assert!(msg.contains(name), "{msg}");
     }
     assert!(

@@ -54,7 +54,7 @@ fn the_template_is_what_the_manual_asks_for() {
             "*品名",
             "*数量",
             "*总件数",
-            "*总金额(美元)",
+            "*总金额（美元）",
             "备注"
         ]
     );

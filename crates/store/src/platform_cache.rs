@@ -6,6 +6,7 @@
 use crate::{now, Result, Store};
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
+use xinbao_domain::OrderLineDraft;
 
 /// A merchant of the directory (商户).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +50,21 @@ pub fn merchant(store: &Store, procurement_no: &str) -> Result<Option<Merchant>>
             },
         )
         .optional()?)
+}
+
+/// The directory's merchant when a line names its procurement number with another
+/// merchant's name or mobile (a typo, or a number copied from the wrong row): the line is
+/// not refused (the directory may be out of date), the clerk is warned on the cell.
+pub fn other_merchant(store: &Store, line: &OrderLineDraft) -> Result<Option<Merchant>> {
+    let Some(no) = line.procurement_no.as_deref() else {
+        return Ok(None);
+    };
+    let Some(m) = merchant(store, no)? else {
+        return Ok(None);
+    };
+    let differs =
+        |typed: &Option<String>, known: &str| typed.as_deref().is_some_and(|t| t != known);
+    Ok((differs(&line.merchant_name, &m.name) || differs(&line.mobile, &m.mobile)).then_some(m))
 }
 
 pub fn merchant_count(store: &Store) -> Result<i64> {

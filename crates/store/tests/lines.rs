@@ -345,3 +345,34 @@ fn an_error_of_many_problems_names_ten_and_counts_the_rest() {
         "every problem is kept for the caller"
     );
 }
+
+#[test]
+fn a_procurement_number_of_another_merchant_is_named_from_the_directory() {
+    use xinbao_store::platform_cache::{self, Merchant};
+    let (_dir, mut store) = temp_store();
+    let zhang = Merchant {
+        procurement_no: "YW2026000123".into(),
+        name: "张三".into(),
+        mobile: "13800138000".into(),
+    };
+    platform_cache::upsert_merchants(&mut store, std::slice::from_ref(&zhang)).unwrap();
+    let check = |no: &str, name: &str, mobile: &str| {
+        let form = xinbao_domain::LineForm {
+            procurement_no: no.into(),
+            merchant_name: name.into(),
+            mobile: mobile.into(),
+            ..Default::default()
+        };
+        platform_cache::other_merchant(&store, &form.keep_check(0).0).unwrap()
+    };
+    // Spelled as the directory has it (any case, spaces in the mobile): nothing to say.
+    assert_eq!(check("yw2026000123", "张三", "138 0013 8000"), None);
+    // Only the number typed: nothing to compare yet.
+    assert_eq!(check("YW2026000123", "", ""), None);
+    // Another merchant's name or mobile: the directory's merchant is named.
+    assert_eq!(check("YW2026000123", "李四", ""), Some(zhang.clone()));
+    assert_eq!(check("YW2026000123", "张三", "13900139000"), Some(zhang));
+    // A number the directory does not know, or none: no warning.
+    assert_eq!(check("YW2026999999", "李四", ""), None);
+    assert_eq!(check("", "李四", ""), None);
+}

@@ -109,8 +109,9 @@ async fn register_a_company_then_log_in_with_its_uscc_then_its_mobile() {
     .await;
 
     // The other login of §2.2: the mobile bound at activation, with its own captcha.
-    app.click("#nav-sync").await;
-    app.click("[data-testid='logout-forget']").await;
+    // From the account menu of the top bar, where people look for it.
+    app.click("[data-testid='account-name']").await;
+    app.click("[data-testid='menu-logout-forget']").await;
     app.click("dialog[open] [data-testid='dialog-ok']").await;
     app.wait_css("[data-testid='login-screen']").await;
     app.click("[data-testid='login-method-mobile']").await;
@@ -266,23 +267,21 @@ async fn merchant_orders_settlement_binding_and_password_change() {
     app.screenshot("account").await;
 
     // Log out; the old password no longer opens the account, the new one does.
-    app.click("#nav-sync").await;
+    // Logging out from 账户与设置 leads to the login, not to the offline unlock (which
+    // stays one click away: this computer was remembered).
     app.click("[data-testid='logout']").await;
-    app.wait_css("[data-testid='unlock-screen'], [data-testid='login-screen']")
-        .await;
-    if !app
-        .find_all("[data-testid='switch-to-login']")
+    app.wait_css("[data-testid='login-screen']").await;
+    assert!(app
+        .find_all("[data-testid='unlock-screen']")
         .await
-        .is_empty()
-    {
-        app.click("[data-testid='switch-to-login']").await;
-    }
+        .is_empty());
+    app.wait_css("[data-testid='switch-to-unlock']:not([hidden])")
+        .await;
     log_in_as(&app, &platform, DEMO_USCC, DEMO_PASSWORD).await;
-    app.wait_until(
-        "[data-testid='login-error']",
-        "the old password refused",
-        |t| !t.is_empty(),
-    )
+    // Refused, and the platform's count of tries left is said, as the offline unlock does.
+    app.wait_until("[data-testid='login-error']", "the tries left", |t| {
+        t.starts_with("账号或密码错误（还可以再试 ") && t.ends_with(" 次）")
+    })
     .await;
     log_in_as(&app, &platform, DEMO_USCC, "Newpass#2027").await;
     app.wait_text(
@@ -318,7 +317,12 @@ async fn real_name_verification_is_prompted_uploaded_and_approved() {
         std::fs::write(&p, PNG).unwrap();
         p
     };
-    let (holding, front, back) = (png("holding.png"), png("front.png"), png("back.png"));
+    // A camera's long file name, as phones and scanners write them.
+    let (holding, front, back) = (
+        png("holding.png"),
+        png("法定代表人身份证正面扫描件_IMG_20261127_153045_HDR_高清版本_最终.png"),
+        png("back.png"),
+    );
     let fake = photos.path().join("scan.png");
     std::fs::write(&fake, "not a picture at all").unwrap();
 
@@ -371,6 +375,19 @@ async fn real_name_verification_is_prompted_uploaded_and_approved() {
     app.wait_css("[data-testid='realname-preview-id_back']:not([hidden])")
         .await;
     app.screenshot("realname").await;
+    // The long name stays inside its card at 1280×800, and the button says the manual's 【上传】.
+    let spill = app
+        .client
+        .execute(
+            "const n = document.querySelector(\"[data-testid='realname-file-id_front']\");
+             const slot = n.closest('.photo-slot').getBoundingClientRect();
+             return n.getBoundingClientRect().right - slot.right;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(spill.as_f64().unwrap() <= 0.0, "spills {spill} px");
+    assert_eq!(app.text("[data-testid='realname-submit']").await, "上传");
     app.click("[data-testid='realname-submit']").await;
     app.wait_text("[data-testid='realname-status']", "待审核")
         .await;

@@ -19,7 +19,15 @@ fn list_with_one_bad_cell(path: &std::path::Path) {
             "总金额(美元)",
         ],
         ["张三", "13800138000", "2026-03", "袜子", "100", "2", "1000"],
-        ["李四", "1390013900", "2026-04", "手套", "50", "1", "500.50"],
+        [
+            "义乌市小商品经营部",
+            "1390013900",
+            "2026-04",
+            "手套",
+            "50",
+            "1",
+            "500.50",
+        ],
     ];
     for (r, row) in rows.iter().enumerate() {
         for (c, v) in row.iter().enumerate() {
@@ -59,6 +67,11 @@ async fn import_fix_one_cell_accept_and_find_the_lines() {
     )
     .await;
     app.screenshot("import-preview").await;
+    // Every cell shows its whole text: the wrong mobile and the long merchant name too.
+    assert_eq!(
+        app.cut_inputs("[data-testid='import-row'] input").await,
+        Vec::<String>::new()
+    );
     let mobile = app
         .wait_css("[data-testid='import-row'] [data-testid='import-cell-mobile']")
         .await;
@@ -74,7 +87,11 @@ async fn import_fix_one_cell_accept_and_find_the_lines() {
     app.wait_count("[data-testid='line-row']", 2).await;
     let names = app.find_all("[data-testid='line-merchant_name']").await;
     let mobiles = app.find_all("[data-testid='line-mobile']").await;
-    assert_eq!(app.value(&names[1]).await, "李四");
+    assert_eq!(app.value(&names[1]).await, "义乌市小商品经营部");
+    assert_eq!(
+        app.cut_inputs("[data-testid='line-row'] input").await,
+        Vec::<String>::new()
+    );
     assert_eq!(app.value(&mobiles[1]).await, "13*******00");
     app.screenshot("import-accepted").await;
     app.quit().await;

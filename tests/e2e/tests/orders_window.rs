@@ -632,3 +632,85 @@ async fn ten_thousand_pasted_rows_go_through_the_import_and_the_window_answers()
     assert_eq!(left, 0, "pasted blocks left in {}", pasted.display());
     app.quit().await;
 }
+
+/// Manual §3.1: 【+】 keeps the line being typed. A row that is not whole is not kept and
+/// its cells say why; a procurement number of another merchant than the row's name is
+/// named from the directory; a row left empty at 暂存 is said to be left out.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_plus_keeps_a_whole_line_and_a_number_of_another_merchant_is_named() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    let app = App::start_logged_in(data.path(), &platform).await;
+    // The merchant directory comes with the first sync after login.
+    let deadline = Instant::now() + std::time::Duration::from_secs(20);
+    while app
+        .invoke(
+            "merchant_lookup",
+            serde_json::json!({ "procurementNo": "3307820001" }),
+        )
+        .await["ok"]
+        .is_null()
+    {
+        assert!(Instant::now() < deadline, "the directory never came");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    app.click("[data-testid='new-order']").await;
+    app.fill("#buyer_name", "Ivan Petrov").await;
+    fill_line(&app, 0, &[("procurement_no", "3307820001\t")]).await;
+    // The directory fills the name; another name typed over it is questioned on the cell.
+    let names = app.find_all("[data-testid='line-merchant_name']").await;
+    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    while app.value(&names[0]).await != "义乌市小商品经营部" {
+        assert!(Instant::now() < deadline, "the name was not filled");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    fill_line(&app, 0, &[("merchant_name", "张三\t")]).await;
+    app.wait_until(
+        "[data-testid='line-merchant-warning']:not([hidden])",
+        "the warning",
+        |t| t.contains("3307820001") && t.contains("义乌市小商品经营部"),
+    )
+    .await;
+
+    // 【+】 on a row that is not whole: not kept, no new row, the missing cells marked.
+    app.click("[data-testid='add-line']").await;
+    app.wait_text(
+        "[data-testid='save-status']",
+        "第 1 行还不完整，没有记下：请按提示补全",
+    )
+    .await;
+    app.wait_text(".field-error[data-field='lines[0].product_name']", "必填")
+        .await;
+    assert_eq!(app.find_all("[data-testid='line-row']").await.len(), 1);
+
+    // Whole, and with the directory's name back: kept, the warning gone, a new row open.
+    fill_line(
+        &app,
+        0,
+        &[
+            ("merchant_name", "义乌市小商品经营部\t"),
+            ("order_month", "2026-03"),
+            ("product_name", "袜子"),
+            ("quantity", "100"),
+            ("packages", "2"),
+            ("amount", "1000"),
+        ],
+    )
+    .await;
+    app.wait_css("[data-testid='line-merchant-warning'][hidden]")
+        .await;
+    app.click("[data-testid='add-line']").await;
+    app.wait_count("[data-testid='line-row']", 2).await;
+    app.wait_text("[data-testid='save-status']", "第 1 行已记下，请填写下一行")
+        .await;
+    app.screenshot("plus-keeps-a-line").await;
+
+    // 暂存 with the new row left empty: saved, and the empty row is said to be left out.
+    app.click("[data-testid='save-draft']").await;
+    app.wait_until("[data-testid='save-status']", "the skipped row", |t| {
+        t.starts_with("已暂存") && t.ends_with("；1 个空行没有保存")
+    })
+    .await;
+    app.wait_count("[data-testid='line-row']", 1).await;
+    app.quit().await;
+}

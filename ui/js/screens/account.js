@@ -16,7 +16,21 @@ export async function render(view, info, clerk) {
   }
   clear(view).append(
     h('div.toolbar', {}, h('h1', {}, t('account.page_title'))),
-    h('div.page-grid', {}, realnameCard(clerk), passwordCard(), settingsCard(settings, info), helpCard()));
+    h('div.page-grid', {}, accountCard(clerk), realnameCard(clerk), passwordCard(), settingsCard(settings, info), helpCard()));
+}
+
+/** Who is logged in, and the two ways out (the top bar's account menu has them too). */
+function accountCard(clerk) {
+  const out = (forget) => () => window.dispatchEvent(new CustomEvent('xinbao:logout', { detail: { forget } }));
+  return h('section.card', { 'data-testid': 'account-card' },
+    h('h2', {}, t('account.title')),
+    h('dl.facts', {},
+      h('dt', {}, t('account.company')), h('dd', { 'data-testid': 'account-company' }, clerk.company_name),
+      h('dt', {}, t('account.uscc')), h('dd.mono', {}, clerk.uscc),
+      h('dt', {}, t('account.procurement_no')), h('dd.mono', {}, clerk.procurement_no)),
+    h('div.row-actions.card-actions', {},
+      h('button.btn', { type: 'button', 'data-testid': 'logout', on: { click: out(false) } }, t('account.logout')),
+      h('button.btn.btn-danger', { type: 'button', 'data-testid': 'logout-forget', on: { click: out(true) } }, t('account.logout_forget'))));
 }
 
 function realnameCard(clerk) {

@@ -3,7 +3,7 @@
 // whole order never comes to the page: scrolling down brings the next page under the last
 // (the next keyset page), and at most SHOWN_MAX lines stay in the page.
 import { call } from '../api.js';
-import { h, clear } from '../dom.js';
+import { h, clear, fitToText } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { cents, countryList, countryName } from '../format.js';
 import { confirmDialog, saveFile, stateBadge, toast } from '../ui.js';
@@ -173,10 +173,10 @@ export async function render(view, id) {
   /** A line being edited: Enter or 【保存】 saves it alone (the domain checks it as a save
    * would; a masked mobile left as it is stays the stored number), Escape puts it back. */
   function editRow(l, rowNo) {
-    const inputs = Object.fromEntries(COLUMNS.map(([field]) => [field, h(`input${NUMERIC.includes(field) ? '.num' : ''}`, {
-      value: text(l, field), size: 8, 'data-testid': `big-input-${field}`, 'aria-label': `${t(LABELS[field])} ${rowNo}`,
+    const inputs = Object.fromEntries(COLUMNS.map(([field]) => [field, fitToText(h(`input${NUMERIC.includes(field) ? '.num' : ''}`, {
+      value: text(l, field), 'data-testid': `big-input-${field}`, 'aria-label': `${t(LABELS[field])} ${rowNo}`,
       on: { keydown: (e) => { if (e.key === 'Enter') save(); if (e.key === 'Escape') putBack(); } },
-    })]));
+    }), 8)]));
     const isNew = l.id == null;
     const putBack = () => (isNew ? tr.remove() : tr.replaceWith(viewRow(l, rowNo)));
     const problem = h('small.field-error', { 'data-testid': 'big-row-error', 'aria-live': 'polite' });

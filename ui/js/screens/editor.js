@@ -1,6 +1,6 @@
 // The order editor (新增 / 暂存): buyer information and the transaction list.
 import { call } from '../api.js';
-import { h, clear } from '../dom.js';
+import { h, clear, fitToText } from '../dom.js';
 import { t, errorText, has } from '../i18n.js';
 import { cents, countryList, countryName, localTime } from '../format.js';
 import { confirmDialog, saveFile, stateBadge, toast } from '../ui.js';
@@ -16,6 +16,9 @@ const BUYER_FIELDS = [
   { name: 'country', label: 'editor.country', list: 'country-options', placeholder: 'editor.country_hint' },
   { name: 'total_amount', label: 'editor.total_amount', inputmode: 'decimal', className: 'num' },
 ];
+
+/** The cells the merchant directory is asked about when they change. */
+const MERCHANT_FIELDS = ['procurement_no', 'merchant_name', 'mobile'];
 
 const LINE_FIELDS = [
   { name: 'procurement_no', label: 'editor.procurement_no', size: 10 },
@@ -43,6 +46,11 @@ function lineToForm(l) {
     amount: l.amount_cents == null ? '' : cents(l.amount_cents),
     note: l.note || '',
   };
+}
+
+/** A row of the grid as the domain reads it, without the editor's own notes. */
+function lineForm({ filled, other, ...l }) {
+  return l;
 }
 
 function emptyLine() {
@@ -254,7 +262,7 @@ class Editor {
           'data-testid': 'add-line',
           'aria-label': t('editor.add_line_label'),
           title: t('editor.add_line_label'),
-          on: { click: () => this.addLine() },
+          on: { click: () => this.keepLine() },
         }, t('editor.add_line')) : null,
         this.totalsEl = h('span.totals', { 'data-testid': 'lines-totals', 'aria-live': 'polite' })),
       this.linesEditable ? h('p.muted.keys-hint', { id: 'lines-keys' }, t('editor.keys_hint')) : null);
@@ -334,7 +342,7 @@ class Editor {
     }
     this.lines.forEach((line, index) => {
       const cells = LINE_FIELDS.map((f) => h('td', {},
-        h(`input${f.className ? `.${f.className}` : ''}`, {
+        fitToText(h(`input${f.className ? `.${f.className}` : ''}`, {
           name: `lines[${index}].${f.name}`,
           value: line[f.name],
           size: f.size,
@@ -354,10 +362,15 @@ class Editor {
             keydown: (e) => this.gridKey(e, index, f.name),
             paste: (e) => this.paste(e, index, f.name),
             blur: () => { this.typingCell = null; },
-            change: f.name === 'procurement_no' ? (e) => this.fillMerchant(line, e.target.closest('tr')) : undefined,
+            change: MERCHANT_FIELDS.includes(f.name) ? async (e) => {
+              const row = e.target.closest('tr');
+              if (f.name === 'procurement_no') await this.fillMerchant(line, row);
+              await this.checkLine(index);
+            } : undefined,
           },
-        }),
-        h('small.field-error', { dataset: { field: `lines[${index}].${f.name}` } })));
+        }), f.size),
+        h('small.field-error', { dataset: { field: `lines[${index}].${f.name}` } }),
+        f.name === 'procurement_no' ? this.merchantWarning(line) : null));
       const remove = !this.linesEditable ? h('td', {}) : h('td', {}, h('button.btn.btn-small', {
         type: 'button',
         'data-testid': 'remove-line',
@@ -393,6 +406,48 @@ class Editor {
       }, t('editor.link_open'))));
   }
 
+  /** Under the procurement number: whose number it is, when the directory knows it as
+   * another merchant's than the row's name and mobile. */
+  merchantWarning(line) {
+    return h('small.field-warning', { 'data-testid': 'line-merchant-warning', role: 'status', hidden: !line.other },
+      line.other ? t('editor.other_merchant', { no: line.other.procurement_no, name: line.other.name }) : '');
+  }
+
+  /** Checks row `index` as 【+】 keeps it (errors marked on its cells) and against the
+   * merchant directory (a warning on the procurement number). Resolves with the errors. */
+  async checkLine(index, markErrors = false) {
+    const line = this.lines[index];
+    let check;
+    try {
+      check = await call('check_line', { line: lineForm(line), index });
+    } catch (err) {
+      this.setStatus(errorText(err), true);
+      return null;
+    }
+    line.other = check.other_merchant;
+    const row = this.linesBody.querySelectorAll("[data-testid='line-row']")[index];
+    if (row) row.querySelector("[data-testid='line-merchant-warning']")?.replaceWith(this.merchantWarning(line));
+    if (markErrors) this.showErrors({ fields: check.errors });
+    return check.errors;
+  }
+
+  /** 【+】 (manual §3.1): the row being typed is kept when the domain can read it whole,
+   * and a new row opens; otherwise its cells say why, and no row is added. */
+  async keepLine() {
+    const index = this.lines.length - 1;
+    if (index >= 0) {
+      this.clearErrors();
+      const errors = await this.checkLine(index, true);
+      if (errors === null) return;
+      if (errors.length) {
+        this.setStatus(t('editor.line_not_kept', { n: index + 1 }), true);
+        return;
+      }
+      this.setStatus(t('editor.line_kept', { n: index + 1 }));
+    }
+    this.addLine();
+  }
+
   /** A procurement number from the cached directory fills the merchant's name and mobile
    * where the clerk left them empty (or where an earlier fill put them). */
   async fillMerchant(line, row) {
@@ -407,7 +462,7 @@ class Editor {
       if (line[field] !== '' && line[field] !== line.filled?.[field]) continue;
       line[field] = value;
       const input = row.querySelector(`[data-testid='line-${field}']`);
-      if (input) input.value = value;
+      if (input) { input.value = value; input.dispatchEvent(new Event('input')); }
     }
     line.filled = { merchant_name: m.name, mobile: m.mobile };
   }
@@ -636,7 +691,9 @@ class Editor {
 
   form() {
     // `filled` is the editor's own note of an auto-fill, not part of the form.
-    return { ...this.buyer, lines: this.lines.map(({ filled, ...l }) => l) };
+    // `filled` and `other` are the editor's own notes (an auto-fill, a directory warning),
+    // not part of the form.
+    return { ...this.buyer, lines: this.lines.map((l) => lineForm(l)) };
   }
 
   clearErrors() {
@@ -670,14 +727,18 @@ class Editor {
     await this.settleKeeping();
     try {
       let id = this.detail?.id;
+      const form = this.form();
       if (id == null) {
-        id = await call('create_draft', { form: this.form() });
+        id = await call('create_draft', { form });
       } else {
-        await call('save_order', { id, form: this.form() });
+        await call('save_order', { id, form });
       }
       this.load(await call('get_order', { id }));
       if (location.hash !== `#/orders/${id}`) history.replaceState(null, '', `#/orders/${id}`);
-      this.status = t('editor.saved', { time: localTime(this.detail.updated_at) });
+      // Rows left entirely empty are not stored: say so rather than let them vanish.
+      const skipped = form.lines.length - (this.detail.lines?.length ?? form.lines.length);
+      this.status = t('editor.saved', { time: localTime(this.detail.updated_at) })
+        + (skipped > 0 ? t('editor.blank_skipped', { n: skipped }) : '');
       this.draw();
       return true;
     } catch (err) {

@@ -1,7 +1,7 @@
 // 批量导入: choose a file (native dialog in Rust), check sheet / header / columns, read it
 // with a progress bar that can be cancelled, preview and fix rows, accept or reject.
 import { call } from '../api.js';
-import { h, clear } from '../dom.js';
+import { h, clear, fitToText } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { confirmDialog, toast } from '../ui.js';
 
@@ -199,9 +199,8 @@ class ImportDialog {
         input.classList.toggle('invalid', row.errors.some((e) => e.field === input.dataset.field));
       }
     };
-    tr.append(h('td.num', {}, r.row_no), ...FIELDS.map((f, i) => h('td', {}, h('input', {
+    tr.append(h('td.num', {}, r.row_no), ...FIELDS.map((f, i) => h('td', {}, fitToText(h('input', {
       value: r.texts[i],
-      size: 8,
       'aria-label': `${t(`editor.${f}`)} ${r.row_no}`,
       'data-testid': `import-cell-${f}`,
       dataset: { field: f },
@@ -217,7 +216,7 @@ class ImportDialog {
           }
         },
       },
-    }))), problems);
+    }), 8))), problems);
     show(r);
     return tr;
   }

@@ -11,11 +11,13 @@ import { registerCard } from './register.js';
 import { showFormError } from '../forms.js';
 import { captchaField } from '../captcha.js';
 
-/** Renders the login screen into `view`; resolves with the account once someone is in. */
-export function render(view, session) {
+/** Renders the login screen into `view`; resolves with the account once someone is in.
+ * It opens on the offline unlock when this computer has one, unless `mode` says 'login'
+ * (after a logout: the clerk may be handing the computer over). */
+export function render(view, session, mode) {
   return new Promise((resolve) => {
     const offline = session.offline_available && session.remembered;
-    const state = { mode: offline ? 'unlock' : 'login', method: 'account' };
+    const state = { mode: mode || (offline ? 'unlock' : 'login'), method: 'account' };
     const done = (account) => resolve(account);
     const paint = () => {
       const back = (uscc) => { state.mode = 'login'; state.method = 'account'; state.registered = uscc; paint(); };

@@ -118,7 +118,7 @@ function photoSlot(part, chosen) {
   // A photo picked before the nationality changed stays picked (the holding-ID photo).
   const kept = chosen.previews[part];
   const preview = h('img.photo-preview', { alt: t(`realname.photo.${part}`), hidden: !kept, src: kept?.src, 'data-testid': `realname-preview-${part}` });
-  const name = h('span.muted.small', { 'data-testid': `realname-file-${part}` }, kept?.name || '');
+  const name = h('span.muted.small.photo-name', { 'data-testid': `realname-file-${part}` }, kept?.name || '');
   const error = h('small.field-error', { dataset: { field: part }, 'data-testid': `err-${part}`, 'aria-live': 'polite' });
   const pick = h('button.btn', {
     type: 'button',
@@ -147,5 +147,5 @@ function photoSlot(part, chosen) {
   }, chosen.photos[part] ? t('realname.repick') : t('realname.pick'));
   return h('div.photo-slot', { 'data-testid': `realname-slot-${part}` },
     h('span.label', {}, t(`realname.photo.${part}`)),
-    preview, h('div.row-actions', {}, pick, name), error);
+    preview, h('div.row-actions', {}, pick), name, error);
 }

@@ -1,10 +1,10 @@
 // The sync panel: what waits to go to the platform, when it last went, what the platform
-// refused and why, "sync now", and the account (logout).
+// refused and why, "sync now".
 import { call } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, errorText, has } from '../i18n.js';
 import { localTime } from '../format.js';
-import { confirmDialog, toast } from '../ui.js';
+import { toast } from '../ui.js';
 
 /** The words for the background task's state, for the badge in the top bar too. */
 export function taskText(panel) {
@@ -59,7 +59,7 @@ function orderBookFacts(book) {
   ];
 }
 
-export async function render(view, session) {
+export async function render(view) {
   let panel;
   try {
     panel = await call('sync_status');
@@ -129,27 +129,6 @@ export async function render(view, session) {
         h('td', {}, t(`op.${r.kind}`)),
         h('td.status-error', { title: r.message }, errorText({ code: r.code }))))));
 
-  const acct = session.clerk;
-  const account = h('section.card', { 'data-testid': 'account-card' },
-    h('h2', {}, t('account.title')),
-    h('dl.facts', {},
-      h('dt', {}, t('account.company')), h('dd', { 'data-testid': 'account-company' }, acct.company_name),
-      h('dt', {}, t('account.uscc')), h('dd.mono', {}, acct.uscc),
-      h('dt', {}, t('account.procurement_no')), h('dd.mono', {}, acct.procurement_no)),
-    h('div.row-actions.card-actions', {},
-      h('button.btn', {
-        type: 'button', 'data-testid': 'logout',
-        on: { click: () => window.dispatchEvent(new CustomEvent('xinbao:logout', { detail: { forget: false } })) },
-      }, t('account.logout')),
-      h('button.btn.btn-danger', {
-        type: 'button', 'data-testid': 'logout-forget',
-        on: {
-          click: async () => {
-            if (!(await confirmDialog('dialog.forget_title', 'dialog.forget_body'))) return;
-            window.dispatchEvent(new CustomEvent('xinbao:logout', { detail: { forget: true } }));
-          },
-        },
-      }, t('account.logout_forget'))));
 
   clear(view).append(...[
     h('div.toolbar', {}, h('h1', {}, t('sync.title')), h('div.toolbar-end', {}, syncNow)),
@@ -157,6 +136,5 @@ export async function render(view, session) {
     recoveryNotice(panel.recovery),
     h('section.card', { 'data-testid': 'sync-panel' }, facts),
     h('section.card', {}, h('h2', {}, t('sync.rejections')), rejections),
-    account,
   ].filter(Boolean));
 }

@@ -306,6 +306,20 @@ impl App {
             .unwrap();
     }
 
+    /// The inputs matching `css` whose text is cut (wider than the box shows), by value.
+    pub async fn cut_inputs(&self, css: &str) -> Vec<String> {
+        let cut = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll(arguments[0])]
+                   .filter(i => i.scrollWidth > i.clientWidth + 1).map(i => i.value);",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap();
+        serde_json::from_value(cut).unwrap()
+    }
+
     pub async fn wait_css(&self, css: &str) -> Element {
         self.client
             .wait()
