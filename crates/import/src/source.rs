@@ -329,13 +329,16 @@ fn read_range(
             .collect(),
         _ => Vec::new(),
     };
+    // An .xls says its date system in the workbook (DATEMODE: Excel for Mac wrote 1904);
+    // .ods dates come as ISO text.
+    let is_1904 = matches!(&*book, calamine::Sheets::Xls(x) if x.has_1904_epoch());
     let range = book.worksheet_range(&name).map_err(|e| damaged(path, e))?;
     let (start_row, start_col) = range.start().unwrap_or((0, 0));
     on_info(&SheetInfo {
         sheet: Some(name),
         sheets: names,
         estimated_rows: range.end().map(|(r, _)| u64::from(r) + 1),
-        is_1904: false,
+        is_1904,
     });
     for (i, cells) in range.rows().enumerate() {
         let row_no0 = start_row + i as u32;

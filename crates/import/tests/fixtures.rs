@@ -99,6 +99,21 @@ fn xls_saved_by_libreoffice() {
     check_libreoffice("libreoffice.xls", true);
 }
 
+/// An .xls in the 1904 date system (Excel for Mac's old default; made by xlwt, see
+/// fixtures/make-1904-xls.py): its date cells count from 1904-01-01. Read as 1900-based,
+/// 2026-04/05/06 came out as 2022-03/04/05, every row "valid".
+#[test]
+fn xls_in_the_1904_date_system_reads_its_own_months() {
+    let mut env = Env::new();
+    let out = env.stage(&fixture("mac-1904.xls")).unwrap();
+    let rows = staged(&env, out.summary.id);
+    assert_eq!(
+        rows.iter().map(|r| r.1[3].as_str()).collect::<Vec<_>>(),
+        ["2026-04", "2026-05", "2026-06"]
+    );
+    assert!(rows.iter().all(|r| r.2.is_empty()), "{rows:?}");
+}
+
 #[test]
 fn ods_saved_by_libreoffice() {
     // calamine does not expose an .ods file's merged ranges: the covered cell stays empty.
