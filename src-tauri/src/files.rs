@@ -29,7 +29,10 @@ impl From<ImportError> for UiError {
     fn from(e: ImportError) -> Self {
         match e {
             ImportError::Store(s) => s.into(),
-            other => UiError::new(other.code(), other.to_string()),
+            other => UiError {
+                params: other.params().map(Box::new),
+                ..UiError::new(other.code(), other.to_string())
+            },
         }
     }
 }

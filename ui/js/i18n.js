@@ -30,7 +30,12 @@ export function t(key, params = {}) {
       const words = chosen[`=${n}`] ?? chosen[rules.select(n)] ?? chosen.other ?? m;
       return words.replace(/#/g, String(params[name]));
     })
-    .replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+    .replace(/\{(\w+)\}/g, (m, name) => (name in params ? shown(params[name]) : m));
+}
+
+/** A value in words: a list joined as the language lists things. */
+function shown(value) {
+  return Array.isArray(value) ? value.join(t('punct.list')) : String(value);
 }
 
 /** Whether the table has words for `key`. */

@@ -358,11 +358,19 @@ struct ImportReport {
     rows_duplicate: i64,
     rows_skipped: u64,
     ignored_columns: Vec<String>,
+    /// Columns taken by a near name (`货品名称` as `product_name`): said, to be checked.
+    guessed_columns: Vec<GuessedColumn>,
     already_imported: bool,
     errors: Vec<ReportError>,
     accepted: bool,
     lines_added: Option<i64>,
     seconds: f64,
+}
+
+#[derive(Serialize)]
+struct GuessedColumn {
+    header: String,
+    field: String,
 }
 
 #[derive(Serialize)]
@@ -440,6 +448,18 @@ fn import(
         rows_invalid: summary.rows_invalid,
         rows_duplicate: summary.rows_duplicate,
         rows_skipped: staged.rows_skipped,
+        guessed_columns: staged
+            .info
+            .columns
+            .iter()
+            .filter(|c| c.matched_by.as_deref() == Some("guess"))
+            .filter_map(|c| {
+                Some(GuessedColumn {
+                    header: c.header.clone(),
+                    field: c.field.clone()?,
+                })
+            })
+            .collect(),
         ignored_columns: staged.info.ignored,
         already_imported: staged.previous_import.is_some(),
         errors,
@@ -659,6 +679,12 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
                     report.import_id, report.order_id, report.rows_read, report.rows_valid, report.rows_invalid,
                     report.rows_duplicate, report.seconds
                 );
+                for g in &report.guessed_columns {
+                    println!(
+                        "note: column '{}' was taken as {} from its similar name: check it",
+                        g.header, g.field
+                    );
+                }
                 if report.already_imported {
                     println!("note: the same file was imported into this order before");
                 }

@@ -152,3 +152,27 @@ fn an_unreadable_file_fails_with_one_line_and_creates_no_order() {
         "no draft was created for a file that cannot be read"
     );
 }
+
+#[test]
+fn a_column_taken_by_a_similar_name_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = dir.path().join("货品.csv");
+    std::fs::write(
+        &file,
+        "商户名,手机号,下单月份,货品名称,数量,总件数,总金额(美元)\n张三,13800138000,2026-03,袜子,1,1,10\n",
+    )
+    .unwrap();
+    let args = ["import", file.to_str().unwrap(), "--new-order"];
+    let report = json(&xinbao(&data, &[&args[..], &["--json"]].concat()));
+    assert_eq!(report["rows_valid"], 1);
+    assert_eq!(
+        report["guessed_columns"],
+        serde_json::json!([{ "header": "货品名称", "field": "product_name" }])
+    );
+    let text = String::from_utf8(xinbao(&data, &args).stdout).unwrap();
+    assert!(
+        text.contains("note: column '货品名称' was taken as product_name from its similar name"),
+        "{text}"
+    );
+}

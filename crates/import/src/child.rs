@@ -56,6 +56,8 @@ struct ChildError {
     code: String,
     message: String,
     detail: String,
+    #[serde(default)]
+    params: Option<serde_json::Value>,
 }
 
 /// In a binary's `main`: when started as a parser child, parse, write the frames and exit;
@@ -89,6 +91,7 @@ fn serve(request: &Request) -> i32 {
                     ImportError::Damaged { detail, .. } => detail.clone(),
                     _ => String::new(),
                 },
+                params: e.params(),
             };
             frame(
                 &mut out,
@@ -354,6 +357,7 @@ impl ParserChild {
                     &err.code,
                     err.message,
                     err.detail,
+                    err.params,
                 ))
             }
             _ => Err(self.garbled()),

@@ -33,7 +33,7 @@ pub enum ImportError {
     },
     #[error("{path}: sheet '{sheet}' is empty")]
     EmptySheet { path: PathBuf, sheet: String },
-    #[error("{path}: no header row found in the first {scanned} rows of sheet '{sheet}'; expected headers such as 商户名, 手机号, 下单月份")]
+    #[error("{path}: no header row found in the first {scanned} rows of sheet '{sheet}'; a transaction list has the columns {}", crate::columns::required_headers().join(", "))]
     NoHeader {
         path: PathBuf,
         sheet: String,
@@ -68,6 +68,7 @@ pub enum ImportError {
         path: PathBuf,
         code: String,
         message: String,
+        params: Option<serde_json::Value>,
     },
 }
 
@@ -95,6 +96,37 @@ impl ImportError {
         }
     }
 
+    /// What the words for the error name (`error.<code>` in the translation tables): the
+    /// file, the sheet, the columns.
+    pub fn params(&self) -> Option<serde_json::Value> {
+        let file = |p: &std::path::Path| {
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        match self {
+            ImportError::NoHeader {
+                path,
+                sheet,
+                scanned,
+            } => Some(serde_json::json!({
+                "file": file(path),
+                "sheet": sheet,
+                "scanned": scanned,
+                "columns": crate::columns::required_headers(),
+            })),
+            ImportError::MissingColumns {
+                path,
+                sheet,
+                missing,
+            } => {
+                Some(serde_json::json!({ "file": file(path), "sheet": sheet, "missing": missing }))
+            }
+            ImportError::Reader { params, .. } => params.clone(),
+            _ => None,
+        }
+    }
+
     /// The error a parser child reported, by its code: `import.damaged` keeps its variant
     /// (and detail); the others keep their code and their message, which names the file.
     pub(crate) fn from_child(
@@ -102,6 +134,7 @@ impl ImportError {
         code: &str,
         message: String,
         detail: String,
+        params: Option<serde_json::Value>,
     ) -> ImportError {
         match code {
             "import.damaged" => ImportError::Damaged {
@@ -112,6 +145,7 @@ impl ImportError {
                 path: path.into(),
                 code: code.into(),
                 message,
+                params,
             },
             _ => ImportError::Damaged {
                 path: path.into(),

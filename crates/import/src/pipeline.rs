@@ -82,6 +82,8 @@ pub struct FileInfo {
     pub template_version: Option<u32>,
     pub template_outdated: bool,
     pub estimated_rows: Option<u64>,
+    /// A CSV's text encoding as found, for the clerk to see (`GB18030`, `Big5`, …).
+    pub encoding: Option<String>,
     #[serde(skip)]
     is_1904: bool,
 }
@@ -171,17 +173,31 @@ fn resolve_columns(
                     field: Some(field.to_string()),
                     matched_by: Some(how.to_string()),
                 }),
-            _ => {
-                ignored.push(text.clone());
-                cols.push(ColumnInfo {
-                    index,
-                    header: text,
-                    field: None,
-                    matched_by: None,
-                });
-            }
+            _ => cols.push(ColumnInfo {
+                index,
+                header: text,
+                field: None,
+                matched_by: None,
+            }),
         }
     }
+    // Then the near misses, for the columns no name matched: a guess the mapping step
+    // asks about (a clerk's own mapping of the header is never overridden).
+    for i in 0..cols.len() {
+        if cols[i].field.is_some() || mapping.contains_key(&columns::header_key(&cols[i].header)) {
+            continue;
+        }
+        let taken: Vec<&str> = cols.iter().filter_map(|c| c.field.as_deref()).collect();
+        if let Some(c) = columns::guess_for_header(&cols[i].header, &taken) {
+            cols[i].field = Some(c.field.to_string());
+            cols[i].matched_by = Some("guess".to_string());
+        }
+    }
+    ignored.extend(
+        cols.iter()
+            .filter(|c| c.field.is_none())
+            .map(|c| c.header.clone()),
+    );
     (cols, ignored, version)
 }
 
@@ -256,6 +272,7 @@ fn inspect_sheet(
         estimated_rows: info
             .estimated_rows
             .map(|n| n.saturating_sub(u64::from(header.row_no))),
+        encoding: info.encoding.clone(),
         is_1904: info.is_1904,
     }))
 }

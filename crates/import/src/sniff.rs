@@ -62,20 +62,16 @@ pub fn detect(path: &Path, limits: Limits) -> Result<Format, ImportError> {
         return check_zip(path, limits);
     }
     if n == 8 && head == CFB_MAGIC {
-        // An encrypted xlsx is an OLE2 container holding "EncryptedPackage"; a plain .xls
-        // holds "Workbook". The directory names are UTF-16LE.
-        let bytes = std::fs::read(path).map_err(io)?;
-        let utf16 = |s: &str| {
-            s.encode_utf16()
-                .flat_map(|u| u.to_le_bytes())
-                .collect::<Vec<u8>>()
-        };
-        let has = |name: &str| {
-            bytes
-                .windows(name.len() * 2)
-                .any(|w| w == utf16(name).as_slice())
-        };
-        if has("EncryptedPackage") || has("EncryptionInfo") {
+        // An encrypted xlsx is an OLE2 container with "EncryptedPackage" and
+        // "EncryptionInfo" at its root; a plain .xls holds "Workbook". Only the container's
+        // directory is read. A container too broken to list is left to the reader, which
+        // runs in the parser child and says it is damaged.
+        let encrypted = std::panic::catch_unwind(|| {
+            cfb::open(path)
+                .is_ok_and(|c| c.is_stream("/EncryptedPackage") || c.is_stream("/EncryptionInfo"))
+        })
+        .unwrap_or(false);
+        if encrypted {
             return Err(ImportError::Encrypted { path: path.into() });
         }
         return Ok(Format::Xls);

@@ -61,6 +61,8 @@ pub struct SheetInfo {
     /// The last row the sheet claims to use, for progress.
     pub estimated_rows: Option<u64>,
     pub is_1904: bool,
+    /// A CSV's text encoding as found (`UTF-8`, `GB18030`, `Big5`, …).
+    pub encoding: Option<String>,
 }
 
 /// Whether the reader should go on.
@@ -267,6 +269,7 @@ fn read_xlsx(
         sheets: names.clone(),
         estimated_rows: Some(u64::from(dims.end.0) + 1),
         is_1904,
+        encoding: None,
     });
     let mut current: Option<RawRow> = None;
     let mut flush = |row: RawRow, merges: &mut Vec<Merge>| -> Result<Keep, ImportError> {
@@ -339,6 +342,7 @@ fn read_range(
         sheets: names,
         estimated_rows: range.end().map(|(r, _)| u64::from(r) + 1),
         is_1904,
+        encoding: None,
     });
     for (i, cells) in range.rows().enumerate() {
         let row_no0 = start_row + i as u32;
@@ -357,8 +361,9 @@ fn read_range(
     Ok(())
 }
 
-/// CSV in UTF-8 (with or without BOM), UTF-16 with BOM, or GBK/GB18030 (what Chinese Excel
-/// writes): UTF-8 when the first 64 KiB are valid UTF-8, GB18030 otherwise.
+/// CSV in UTF-8 (with or without BOM), UTF-16 with BOM, GBK/GB18030 (what Chinese Excel
+/// writes), or another legacy encoding (Big5 from Taiwan and Hong Kong, Shift_JIS,
+/// windows-125x): see [`csv_encoding`].
 fn read_csv(
     path: &Path,
     on_info: &mut dyn FnMut(&SheetInfo),
@@ -374,12 +379,8 @@ fn read_csv(
         &mut sample,
     )
     .map_err(io)?;
-    let encoding = match std::str::from_utf8(&sample) {
-        Ok(_) => encoding_rs::UTF_8,
-        // Cut in the middle of a character at the sample's end: still UTF-8.
-        Err(e) if e.error_len().is_none() => encoding_rs::UTF_8,
-        Err(_) => encoding_rs::GB18030,
-    };
+    let whole = sample.len() < 65_536;
+    let encoding = csv_encoding(&sample, whole);
     let delimiter = sniff_delimiter(&sample);
     let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
         .encoding(Some(encoding))
@@ -397,6 +398,12 @@ fn read_csv(
         sheets: Vec::new(),
         estimated_rows: None,
         is_1904: false,
+        // Said as clerks know it: GBK is what Chinese Excel calls its CSV encoding.
+        encoding: Some(if encoding == encoding_rs::GB18030 {
+            "GB18030 (GBK)".to_string()
+        } else {
+            encoding.name().to_string()
+        }),
     });
     let mut record = csv::StringRecord::new();
     let mut row_no = 0u32;
@@ -494,6 +501,28 @@ impl<R: std::io::Read> std::io::Read for RecordLimit<R> {
 }
 
 /// Comma, semicolon or tab: whichever the first line uses most.
+/// The encoding of a CSV from its first bytes (`whole`: the sample is the whole file): a
+/// BOM says it; valid UTF-8 is UTF-8; anything else is guessed by chardetng, as Firefox
+/// guesses an unlabelled page. No top-level domain is hinted: `.cn` took Big5, Shift_JIS
+/// and windows-1252 lists for GBK. Its GBK is read as GB18030, GBK's superset.
+pub fn csv_encoding(sample: &[u8], whole: bool) -> &'static encoding_rs::Encoding {
+    if let Some((encoding, _)) = encoding_rs::Encoding::for_bom(sample) {
+        return encoding;
+    }
+    match std::str::from_utf8(sample) {
+        Ok(_) => return encoding_rs::UTF_8,
+        // Cut in the middle of a character at the sample's end: still UTF-8.
+        Err(e) if e.error_len().is_none() && !whole => return encoding_rs::UTF_8,
+        Err(_) => {}
+    }
+    let mut detector = chardetng::EncodingDetector::new();
+    detector.feed(sample, whole);
+    match detector.guess(None, false) {
+        e if e == encoding_rs::GBK => encoding_rs::GB18030,
+        e => e,
+    }
+}
+
 fn sniff_delimiter(sample: &[u8]) -> u8 {
     let first_line = sample.split(|b| *b == b'\n').next().unwrap_or(sample);
     [b',', b';', b'\t']

@@ -84,15 +84,18 @@ fn a_zip_bomb() {
 #[test]
 fn an_encrypted_workbook() {
     let mut env = Env::new();
-    // An encrypted OOXML file is an OLE2 container holding EncryptionInfo and EncryptedPackage.
-    let mut bytes = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-    bytes.resize(512, 0);
-    for name in ["EncryptionInfo", "EncryptedPackage"] {
-        bytes.extend(name.encode_utf16().flat_map(|u| u.to_le_bytes()));
-        bytes.resize(bytes.len() + 64, 0);
-    }
+    // An encrypted OOXML file is an OLE2 container holding EncryptionInfo and
+    // EncryptedPackage (as Excel writes one with a password to open).
     let file = env.path("secret.xlsx");
-    std::fs::write(&file, &bytes).unwrap();
+    let mut container = cfb::create(&file).unwrap();
+    for (name, body) in [
+        ("/EncryptionInfo", vec![4u8; 200]),
+        ("/EncryptedPackage", vec![7u8; 5000]),
+    ] {
+        std::io::Write::write_all(&mut container.create_stream(name).unwrap(), &body).unwrap();
+    }
+    container.flush().unwrap();
+    drop(container);
     refused(&mut env, &file, "import.encrypted");
 }
 

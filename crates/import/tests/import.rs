@@ -634,6 +634,132 @@ fn csv_in_gbk_and_utf8_with_bom() {
     );
 }
 
+/// A merchant in Taiwan or Hong Kong saves Big5, with the headers in traditional
+/// characters: the encoding is found (and said), the headers are the template's columns.
+/// Read as GB18030 it was garbage in every cell.
+#[test]
+fn csv_in_big5_with_traditional_headers() {
+    let mut env = Env::new();
+    let text = "商戶名,手機號,下單月份,品名,數量,總件數,總金額(美元),備註\r\n\
+                陳大文,13800138000,2026-03,襪子,100,2,1000,臺北門市\r\n\
+                黃小玲,13900139000,2026-04,雨傘,20,1,88.50,\r\n";
+    let (big5, _, unmappable) = encoding_rs::BIG5.encode(text);
+    assert!(!unmappable);
+    let file = env.path("台灣商戶.csv");
+    std::fs::write(&file, &big5).unwrap();
+    let out = env.stage(&file).unwrap();
+    assert_eq!(out.info.encoding.as_deref(), Some("Big5"));
+    let gbk = env.path("gbk.csv");
+    std::fs::write(&gbk, encoding_rs::GBK.encode("商户名,手机号,下单月份,品名,数量,总件数,总金额(美元)\r\n张三,13800138000,2026-03,袜子,100,2,1000\r\n").0).unwrap();
+    assert_eq!(
+        env.stage(&gbk).unwrap().info.encoding.as_deref(),
+        Some("GB18030 (GBK)")
+    );
+    assert!(out.info.missing.is_empty(), "{:?}", out.info.missing);
+    assert_eq!(out.summary.rows_valid, 2);
+    let first = texts(&env, out.summary.id, 2);
+    assert_eq!(
+        [&first[1], &first[4], &first[8]],
+        ["陳大文", "襪子", "臺北門市"]
+    );
+}
+
+/// Headers a clerk reads as the template's (品名称, 商品名, 货品名称) are guessed, and
+/// said to be guesses; a list with no header at all names every column it needs.
+#[test]
+fn near_miss_headers_are_guessed_and_a_list_without_headers_names_every_column() {
+    let mut env = Env::new();
+    let file = env.path("近似表头.csv");
+    std::fs::write(
+        &file,
+        "商户名,手机号,下单月份,货品名称,数量,总件数量,总金额(美元),颜色\r\n\
+         张三,13800138000,2026-03,袜子,100,2,1000,红\r\n",
+    )
+    .unwrap();
+    let out = env.stage(&file).unwrap();
+    let info = &out.info;
+    let how: Vec<(&str, Option<&str>, Option<&str>)> = info
+        .columns
+        .iter()
+        .map(|c| {
+            (
+                c.header.as_str(),
+                c.field.as_deref(),
+                c.matched_by.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(how[3], ("货品名称", Some("product_name"), Some("guess")));
+    assert_eq!(how[5], ("总件数量", Some("packages"), Some("guess")));
+    assert_eq!(how[0], ("商户名", Some("merchant_name"), Some("name")));
+    assert_eq!(info.ignored, ["颜色"]);
+    assert!(info.missing.is_empty());
+    assert_eq!(texts(&env, out.summary.id, 2)[4], "袜子");
+
+    let mut env = Env::new();
+    let bare = env.path("没有表头.csv");
+    std::fs::write(&bare, "张三,13800138000,2026-03,袜子,100,2,1000\r\n").unwrap();
+    let err = env.stage(&bare).unwrap_err();
+    assert_eq!(err.code(), "import.no_header");
+    let msg = err.to_string();
+    for name in [
+        "商户名",
+        "手机号",
+        "下单月份",
+        "品名",
+        "数量",
+        "总件数",
+        "总金额（美元）",
+    ] {
+        assert!(msg.contains(name), "{msg}");
+    }
+    let params = err.params().unwrap();
+    assert_eq!(params["file"], "没有表头.csv");
+    assert_eq!(params["columns"].as_array().unwrap().len(), 7);
+    env.assert_untouched();
+}
+
+/// The encodings a CSV arrives in, each found from its bytes.
+#[test]
+fn csv_encodings_are_found_from_the_bytes() {
+    use xinbao_import::source::csv_encoding;
+    let cases: [(&str, &'static encoding_rs::Encoding); 6] = [
+        (
+            "商户名,手机号,下单月份,品名\r\n张三,13800138000,2026-03,袜子\r\n李四,13900139000,2026-04,手套\r\n",
+            encoding_rs::GBK,
+        ),
+        (
+            "商戶名,手機號,下單月份,品名\r\n陳大文,13800138000,2026-03,襪子\r\n",
+            encoding_rs::BIG5,
+        ),
+        (
+            "取引先名,携帯電話,注文月,品名\r\n山田太郎,09012345678,2026-03,靴下と手袋\r\n",
+            encoding_rs::SHIFT_JIS,
+        ),
+        (
+            "Продавец,Телефон,Месяц,Товар\r\nИванов Пётр,13800138000,2026-03,Носки шерстяные\r\n",
+            encoding_rs::WINDOWS_1251,
+        ),
+        (
+            "Händler,Telefon,Monat,Ware\r\nMüller Straße,13800138000,2026-03,Socken größe\r\n",
+            encoding_rs::WINDOWS_1252,
+        ),
+        ("商户名,手机号\r\n张三,13800138000\r\n", encoding_rs::UTF_8),
+    ];
+    for (text, encoding) in cases {
+        let (bytes, _, unmappable) = encoding.encode(text);
+        assert!(!unmappable, "{text}");
+        let found = csv_encoding(&bytes, true);
+        // GBK is read as GB18030, its superset.
+        let want = if encoding == encoding_rs::GBK {
+            encoding_rs::GB18030
+        } else {
+            encoding
+        };
+        assert_eq!(found.name(), want.name(), "{text}");
+    }
+}
+
 #[test]
 fn too_many_rows_is_refused_without_a_trace() {
     let mut env = Env::new();

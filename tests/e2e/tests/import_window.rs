@@ -111,3 +111,54 @@ async fn import_fix_one_cell_accept_and_find_the_lines() {
     assert_eq!(order["lines"][1]["mobile"], "13*******00");
     assert_eq!(order["lines"][1]["amount_cents"], 50_050);
 }
+
+/// A CSV saved by Chinese Excel (GBK) whose product column is headed 货品名称: the dialog
+/// says the encoding it found and the guess it made, and imports only once the clerk
+/// has said the guess is right.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_near_miss_header_is_asked_about_and_the_encoding_is_said() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    let file = data.path().join("货品清单.csv");
+    let text = "商户名,手机号,下单月份,货品名称,数量,总件数,总金额(美元)\r\n\
+                张三,13800138000,2026-03,袜子,100,2,1000\r\n";
+    let mut gbk = Vec::new();
+    let mut encoder = Command::new("iconv")
+        .args(["-f", "UTF-8", "-t", "GBK"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut encoder.stdin.take().unwrap(), text.as_bytes()).unwrap();
+    std::io::Read::read_to_end(&mut encoder.stdout.take().unwrap(), &mut gbk).unwrap();
+    assert!(encoder.wait().unwrap().success());
+    std::fs::write(&file, &gbk).unwrap();
+
+    let app = App::start_logged_in(data.path(), &platform).await;
+    app.click("[data-testid='new-order']").await;
+    app.fill("#buyer_name", "Ivan Petrov").await;
+    app.click("[data-testid='save-draft']").await;
+    app.wait_css("[data-testid='delete-draft']").await;
+    app.click("[data-testid='import-open']").await;
+    let path = file.clone();
+    tokio::task::spawn_blocking(move || common::answer_file_dialog("选择要导入的表格", &path))
+        .await
+        .unwrap();
+    app.wait_text("[data-testid='import-encoding']", "文本编码：GB18030 (GBK)")
+        .await;
+    app.wait_until("[data-testid='import-guesses']", "the guess", |t| {
+        t.contains("货品名称 → 品名")
+    })
+    .await;
+    let start = app.wait_css("[data-testid='import-start']").await;
+    assert!(!start.is_enabled().await.unwrap(), "asks before it imports");
+    app.screenshot("import-guess").await;
+    app.click("[data-testid='import-guesses-ok']").await;
+    app.click("[data-testid='import-start']").await;
+    app.wait_text(
+        "[data-testid='import-summary']",
+        "共 1 行：有效 1，有错误 0，重复 0",
+    )
+    .await;
+    app.quit().await;
+}

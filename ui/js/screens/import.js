@@ -98,21 +98,35 @@ class ImportDialog {
       h('option', { value: '' }, t('import.ignore')),
       ...FIELDS.map((f) => h('option', { value: f, selected: c.field === f }, t(`editor.${f}`))))),
       h('td.muted', {}, c.matched_by ? t(`import.matched_${c.matched_by}`) : '')));
+    // Columns taken by a near name (品名称 for 品名) are used only once the clerk says so.
+    const guesses = info.columns.filter((c) => c.matched_by === 'guess');
+    const confirmGuesses = guesses.length ? h('input', {
+      type: 'checkbox', 'data-testid': 'import-guesses-ok',
+      on: { change: (e) => { start.disabled = info.missing.length > 0 || !e.target.checked; } },
+    }) : null;
+    const guessed = guesses.length
+      ? h('div.info-banner', { role: 'status', 'data-testid': 'import-guesses' },
+        h('p', {}, t('import.guessed', { cols: guesses.map((c) => `${c.header} → ${t(`editor.${c.field}`)}`).join(t('punct.list')) })),
+        h('label.check', {}, confirmGuesses, h('span', {}, t('import.guessed_ok'))))
+      : null;
+    const start = h('button.btn.btn-primary', {
+      type: 'button', 'data-testid': 'import-start', disabled: info.missing.length > 0 || guesses.length > 0, on: { click: () => this.stage() },
+    }, t('import.start'));
     const missing = info.missing.length
       ? h('p.error-banner', { role: 'alert', 'data-testid': 'import-missing' },
         t('import.missing', { fields: info.missing.map((f) => t(`editor.${f}`)).join(t('punct.list')) }))
       : null;
     this.frame(
       info.template_outdated ? h('p.info-banner', {}, t('import.template_outdated')) : null,
+      info.encoding ? h('p.muted', { 'data-testid': 'import-encoding' }, t('import.encoding', { encoding: info.encoding })) : null,
       h('div.form-grid', {}, sheet, headerRow),
       h('table.grid', {}, h('thead', {}, h('tr', {}, h('th', {}, t('import.column_header')), h('th', {}, t('import.column_field')), h('th', {}, ''))),
         h('tbody', {}, ...rows)),
+      guessed,
       missing,
       h('div.dialog-actions', {},
         h('button.btn', { type: 'button', on: { click: () => this.done(false) } }, t('dialog.cancel')),
-        h('button.btn.btn-primary', {
-          type: 'button', 'data-testid': 'import-start', disabled: info.missing.length > 0, on: { click: () => this.stage() },
-        }, t('import.start'))),
+        start),
     );
   }
 
