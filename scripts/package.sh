@@ -7,5 +7,7 @@ bash scripts/deps.sh --test
 bash scripts/tools.sh --package
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+# The config every platform reads (the .msi's and .dmg's sections too), against Tauri's schema.
+python3 scripts/check-config.py
 TAURI_APP_PATH=src-tauri node_modules/.bin/tauri build --bundles deb,rpm --ci
 ls -l "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb "$CARGO_TARGET_DIR"/release/bundle/rpm/*.rpm

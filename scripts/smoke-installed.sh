@@ -11,10 +11,40 @@ echo "rpm: $rpm ($(du -h "$rpm" | cut -f1))"
 rpm -qp --queryformat '%{NAME} %{VERSION}-%{RELEASE} %{SUMMARY}\n' "$rpm"
 dpkg-deb --field "$deb" Package Version Description | head -n 4
 
+# What the packages declare: a Secret Service provider and CJK fonts (Recommends), and
+# where they put the binary, the menu entry and the icons.
+fail() { echo "package check: $*"; exit 1; }
+rpm -qip "$rpm" | grep -E '^(Name|Version|Release|Summary|License) ' || fail "rpm -qip"
+rpm_files=$(rpm -qlp "$rpm")
+rpm_recommends=$(rpm -qp --recommends "$rpm")
+echo "rpm recommends: $rpm_recommends"
+echo "rpm requires: $(rpm -qp --requires "$rpm" | grep -v '^rpmlib' | tr '\n' ' ')"
+grep -q gnome-keyring <<<"$rpm_recommends" || fail "the .rpm does not recommend a Secret Service"
+grep -q noto-sans-cjk <<<"$rpm_recommends" || fail "the .rpm does not recommend CJK fonts"
+deb_recommends=$(dpkg-deb --field "$deb" Recommends)
+echo "deb depends: $(dpkg-deb --field "$deb" Depends)"
+echo "deb recommends: $deb_recommends"
+grep -q gnome-keyring <<<"$deb_recommends" || fail "the .deb does not recommend a Secret Service"
+grep -q fonts-noto-cjk <<<"$deb_recommends" || fail "the .deb does not recommend CJK fonts"
+deb_files=$(dpkg-deb --contents "$deb" | awk '{print "/" $NF}' | sed 's|^/\./|/|')
+for f in /usr/bin/xinbao-desk /usr/share/applications/xinbao-desk.desktop \
+         /usr/share/icons/hicolor/128x128/apps/xinbao-desk.png /usr/share/icons/hicolor/32x32/apps/xinbao-desk.png; do
+  grep -qx "$f" <<<"$rpm_files" || fail "the .rpm lacks $f"
+  grep -qx "$f" <<<"$deb_files" || fail "the .deb lacks $f"
+done
+
 dpkg -i "$deb"
 trap 'dpkg -r xinbao-desk >/dev/null || true' EXIT
 test -x /usr/bin/xinbao-desk
 test -f /usr/share/applications/xinbao-desk.desktop
+# The menus say 信保订单登记 (in Chinese and by default), the binary keeps its Latin name.
+desktop=/usr/share/applications/xinbao-desk.desktop
+cat "$desktop"
+grep -qx 'Name=信保订单登记' "$desktop" || fail "menu name"
+grep -qx 'Name\[zh_CN\]=信保订单登记' "$desktop" || fail "menu name in Chinese"
+grep -q '^Comment=' "$desktop" || fail "menu comment"
+grep -qx 'Exec=xinbao-desk' "$desktop" || fail "the desktop file starts $(grep ^Exec "$desktop")"
+if command -v desktop-file-validate >/dev/null; then desktop-file-validate "$desktop"; fi
 
 data=$(mktemp -d)
 log=$(mktemp)

@@ -265,6 +265,19 @@ const TAB: &str = "\u{e004}";
 const SHIFT: &str = "\u{e008}";
 const CTRL: &str = "\u{e009}";
 const ARROW_UP: &str = "\u{e013}";
+const ALT: &str = "\u{e00a}";
+const INSERT: &str = "\u{e016}";
+const DELETE: &str = "\u{e017}";
+
+/// The page's width in CSS pixels: it narrows as the window zooms in.
+async fn css_width(app: &App) -> f64 {
+    app.client
+        .execute("return window.innerWidth;", vec![])
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap()
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_lines_grid_works_from_the_keyboard_and_a_crash_loses_nothing_typed() {
@@ -277,7 +290,7 @@ async fn the_lines_grid_works_from_the_keyboard_and_a_crash_loses_nothing_typed(
     app.fill("#total_amount", "1500").await;
 
     // Like a spreadsheet: Enter goes down (a new row after the last), Tab along the row,
-    // Ctrl++ adds a row below, Ctrl+− removes this one, Shift+Enter and ↑ go up.
+    // Alt+Insert adds a row below, Alt+Delete removes this one, Shift+Enter and ↑ go up.
     let first = &app.find_all("[data-testid='line-merchant_name']").await[0];
     app.type_into(first, "张三").await;
     keys(&app, ENTER).await;
@@ -285,11 +298,35 @@ async fn the_lines_grid_works_from_the_keyboard_and_a_crash_loses_nothing_typed(
     assert_eq!(focused_cell(&app).await, (1, "merchant_name".into()));
     keys(&app, &format!("李四{TAB}13900139000")).await;
     assert_eq!(focused_cell(&app).await, (1, "mobile".into()));
-    keys(&app, &format!("{CTRL}+")).await;
+    keys(&app, &format!("{ALT}{INSERT}")).await;
     app.wait_count("[data-testid='line-row']", 3).await;
     assert_eq!(focused_cell(&app).await, (2, "mobile".into()));
-    keys(&app, &format!("{CTRL}-")).await;
+    keys(&app, &format!("{ALT}{DELETE}")).await;
     app.wait_count("[data-testid='line-row']", 2).await;
+    assert_eq!(focused_cell(&app).await, (1, "mobile".into()));
+    // Ctrl+= and Ctrl+− zoom the window, as in a browser, and leave the rows alone;
+    // Ctrl+0 puts it back.
+    let normal = css_width(&app).await;
+    keys(&app, &format!("{CTRL}=")).await;
+    let deadline = Instant::now() + std::time::Duration::from_secs(5);
+    while css_width(&app).await > normal * 0.9 {
+        assert!(Instant::now() < deadline, "Ctrl+= did not zoom in");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    keys(&app, &format!("{CTRL}-")).await;
+    keys(&app, &format!("{CTRL}-")).await;
+    let deadline = Instant::now() + std::time::Duration::from_secs(5);
+    while css_width(&app).await < normal * 1.1 {
+        assert!(Instant::now() < deadline, "Ctrl+− did not zoom out");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.find_all("[data-testid='line-row']").await.len(), 2);
+    keys(&app, &format!("{CTRL}0")).await;
+    let deadline = Instant::now() + std::time::Duration::from_secs(5);
+    while (css_width(&app).await - normal).abs() > 1.0 {
+        assert!(Instant::now() < deadline, "Ctrl+0 did not reset the zoom");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     assert_eq!(focused_cell(&app).await, (1, "mobile".into()));
     keys(&app, &format!("{SHIFT}{ENTER}")).await;
     assert_eq!(focused_cell(&app).await, (0, "mobile".into()));
@@ -538,7 +575,7 @@ async fn a_block_pasted_from_a_spreadsheet_fills_the_grid_and_undo_takes_it_back
     // A removed row comes back with Ctrl+Z, in its place.
     let row6 = app.find_all("[data-testid='line-mobile']").await;
     row6[5].click().await.unwrap();
-    keys(&app, &format!("{CTRL}-")).await;
+    keys(&app, &format!("{ALT}{DELETE}")).await;
     app.wait_count("[data-testid='line-row']", 49).await;
     assert_eq!(cell_value(&app, 5, "merchant_name").await, "商户7");
     keys(&app, &format!("{CTRL}z")).await;
@@ -712,5 +749,33 @@ async fn the_plus_keeps_a_whole_line_and_a_number_of_another_merchant_is_named()
     })
     .await;
     app.wait_count("[data-testid='line-row']", 1).await;
+    app.quit().await;
+}
+
+/// A desktop set to dark (GTK's theme, as GNOME's dark style sets it) gets the dark
+/// colours; the page follows `prefers-color-scheme` and keeps its words legible.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dark_desktop_gets_a_dark_window() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    let app = App::start_with_env(data.path(), &platform, &[("GTK_THEME", "Adwaita:dark")]).await;
+    app.log_in(&platform).await;
+    app.wait_css("body:not(.locked) [data-testid='new-order']")
+        .await;
+    let look = app
+        .client
+        .execute(
+            "const css = (el) => getComputedStyle(el);
+             return [matchMedia('(prefers-color-scheme: dark)').matches,
+                     css(document.documentElement).backgroundColor,
+                     css(document.body).color];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(look[0], true, "{look}");
+    assert_eq!(look[1], "rgb(17, 23, 34)", "{look}");
+    assert_eq!(look[2], "rgb(228, 233, 242)", "{look}");
+    app.screenshot("dark").await;
     app.quit().await;
 }

@@ -275,7 +275,9 @@ class Editor {
         'data-testid': 'link-screen',
         on: { click: async () => { if (!this.dirty || !this.savable || await this.save()) location.hash = `#/orders/${d.id}/link`; } },
       }, t('link.title')) : null,
-      d ? h('button.btn', { type: 'button', 'data-testid': 'export-order', on: { click: () => saveFile('export_order', { id: d.id }) } }, t('editor.export')) : null);
+      d ? h('button.btn', { type: 'button', 'data-testid': 'export-order', on: { click: () => saveFile('export_order', { id: d.id }) } }, t('editor.export')) : null,
+      // The print stylesheet shows the order alone, as a page (or a PDF from the dialog).
+      d ? h('button.btn', { type: 'button', 'data-testid': 'print-order', on: { click: () => window.print() } }, t('editor.print')) : null);
     lines.querySelector('.lines-footer').append(files);
     this.statusEl = h('span.status', { 'data-testid': 'save-status', role: 'status' }, this.status);
     this.paintTotals();
@@ -588,7 +590,16 @@ class Editor {
    * above, as in a spreadsheet.
    */
   gridKey(e, row, col) {
-    if (!this.linesEditable || e.isComposing || e.altKey) return;
+    if (!this.linesEditable || e.isComposing) return;
+    // Rows are added and removed with Alt+Insert and Alt+Delete: Ctrl+= / Ctrl+− / Ctrl+0
+    // zoom the window, as in every browser.
+    if (e.altKey && !e.ctrlKey && !e.metaKey && (e.key === 'Insert' || e.key === 'Delete')) {
+      e.preventDefault();
+      if (e.key === 'Insert') this.addLine(row, col);
+      else this.removeLine(row, col);
+      return;
+    }
+    if (e.altKey) return;
     const ctrl = e.ctrlKey || e.metaKey;
     let handled = true;
     const key = e.key.toLowerCase();
@@ -598,10 +609,6 @@ class Editor {
       this.undo(false, row, col);
     } else if (ctrl && key === 'd') {
       this.fillDown(row, col);
-    } else if (ctrl && (e.key === '+' || e.key === '=' || e.key === 'Add')) {
-      this.addLine(row, col);
-    } else if (ctrl && (e.key === '-' || e.key === 'Subtract')) {
-      this.removeLine(row, col);
     } else if (!ctrl && (e.key === 'Enter' || e.key === 'ArrowDown') && !e.shiftKey) {
       if (!this.focusCell(row + 1, col) && e.key === 'Enter') this.addLine(row, col);
     } else if (!ctrl && ((e.key === 'Enter' && e.shiftKey) || e.key === 'ArrowUp')) {

@@ -177,6 +177,11 @@ impl App {
 
     /// Starts the app (it opens locked) trusting `platform`.
     pub async fn start(data_dir: &Path, platform: &Platform) -> App {
+        App::start_with_env(data_dir, platform, &[]).await
+    }
+
+    /// As [`App::start`], with more of the environment set (a desktop's theme, say).
+    pub async fn start_with_env(data_dir: &Path, platform: &Platform, env: &[(&str, &str)]) -> App {
         let app = app_binary();
         assert!(
             app.exists(),
@@ -201,6 +206,7 @@ impl App {
             .env("GSETTINGS_BACKEND", "memory")
             .env("XINBAO_PLATFORM_URL", &platform.url)
             .env("XINBAO_PLATFORM_CA", platform.ca())
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
