@@ -10,6 +10,7 @@ mod gate;
 mod i18n;
 mod platform;
 mod session;
+mod window_state;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -150,6 +151,8 @@ pub fn run() {
             }
         }))
         .plugin(tauri_plugin_dialog::init())
+        .plugin(window_state::plugin(&data_dir))
+        .on_window_event(window_state::on_window_event)
         .plugin(
             tauri_plugin_log::Builder::new()
                 .clear_targets()
