@@ -93,6 +93,8 @@ function updateAccount(acct) {
 
 async function route() {
   if (info.store_error) {
+    // Nothing to go to but this: no screens, no account.
+    document.body.classList.add('locked');
     clear(view).append(h('section.card.error-screen', { role: 'alert', 'data-testid': 'store-error' },
       h('h1', {}, t('app.store_failed')),
       h('p', {}, errorText(info.store_error)),

@@ -34,3 +34,54 @@ async fn the_window_opens_as_large_as_it_was_left() {
     assert_eq!(app.client.get_window_size().await.unwrap(), (1100, 700));
     app.quit().await;
 }
+
+/// A minimal desktop with no Secret Service: the window says what is missing, what needs
+/// it and which package provides it, instead of a bare error code.
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_keyring_the_window_says_which_package_provides_one() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    // A session bus with nothing to start on it: no Secret Service (D-Bus itself is there,
+    // as on a kiosk). Without service directories nothing is activated on demand.
+    let bus = data.path().join("bus");
+    let config = data.path().join("session.conf");
+    std::fs::write(
+        &config,
+        format!(
+            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={}</listen>
+  <policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow receive_sender="*"/><allow own="*"/></policy>
+</busconfig>"#,
+            bus.display()
+        ),
+    )
+    .unwrap();
+    let mut daemon = std::process::Command::new("dbus-daemon")
+        .args(["--nofork", "--nopidfile"])
+        .arg(format!("--config-file={}", config.display()))
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !bus.exists() {
+        assert!(Instant::now() < deadline, "dbus-daemon did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let address = format!("unix:path={}", bus.display());
+    let app = App::start_with_env(
+        data.path(),
+        &platform,
+        &[("DBUS_SESSION_BUS_ADDRESS", address.as_str())],
+    )
+    .await;
+    let text = app.text("[data-testid='store-error']").await;
+    assert!(text.contains("无法打开本地数据库"), "{text}");
+    assert!(text.contains("gnome-keyring"), "{text}");
+    assert!(text.contains("离线解锁"), "{text}");
+    app.screenshot("no-keyring").await;
+    app.quit().await;
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+}
