@@ -9,5 +9,14 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 # The config every platform reads (the .msi's and .dmg's sections too), against Tauri's schema.
 python3 scripts/check-config.py
+# The command line goes in the packages too, with its shell completions and man page.
+cargo build --release --locked -p xinbao-cli
+extra=src-tauri/packaging/out
+rm -rf "$extra" && mkdir -p "$extra"
+cp "$CARGO_TARGET_DIR/release/xinbao" "$extra/xinbao"
+"$extra/xinbao" completions bash > "$extra/xinbao.bash"
+"$extra/xinbao" completions zsh > "$extra/_xinbao"
+"$extra/xinbao" completions fish > "$extra/xinbao.fish"
+"$extra/xinbao" man | gzip -9n > "$extra/xinbao.1.gz"
 TAURI_APP_PATH=src-tauri node_modules/.bin/tauri build --bundles deb,rpm --ci
 ls -l "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb "$CARGO_TARGET_DIR"/release/bundle/rpm/*.rpm

@@ -27,7 +27,8 @@ echo "deb recommends: $deb_recommends"
 grep -q gnome-keyring <<<"$deb_recommends" || fail "the .deb does not recommend a Secret Service"
 grep -q fonts-noto-cjk <<<"$deb_recommends" || fail "the .deb does not recommend CJK fonts"
 deb_files=$(dpkg-deb --contents "$deb" | awk '{print "/" $NF}' | sed 's|^/\./|/|')
-for f in /usr/bin/xinbao-desk /usr/share/applications/xinbao-desk.desktop \
+for f in /usr/bin/xinbao-desk /usr/share/applications/xinbao-desk.desktop /usr/bin/xinbao \
+         /usr/share/man/man1/xinbao.1.gz /usr/share/bash-completion/completions/xinbao \
          /usr/share/icons/hicolor/128x128/apps/xinbao-desk.png /usr/share/icons/hicolor/32x32/apps/xinbao-desk.png; do
   grep -qx "$f" <<<"$rpm_files" || fail "the .rpm lacks $f"
   grep -qx "$f" <<<"$deb_files" || fail "the .deb lacks $f"
@@ -36,6 +37,10 @@ done
 dpkg -i "$deb"
 trap 'dpkg -r xinbao-desk >/dev/null || true' EXIT
 test -x /usr/bin/xinbao-desk
+# The command line beside it, with its manual and completions.
+/usr/bin/xinbao --version
+zcat /usr/share/man/man1/xinbao.1.gz | grep -q '^.TH xinbao' || fail "the man page"
+grep -q '_xinbao' /usr/share/bash-completion/completions/xinbao || fail "bash completion"
 test -f /usr/share/applications/xinbao-desk.desktop
 # The menus say 信保订单登记 (in Chinese and by default), the binary keeps its Latin name.
 desktop=/usr/share/applications/xinbao-desk.desktop

@@ -13,20 +13,39 @@ use xinbao_store::{imports, paths, Store, StoreError};
 
 mod edit;
 mod platform;
+mod progress;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// What `xinbao --help` ends with: the exit codes scripts branch on.
+const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  done
+  1  failed (the database, a file, something not found)
+  2  usage: an unknown command, option or value
+  3  invalid input: a field, a value or a spreadsheet the rules refuse
+  4  refused by the order's rules (its state, a frozen field, a customs number taken)
+  5  authentication: log in again, a wrong password, the keyring
+  6  network: the platform cannot be reached or failed; try again later
+  7  the platform refused the request
+
+With --json, stdout holds one JSON document: the answer, or {code, message, fields}.";
 
 #[derive(Parser)]
 #[command(
     name = "xinbao",
     version,
-    about = "Xinbao Desk (信保订单登记) from the command line"
+    about = "Xinbao Desk (信保订单登记) from the command line",
+    after_help = EXIT_CODES_HELP
 )]
 struct Cli {
-    /// Data directory (default: $XINBAO_DATA_DIR, else the OS app-data directory).
-    #[arg(long, global = true, value_name = "DIR")]
+    /// Data directory (default: the OS app-data directory).
+    #[arg(long, global = true, value_name = "DIR", env = "XINBAO_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// Answer in JSON on stdout (errors too: {code, message, fields}).
+    #[arg(long, global = true)]
+    json: bool,
     /// Account profile whose database to open.
     #[arg(long, global = true, default_value = paths::DEFAULT_PROFILE)]
     profile: String,
@@ -65,8 +84,6 @@ enum Command {
         /// Refuse files with more data rows than this.
         #[arg(long, default_value_t = 1_048_576)]
         max_rows: u64,
-        #[arg(long)]
-        json: bool,
     },
     /// Export to .xlsx.
     Export {
@@ -104,21 +121,16 @@ enum Command {
         forget: bool,
     },
     /// Push queued operations and pull merchants, merchant orders and authorizations.
-    Sync {
-        #[arg(long)]
-        json: bool,
-    },
+    Sync,
     /// Pending operations, last sync, rejections.
-    Status {
-        #[arg(long)]
-        json: bool,
-    },
+    Status,
     /// The profile database's health: integrity, schema version, the queue, sizes, the
     /// file's permissions. Exits 1 when something is wrong.
-    Doctor {
-        #[arg(long)]
-        json: bool,
-    },
+    Doctor,
+    /// Shell completions on stdout: `xinbao completions bash > /etc/bash_completion.d/xinbao`.
+    Completions { shell: clap_complete::Shell },
+    /// The manual page (roff) on stdout: `xinbao man > xinbao.1`.
+    Man,
 }
 
 #[derive(Subcommand)]
@@ -135,14 +147,12 @@ enum ExportCommand {
 enum OrdersCommand {
     /// Every order, newest change first; passport numbers masked.
     List {
-        #[arg(long)]
-        json: bool,
-        /// Only orders in this state: draft, confirmed or declared.
-        #[arg(long, value_parser = parse_state)]
-        state: Option<OrderState>,
-        /// Only orders in this sync state: local, pending, synced or rejected.
-        #[arg(long, value_parser = parse_sync_state)]
-        sync_state: Option<SyncState>,
+        /// Only orders in this state.
+        #[arg(long, value_enum)]
+        state: Option<StateArg>,
+        /// Only orders in this sync state.
+        #[arg(long, value_enum)]
+        sync_state: Option<SyncStateArg>,
         /// Only orders to this country (ISO 3166 alpha-2, e.g. NG).
         #[arg(long)]
         country: Option<String>,
@@ -155,11 +165,7 @@ enum OrdersCommand {
         offset: u32,
     },
     /// One order with its lines and links.
-    Show {
-        id: i64,
-        #[arg(long)]
-        json: bool,
-    },
+    Show { id: i64 },
     /// 暂存 of a new order: creates a draft and prints its id.
     ///
     /// Incomplete is fine; whatever is filled in must be valid.
@@ -174,9 +180,6 @@ enum OrdersCommand {
         /// merchant_name=张三,mobile=13800138000,amount=1000; repeat for more lines.
         #[arg(long = "line", value_name = "FIELD=VALUE,...", value_parser = edit::parse_line_spec)]
         lines: Vec<edit::LineSpec>,
-        /// Print {"id": N}.
-        #[arg(long)]
-        json: bool,
     },
     /// Changes an order's buyer fields and lines, as the editor's save does.
     ///
@@ -207,9 +210,6 @@ enum OrdersCommand {
         /// Remove line POSITION (repeatable).
         #[arg(long = "remove-line", value_name = "POSITION", value_parser = edit::parse_position)]
         remove_lines: Vec<usize>,
-        /// Print what changed (buyer_changed, lines_added, lines_updated, lines_removed).
-        #[arg(long)]
-        json: bool,
     },
     /// 关联商户订单: link a line to a merchant order sent to this company (cached by sync).
     Link {
@@ -237,13 +237,88 @@ enum OrdersCommand {
     Reveal { id: i64 },
 }
 
-fn parse_state(s: &str) -> Result<OrderState, String> {
-    OrderState::parse(s).ok_or_else(|| format!("'{s}' is not a state (draft, confirmed, declared)"))
+/// An order's state, as `--state` takes it.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum StateArg {
+    Draft,
+    Confirmed,
+    Declared,
 }
 
-fn parse_sync_state(s: &str) -> Result<SyncState, String> {
-    serde_json::from_value(serde_json::Value::String(s.into()))
-        .map_err(|_| format!("'{s}' is not a sync state (local, pending, synced, rejected)"))
+impl From<StateArg> for OrderState {
+    fn from(s: StateArg) -> OrderState {
+        match s {
+            StateArg::Draft => OrderState::Draft,
+            StateArg::Confirmed => OrderState::Confirmed,
+            StateArg::Declared => OrderState::Declared,
+        }
+    }
+}
+
+/// An order's sync state, as `--sync-state` takes it.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SyncStateArg {
+    Local,
+    Pending,
+    Synced,
+    Rejected,
+}
+
+impl From<SyncStateArg> for SyncState {
+    fn from(s: SyncStateArg) -> SyncState {
+        match s {
+            SyncStateArg::Local => SyncState::Local,
+            SyncStateArg::Pending => SyncState::Pending,
+            SyncStateArg::Synced => SyncState::Synced,
+            SyncStateArg::Rejected => SyncState::Rejected,
+        }
+    }
+}
+
+/// `text` in a column `width` terminal cells wide: Chinese characters take two cells, so
+/// names like 义乌市小商品经营部 keep the columns after them in line. Longer text is cut
+/// with an ellipsis.
+fn column(text: &str, width: usize, right: bool) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut shown = String::new();
+    let mut used = 0;
+    let full = unicode_width::UnicodeWidthStr::width(text);
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if full > width && used + w > width - 1 {
+            shown.push('…');
+            used += 1;
+            break;
+        }
+        shown.push(c);
+        used += w;
+    }
+    let pad = " ".repeat(width.saturating_sub(used));
+    if right {
+        format!("{pad}{shown}")
+    } else {
+        format!("{shown}{pad}")
+    }
+}
+
+/// Where a command's answer goes: one JSON document with --json, else lines of text.
+#[derive(Clone, Copy)]
+pub(crate) struct Output {
+    pub json: bool,
+}
+
+impl Output {
+    /// Prints `value` as JSON, or the text `words` makes.
+    pub fn answer(&self, value: &impl Serialize, words: impl FnOnce() -> String) {
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(value).expect("serialisable")
+            );
+        } else {
+            println!("{}", words());
+        }
+    }
 }
 
 /// An error as the CLI prints it with --json: the same stable code the app's UI gets.
@@ -259,18 +334,7 @@ fn main() -> ExitCode {
     xinbao_import::child::serve_if_asked();
     let cli = Cli::parse();
     let edits = line_edits(&cli);
-    let json = matches!(
-        &cli.command,
-        Command::Orders {
-            command: OrdersCommand::List { json: true, .. }
-                | OrdersCommand::Show { json: true, .. }
-                | OrdersCommand::New { json: true, .. }
-                | OrdersCommand::Edit { json: true, .. }
-        } | Command::Import { json: true, .. }
-            | Command::Sync { json: true }
-            | Command::Status { json: true }
-            | Command::Doctor { json: true }
-    );
+    let json = cli.json;
     match run(cli, edits) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -284,7 +348,7 @@ fn main() -> ExitCode {
                 println!("{}", serde_json::to_string(&err).expect("serialisable"));
             }
             eprintln!("xinbao: {e} [{}]", e.code());
-            ExitCode::FAILURE
+            ExitCode::from(e.exit_code())
         }
     }
 }
@@ -329,6 +393,56 @@ impl CliError {
             CliError::NoLine { .. } => "line.not_found".into(),
             CliError::Unhealthy => "store.unhealthy".into(),
             CliError::Reported(e) => e.code().into(),
+        }
+    }
+
+    /// The exit code of the failure's kind (see [`EXIT_CODES_HELP`]).
+    fn exit_code(&self) -> u8 {
+        use xinbao_sync::SyncError as S;
+        const FAILED: u8 = 1;
+        const INVALID: u8 = 3;
+        const REFUSED: u8 = 4;
+        const AUTH: u8 = 5;
+        const NETWORK: u8 = 6;
+        const PLATFORM: u8 = 7;
+        let store = |e: &StoreError| match e {
+            StoreError::Invalid(_) => INVALID,
+            StoreError::State(_)
+            | StoreError::ConfirmBlocked(_)
+            | StoreError::CustomsNoTaken { .. }
+            | StoreError::Refused { .. }
+            | StoreError::NotReopenable(_)
+            | StoreError::LinkOtherMerchant { .. }
+            | StoreError::ImportDecided(_) => REFUSED,
+            StoreError::KeyMissing { .. }
+            | StoreError::KeyWrong { .. }
+            | StoreError::KeyVault(_) => AUTH,
+            _ => FAILED,
+        };
+        match self {
+            CliError::Store(e)
+            | CliError::Import(ImportError::Store(e))
+            | CliError::Sync(S::Store(e)) => store(e),
+            CliError::Import(ImportError::Io { .. } | ImportError::Write { .. }) => FAILED,
+            CliError::Import(ImportError::Cancelled | ImportError::ExportCancelled) => FAILED,
+            CliError::Import(_) => INVALID,
+            CliError::Sync(S::Network(_) | S::Server { .. }) => NETWORK,
+            CliError::Sync(
+                S::AuthRequired(_)
+                | S::Keyring(_)
+                | S::OfflineWrongPassword { .. }
+                | S::OfflineLocked { .. }
+                | S::OfflineUnavailable
+                | S::OtherCompany { .. },
+            ) => AUTH,
+            CliError::Sync(S::Api { error, .. }) if error.code.starts_with("auth.") => AUTH,
+            CliError::Sync(S::Api { .. }) => PLATFORM,
+            CliError::Sync(S::Config(_) | S::Contract(_)) => FAILED,
+            CliError::NoLine { .. } => 2,
+            CliError::Stdin(_)
+            | CliError::Write { .. }
+            | CliError::Unhealthy
+            | CliError::Reported(_) => FAILED,
         }
     }
 
@@ -402,14 +516,16 @@ fn import(
             )
         }
     };
+    let reading = progress::bar("reading");
     let staged = xinbao_import::stage(
         store,
         file,
         order_id,
         &options,
-        &|_| {},
+        &|p| progress::tell(&reading, p.rows_done, p.estimated_total),
         &AtomicBool::new(false),
     );
+    reading.finish_and_clear();
     let staged = match staged {
         Ok(s) => s,
         Err(e) => {
@@ -436,7 +552,17 @@ fn import(
         Ok::<(), StoreError>(())
     })?;
     let summary = if accept {
-        imports::accept(store, CLI_ACTOR, staged.summary.id)?
+        let adding = progress::bar("accepting");
+        let summary = imports::accept_with(
+            store,
+            CLI_ACTOR,
+            staged.summary.id,
+            &|p| progress::tell(&adding, p.done as u64, Some(p.total as u64)),
+            &AtomicBool::new(false),
+        )?;
+        adding.finish_and_clear();
+        imports::clear_decided(store)?;
+        summary
     } else {
         staged.summary
     };
@@ -512,8 +638,8 @@ fn is_platform_command(c: &Command) -> bool {
             | Command::Login { .. }
             | Command::Unlock
             | Command::Logout { .. }
-            | Command::Sync { .. }
-            | Command::Status { .. }
+            | Command::Sync
+            | Command::Status
     )
 }
 
@@ -579,17 +705,42 @@ fn doctor_without_key(path: &std::path::Path, error: &StoreError, json: bool) {
 }
 
 fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
-    if let Command::Template { out } = &cli.command {
-        xinbao_import::template::write(out)?;
-        println!("{}", out.display());
-        return Ok(());
+    let output = Output { json: cli.json };
+    let json = cli.json;
+    match &cli.command {
+        Command::Template { out } => {
+            xinbao_import::template::write(out)?;
+            output.answer(&serde_json::json!({ "path": out }), || {
+                out.display().to_string()
+            });
+            return Ok(());
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "xinbao",
+                &mut std::io::stdout(),
+            );
+            return Ok(());
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(|source| CliError::Write {
+                    path: "stdout".into(),
+                    source,
+                })?;
+            return Ok(());
+        }
+        _ => {}
     }
     let data_dir = cli.data_dir.unwrap_or_else(paths::default_data_dir);
     let vault = xinbao_sync::OsKeyring::database_keys(paths::APP_IDENTIFIER);
     let mut store = match Store::open_profile(&data_dir, &cli.profile, &vault) {
         Ok(store) => store,
         Err(e @ (StoreError::KeyMissing { .. } | StoreError::KeyWrong { .. })) => {
-            if let Command::Doctor { json } = cli.command {
+            if let Command::Doctor = cli.command {
                 doctor_without_key(&paths::profile_db_path(&data_dir, &cli.profile)?, &e, json);
                 return Err(CliError::Reported(e));
             }
@@ -598,11 +749,13 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
         Err(e) => return Err(e.into()),
     };
     if is_platform_command(&cli.command) {
-        return platform::run(store, &cli.profile, cli.command);
+        return platform::run(store, &cli.profile, cli.command, output);
     }
     match cli.command {
-        Command::Template { .. } => unreachable!("handled above"),
-        Command::Doctor { json } => {
+        Command::Template { .. } | Command::Completions { .. } | Command::Man => {
+            unreachable!("handled above")
+        }
+        Command::Doctor => {
             let report = xinbao_store::doctor::examine(&store)?;
             if json {
                 println!(
@@ -658,7 +811,6 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
             accept,
             sheet,
             max_rows,
-            json,
         } => {
             let mapping = imports::remembered_mapping(&store)?;
             let options = ImportOptions {
@@ -701,7 +853,13 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
             }
         }
         Command::Export { what } => {
-            let quiet = xinbao_import::export::Job::quiet();
+            let writing = progress::bar("exporting");
+            let tell = |rows: u64| progress::tell(&writing, rows, None);
+            let never = AtomicBool::new(false);
+            let quiet = xinbao_import::export::Job {
+                progress: &tell,
+                cancel: &never,
+            };
             let (n, out) = match what {
                 ExportCommand::Orders { out } => (
                     xinbao_import::export::orders(&store, &ListQuery::default(), &out, &quiet)?,
@@ -715,18 +873,20 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
                     out,
                 ),
             };
-            println!("{n} rows written to {}", out.display());
+            writing.finish_and_clear();
+            output.answer(&serde_json::json!({ "rows": n, "path": out }), || {
+                format!("{n} rows written to {}", out.display())
+            });
         }
         Command::Platform { .. }
         | Command::Captcha { .. }
         | Command::Login { .. }
         | Command::Unlock
         | Command::Logout { .. }
-        | Command::Sync { .. }
-        | Command::Status { .. } => unreachable!("handled by platform::run"),
+        | Command::Sync
+        | Command::Status => unreachable!("handled by platform::run"),
         Command::Orders { command } => match command {
             OrdersCommand::List {
-                json,
                 state,
                 sync_state,
                 country,
@@ -737,8 +897,8 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
                 let page = orders::list(
                     &store,
                     &ListQuery {
-                        state,
-                        sync_state,
+                        state: state.map(Into::into),
+                        sync_state: sync_state.map(Into::into),
                         country,
                         search,
                         limit: Some(limit),
@@ -752,23 +912,37 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
                         serde_json::to_string_pretty(&page).expect("serialisable")
                     );
                 } else {
-                    println!(
-                        "{:>6}  {:<10} {:<8} {:<24} {:<12} {:>16}  {:>5}",
-                        "ID", "STATE", "SYNC", "BUYER", "PASSPORT", "TOTAL USD", "LINES"
-                    );
+                    let row = |cells: [&str; 7]| {
+                        let widths = [6, 10, 8, 24, 12, 16, 5];
+                        let right = [true, false, false, false, false, true, true];
+                        let cells: Vec<String> = (0..7)
+                            .map(|i| column(cells[i], widths[i], right[i]))
+                            .collect();
+                        println!("{}", cells.join(" ").trim_end());
+                    };
+                    row([
+                        "ID",
+                        "STATE",
+                        "SYNC",
+                        "BUYER",
+                        "PASSPORT",
+                        "TOTAL USD",
+                        "LINES",
+                    ]);
                     for o in &page.orders {
-                        println!(
-                            "{:>6}  {:<10} {:<8} {:<24} {:<12} {:>16}  {:>5}",
-                            o.id,
+                        let total = o
+                            .total_cents
+                            .map(|c| Cents(c).to_string())
+                            .unwrap_or_else(|| "-".into());
+                        row([
+                            &o.id.to_string(),
                             o.state.as_str(),
                             o.sync_state.as_str(),
                             o.buyer_name.as_deref().unwrap_or("-"),
                             o.passport_masked.as_deref().unwrap_or("-"),
-                            o.total_cents
-                                .map(|c| Cents(c).to_string())
-                                .unwrap_or_else(|| "-".into()),
-                            o.line_count,
-                        );
+                            &total,
+                            &o.line_count.to_string(),
+                        ]);
                     }
                     println!("{} order(s)", page.total);
                 }
@@ -779,13 +953,14 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
             } => {
                 let added =
                     xinbao_store::links::link(&mut store, CLI_ACTOR, line, &merchant_order)?;
-                println!(
-                    "line {line} {} merchant order {merchant_order}",
-                    if added {
-                        "linked to"
-                    } else {
-                        "was already linked to"
-                    }
+                output.answer(
+                    &serde_json::json!({ "line": line, "merchant_order": merchant_order, "changed": added }),
+                    || {
+                        format!(
+                            "line {line} {} merchant order {merchant_order}",
+                            if added { "linked to" } else { "was already linked to" }
+                        )
+                    },
                 );
             }
             OrdersCommand::Unlink {
@@ -794,16 +969,17 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
             } => {
                 let removed =
                     xinbao_store::links::unlink(&mut store, CLI_ACTOR, line, &merchant_order)?;
-                println!(
-                    "line {line} {} merchant order {merchant_order}",
-                    if removed {
-                        "unlinked from"
-                    } else {
-                        "was not linked to"
-                    }
+                output.answer(
+                    &serde_json::json!({ "line": line, "merchant_order": merchant_order, "changed": removed }),
+                    || {
+                        format!(
+                            "line {line} {} merchant order {merchant_order}",
+                            if removed { "unlinked from" } else { "was not linked to" }
+                        )
+                    },
                 );
             }
-            OrdersCommand::New { buyer, lines, json } => {
+            OrdersCommand::New { buyer, lines } => {
                 let id =
                     orders::create_draft(&mut store, CLI_ACTOR, &edit::new_form(&buyer, &lines))?;
                 if json {
@@ -816,9 +992,7 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
                     println!("{id}");
                 }
             }
-            OrdersCommand::Edit {
-                id, buyer, json, ..
-            } => {
+            OrdersCommand::Edit { id, buyer, .. } => {
                 let order = orders::get(&store, id)?;
                 let mut form = edit::form_of(&order);
                 edits
@@ -840,21 +1014,36 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
             }
             OrdersCommand::Confirm { id } => {
                 orders::confirm(&mut store, CLI_ACTOR, id)?;
-                println!("order {id} confirmed; queued for the platform");
+                output.answer(
+                    &serde_json::json!({ "id": id, "state": "confirmed" }),
+                    || format!("order {id} confirmed; queued for the platform"),
+                );
             }
             OrdersCommand::Customs { id, number } => {
                 let no = orders::attach_customs_no(&mut store, CLI_ACTOR, id, &number)?;
-                println!("order {id} declared with customs number {no}; queued for the platform");
+                output.answer(
+                    &serde_json::json!({ "id": id, "state": "declared", "customs_no": no }),
+                    || {
+                        format!(
+                            "order {id} declared with customs number {no}; queued for the platform"
+                        )
+                    },
+                );
             }
             OrdersCommand::Reveal { id } => {
                 let passport = xinbao_store::reveal::order_passport(&mut store, CLI_ACTOR, id)?;
-                println!("{}", passport.unwrap_or_default());
+                output.answer(
+                    &serde_json::json!({ "id": id, "passport_no": passport }),
+                    || passport.clone().unwrap_or_default(),
+                );
             }
             OrdersCommand::Reopen { id } => {
                 xinbao_store::order_book::reopen(&mut store, CLI_ACTOR, id)?;
-                println!("order {id} is a draft again: fix it and confirm it again");
+                output.answer(&serde_json::json!({ "id": id, "state": "draft" }), || {
+                    format!("order {id} is a draft again: fix it and confirm it again")
+                });
             }
-            OrdersCommand::Show { id, json } => {
+            OrdersCommand::Show { id } => {
                 let order = orders::get(&store, id)?;
                 if json {
                     println!(

@@ -2,7 +2,7 @@
 //! The session token lives in the OS keyring under the app's identifier, so the CLI and
 //! the app share one login per profile.
 
-use crate::{CliError, Command};
+use crate::{CliError, Command, Output};
 use base64::Engine;
 use std::io::Read;
 use std::sync::Mutex;
@@ -19,7 +19,13 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("a tokio runtime")
 }
 
+/// The password: asked at the terminal without echo, else read from stdin (a script, a
+/// pipe). Never an argument: arguments show in the process list.
 fn read_password() -> Result<String, CliError> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password("password: ").map_err(CliError::Stdin);
+    }
     let mut s = String::new();
     std::io::stdin()
         .read_to_string(&mut s)
@@ -27,7 +33,8 @@ fn read_password() -> Result<String, CliError> {
     Ok(s.trim_end_matches(['\r', '\n']).to_string())
 }
 
-pub fn run(store: Store, profile: &str, command: Command) -> Result<(), CliError> {
+pub fn run(store: Store, profile: &str, command: Command, output: Output) -> Result<(), CliError> {
+    let json = output.json;
     let secrets = OsKeyring::for_profile(paths::APP_IDENTIFIER, profile, &store)?;
     let client = || -> Result<PlatformClient, CliError> {
         Ok(PlatformClient::new(&account::client_settings(&store)?)?)
@@ -35,7 +42,9 @@ pub fn run(store: Store, profile: &str, command: Command) -> Result<(), CliError
     match command {
         Command::Platform { url, ca } => {
             account::save_client_settings(&store, &url, ca.as_deref())?;
-            println!("platform: {url}");
+            output.answer(&serde_json::json!({ "url": url, "ca": ca }), || {
+                format!("platform: {url}")
+            });
         }
         Command::Captcha { out } => {
             let c = runtime().block_on(client()?.captcha())?;
@@ -46,7 +55,10 @@ pub fn run(store: Store, profile: &str, command: Command) -> Result<(), CliError
                 path: out.clone(),
                 source,
             })?;
-            println!("{}", c.captcha_id);
+            output.answer(
+                &serde_json::json!({ "captcha_id": c.captcha_id, "image": out }),
+                || c.captcha_id.clone(),
+            );
         }
         Command::Login {
             account: ident,
@@ -70,29 +82,37 @@ pub fn run(store: Store, profile: &str, command: Command) -> Result<(), CliError
             let access = Mutex::new(store);
             let acct =
                 runtime().block_on(account::login(&access, &secrets, &client, &req, true))?;
-            println!("logged in: {} ({})", acct.company_name, acct.uscc);
+            output.answer(&acct, || {
+                format!("logged in: {} ({})", acct.company_name, acct.uscc)
+            });
         }
         Command::Unlock => {
             let password = read_password()?;
             let acct = account::offline_unlock(&store, &secrets, &password, account::now_ms())?;
-            println!("unlocked offline: {} ({})", acct.company_name, acct.uscc);
+            output.answer(&acct, || {
+                format!("unlocked offline: {} ({})", acct.company_name, acct.uscc)
+            });
         }
         Command::Logout { forget } => {
             let client = client().ok();
             runtime().block_on(account::logout(&secrets, client.as_ref(), forget))?;
-            println!("logged out");
+            output.answer(
+                &serde_json::json!({ "logged_out": true, "forgot": forget }),
+                || "logged out".to_string(),
+            );
         }
-        Command::Sync { json } => {
+        Command::Sync => {
             let client = client()?;
             let token = account::token(&secrets, &client)?;
             let access = Mutex::new(store);
             // The order book's pull, on stderr: a new computer's first sync takes a while.
-            let progress = |p: engine::Progress| match p.total {
-                Some(total) => eprintln!("order book: {}/{} orders", p.done, total),
-                None => eprintln!("order book: {} orders", p.done),
+            let pulling = crate::progress::bar("order book");
+            let progress = |p: engine::Progress| {
+                crate::progress::tell(&pulling, p.done as u64, p.total.map(|t| t as u64))
             };
             let report =
                 runtime().block_on(engine::sync_once_with(&access, &client, &token, &progress))?;
+            pulling.finish_and_clear();
             if let Some(r) = &report.recovery {
                 eprintln!("{}", recovery_words(r));
             }
@@ -113,7 +133,7 @@ pub fn run(store: Store, profile: &str, command: Command) -> Result<(), CliError
                 );
             }
         }
-        Command::Status { json } => {
+        Command::Status => {
             let status = xinbao_sync::status::status(&store)?;
             if json {
                 println!(
