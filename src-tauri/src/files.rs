@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tauri::{AppHandle, Emitter, Manager, State};
 use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_opener::OpenerExt;
 use xinbao_import::export::Job;
 use xinbao_import::{FileInfo, ImportError, ImportOptions, StageOutcome};
 use xinbao_store::imports::{self, BatchSummary, StagedRow};
@@ -472,16 +473,76 @@ async fn ask_save_path(
 pub struct Saved {
     file_name: String,
     rows: u64,
+    /// For 【打开】 and 【在文件夹中显示】: the page names the file by this, never by its path.
+    token: u64,
 }
 
-fn saved(path: &std::path::Path, rows: u64) -> Option<Saved> {
+fn saved(state: &AppState, path: &std::path::Path, rows: u64) -> Option<Saved> {
+    let mut files = state.saved.lock().unwrap_or_else(|p| p.into_inner());
+    let mut token = new_token();
+    while files.contains_key(&token) {
+        token = new_token();
+    }
+    files.insert(token, path.to_path_buf());
     Some(Saved {
         file_name: path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
         rows,
+        token,
     })
+}
+
+/// A file this run saved, by its token.
+fn saved_path(state: &AppState, token: u64) -> Result<PathBuf, UiError> {
+    state
+        .saved
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&token)
+        .cloned()
+        .ok_or_else(|| UiError::new("files.not_saved", format!("no saved file {token}")))
+}
+
+fn opener_failed(e: tauri_plugin_opener::Error) -> UiError {
+    UiError::new("files.open_failed", e.to_string())
+}
+
+/// 【打开】 after an export: the file in the program the desktop opens .xlsx with.
+#[tauri::command(async)]
+pub fn open_saved(app: AppHandle, state: State<'_, AppState>, token: u64) -> Result<(), UiError> {
+    let path = saved_path(&state, token)?;
+    app.opener()
+        .open_path(path.to_string_lossy(), None::<&str>)
+        .map_err(opener_failed)
+}
+
+/// 【在文件夹中显示】: the file selected in the desktop's file manager; where none answers
+/// on D-Bus (a minimal desktop), its folder is opened instead.
+#[tauri::command(async)]
+pub fn show_saved(app: AppHandle, state: State<'_, AppState>, token: u64) -> Result<(), UiError> {
+    let path = saved_path(&state, token)?;
+    app.opener().reveal_item_in_dir(&path).or_else(|e| {
+        log::info!("no file manager showed the file ({e}); opening its folder");
+        let folder = path.parent().unwrap_or(&path);
+        app.opener()
+            .open_path(folder.to_string_lossy(), None::<&str>)
+            .map_err(opener_failed)
+    })
+}
+
+/// The help desk's 【打开日志文件夹】: the app's log folder, for the clerk to send.
+#[tauri::command(async)]
+pub fn open_log_folder(app: AppHandle) -> Result<(), UiError> {
+    let dir = app
+        .path()
+        .app_log_dir()
+        .map_err(|e| UiError::new("files.open_failed", e.to_string()))?;
+    std::fs::create_dir_all(&dir).map_err(|e| UiError::new("files.open_failed", e.to_string()))?;
+    app.opener()
+        .open_path(dir.to_string_lossy(), None::<&str>)
+        .map_err(opener_failed)
 }
 
 /// Asks where to save, then writes there on a worker thread with a connection of its own,
@@ -518,7 +579,7 @@ async fn save_as(
     })
     .await
     .map_err(worker_failed)??;
-    Ok(saved(&path, rows))
+    Ok(saved(state, &path, rows))
 }
 
 /// Stops the export under way (a no-op when none is).

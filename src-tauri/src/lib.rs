@@ -31,6 +31,8 @@ pub struct AppState {
     pub picked: Mutex<std::collections::HashMap<u64, files::PickedFile>>,
     /// The cancel flags of the accepts under way, by import batch.
     pub accepting: Mutex<std::collections::HashMap<i64, Arc<std::sync::atomic::AtomicBool>>>,
+    /// Files this run saved (exports, the template), by token: opened and shown by Rust.
+    pub saved: Mutex<std::collections::HashMap<u64, PathBuf>>,
     /// The cancel flag of the export under way (one at a time: each asks where to save).
     pub exporting: Mutex<Option<Arc<std::sync::atomic::AtomicBool>>>,
 }
@@ -67,6 +69,7 @@ impl AppState {
             store,
             picked: Mutex::default(),
             accepting: Mutex::default(),
+            saved: Mutex::default(),
             exporting: Mutex::default(),
         }
     }
@@ -152,6 +155,9 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_dialog::init())
         .plugin(window_state::plugin(&data_dir))
+        // Rust opens files and folders (exports, the log folder); the page has no opener
+        // permission: it names a saved file by its token.
+        .plugin(tauri_plugin_opener::init())
         .on_window_event(window_state::on_window_event)
         .plugin(
             tauri_plugin_log::Builder::new()
@@ -244,6 +250,9 @@ pub fn run() {
             files::import_accept,
             files::import_accept_cancel,
             files::export_cancel,
+            files::open_saved,
+            files::show_saved,
+            files::open_log_folder,
             files::import_reject,
             files::save_template,
             files::export_error_rows,

@@ -5,12 +5,20 @@ import { call } from './api.js';
 
 let toastTimer;
 
-export function toast(text) {
+/** A short message at the bottom; with `actions` ([{ label, testid, run }]) it offers them
+ * as buttons and stays longer. */
+export function toast(text, actions = []) {
   const el = document.getElementById('toast');
   el.textContent = text;
+  for (const a of actions) {
+    el.append(' ', h('button.btn.btn-small', {
+      type: 'button', 'data-testid': a.testid,
+      on: { click: async () => { try { await a.run(); } catch (err) { toast(errorText(err)); } } },
+    }, a.label));
+  }
   el.hidden = false;
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { el.hidden = true; }, 3000);
+  toastTimer = setTimeout(() => { el.hidden = true; }, actions.length ? 12000 : 3000);
 }
 
 /** Asks before an irreversible step; resolves true only on an explicit OK. */
@@ -99,7 +107,13 @@ export async function saveFile(command, args) {
   });
   try {
     const saved = await call(command, args);
-    if (saved) toast(t('files.saved', { name: saved.file_name }));
+    // The file is opened or shown by Rust, by the token of this save: its path stays there.
+    if (saved) {
+      toast(t('files.saved', { name: saved.file_name }), [
+        { label: t('files.open'), testid: 'saved-open', run: () => call('open_saved', { token: saved.token }) },
+        { label: t('files.show'), testid: 'saved-show', run: () => call('show_saved', { token: saved.token }) },
+      ]);
+    }
   } catch (err) {
     toast(errorText(err));
   } finally {

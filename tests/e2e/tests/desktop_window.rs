@@ -85,3 +85,76 @@ async fn without_a_keyring_the_window_says_which_package_provides_one() {
     let _ = daemon.kill();
     let _ = daemon.wait();
 }
+
+/// A fake `xdg-open` first on the PATH: what the desktop was asked to open, one per line.
+fn fake_opener(dir: &std::path::Path) -> (String, std::path::PathBuf) {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = dir.join("opened.txt");
+    let script = bin.join("xdg-open");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n", log.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    (path, log)
+}
+
+async fn opened(log: &std::path::Path, n: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let lines: Vec<String> = std::fs::read_to_string(log)
+            .unwrap_or_default()
+            .lines()
+            .map(String::from)
+            .collect();
+        if lines.len() >= n {
+            return lines;
+        }
+        assert!(Instant::now() < deadline, "opened only {lines:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// An export offers 【打开】 and 【在文件夹中显示】, done by Rust for the file it saved (the
+/// page knows a token, not the path); the help desk opens the log folder.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_is_opened_and_shown_and_the_help_desk_opens_the_logs() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    let (path, log) = fake_opener(data.path());
+    let app = App::start_with_env(data.path(), &platform, &[("PATH", path.as_str())]).await;
+    app.log_in(&platform).await;
+    app.click("[data-testid='new-order']").await;
+    app.fill("#buyer_name", "Ivan Petrov").await;
+    app.click("[data-testid='save-draft']").await;
+    app.wait_css("[data-testid='delete-draft']").await;
+    let target = data.path().join("订单导出.xlsx");
+    app.click("[data-testid='export-order']").await;
+    let answer = target.clone();
+    tokio::task::spawn_blocking(move || common::answer_file_dialog("导出到 Excel", &answer))
+        .await
+        .unwrap();
+    app.wait_css("#toast:not([hidden]) [data-testid='saved-open']")
+        .await;
+    assert!(target.exists());
+    app.click("[data-testid='saved-open']").await;
+    assert_eq!(opened(&log, 1).await, [target.display().to_string()]);
+    // No file manager answers on this bus: the folder is opened instead.
+    app.click("[data-testid='saved-show']").await;
+    assert_eq!(opened(&log, 2).await[1], data.path().display().to_string());
+    // A token the Rust side never gave out opens nothing.
+    let refused = app
+        .invoke("open_saved", serde_json::json!({ "token": 12345 }))
+        .await;
+    assert_eq!(refused["err"]["code"], "files.not_saved");
+
+    app.go("#/account").await;
+    app.click("[data-testid='open-log-folder']").await;
+    let logs = opened(&log, 3).await;
+    assert!(logs[2].ends_with("cn.yiwu.xinbao-desk/logs"), "{logs:?}");
+    app.quit().await;
+}

@@ -136,5 +136,10 @@ function helpCard() {
     h('h2', {}, t('help.title')),
     h('table.grid.help-phones', {}, h('tbody', {}, ...phones.map(([k, n]) => h('tr', {}, h('td', {}, t(k)), h('td.mono', {}, n))))),
     h('h2', {}, t('help.training_title')),
-    h('p', { 'data-testid': 'help-training' }, t('help.training')));
+    h('p', { 'data-testid': 'help-training' }, t('help.training')),
+    h('p.muted.small', {}, t('help.log_hint')),
+    h('button.btn', {
+      type: 'button', 'data-testid': 'open-log-folder',
+      on: { click: () => call('open_log_folder').catch((err) => toast(errorText(err))) },
+    }, t('help.log_folder')));
 }
