@@ -24,6 +24,7 @@ pub struct AppInfo {
     store_error: Option<UiError>,
     /// From how many lines an order is shown as pages ([`lines::PAGED_FROM_LINES`]).
     paged_from_lines: i64,
+    max_dropped_bytes: u64,
 }
 
 #[tauri::command(async)]
@@ -46,6 +47,7 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         language,
         store_error: state.store.as_ref().err().cloned(),
         paged_from_lines: lines::PAGED_FROM_LINES,
+        max_dropped_bytes: xinbao_import::paste::MAX_DROPPED_BYTES,
     }
 }
 

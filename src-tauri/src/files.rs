@@ -357,6 +357,39 @@ pub fn import_paste(
     Ok(Picked { token, file_name })
 }
 
+/// A spreadsheet dropped onto the window: the page sends its bytes (a raw body) and its
+/// name (`x-file-name`, URI-encoded), never a path (the window's drop gives it none); it is
+/// written as a file of the app's own and handed back as a token, like a chosen file.
+#[tauri::command(async)]
+pub fn import_drop(
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> Result<Picked, UiError> {
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(UiError::new(
+            "import.no_file",
+            "a drop sends the file's bytes",
+        ));
+    };
+    let name = request
+        .headers()
+        .get("x-file-name")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            percent_encoding::percent_decode_str(v)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .unwrap_or_default();
+    let path = xinbao_import::paste::write_dropped(&pasted_dir(&state.data_dir), &name, bytes)?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let token = remember_file(&state, path);
+    Ok(Picked { token, file_name })
+}
+
 #[tauri::command(async)]
 pub fn import_cancel(state: State<'_, AppState>, token: u64) -> Result<(), UiError> {
     picked(&state, token)?.1.store(true, Ordering::Relaxed);

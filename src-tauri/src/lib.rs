@@ -212,6 +212,7 @@ pub fn run() {
             commands::order_lines_summary,
             commands::save_line,
             files::import_paste,
+            files::import_drop,
             commands::add_line,
             commands::remove_line,
             commands::save_buyer,

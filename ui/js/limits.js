@@ -4,7 +4,12 @@ let limits = {};
 
 /** Keeps the limits of `app_info`. */
 export function setLimits(info) {
-  limits = { ...limits, paged_from_lines: info.paged_from_lines };
+  limits = { ...limits, paged_from_lines: info.paged_from_lines, max_dropped_bytes: info.max_dropped_bytes };
+}
+
+/** The largest spreadsheet a drop onto the window takes (it crosses in memory). */
+export function maxDroppedBytes() {
+  return limits.max_dropped_bytes ?? 0;
 }
 
 /** From how many lines an order is shown as pages, and a paste goes through the import. */

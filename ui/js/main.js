@@ -8,8 +8,9 @@ import { call } from './api.js';
 import { h, clear } from './dom.js';
 import { applyStatic, currentLanguage, errorText, load, t } from './i18n.js';
 import { localTime, setCountries } from './format.js';
-import { setLimits } from './limits.js';
-import { confirmDialog } from './ui.js';
+import { maxDroppedBytes, setLimits } from './limits.js';
+import { confirmDialog, toast } from './ui.js';
+import { runImportOf } from './screens/import.js';
 import * as orders from './screens/orders.js';
 import * as editor from './screens/editor.js';
 import * as linking from './screens/linking.js';
@@ -181,6 +182,56 @@ async function switchLanguage() {
   }
 }
 
+/** A spreadsheet dropped onto the window starts its import into the order on screen. The
+ * drop gives the page the file's name and bytes, never its path: the bytes go to Rust,
+ * which keeps them as a file of its own and answers with a token, as the file dialog does. */
+async function dropped(file) {
+  const order = currentHash().match(/^#\/orders\/(\d+|new)$/);
+  if (!session || !session.clerk || !order) {
+    toast(t('drop.open_order'));
+    return;
+  }
+  if (file.size > maxDroppedBytes()) {
+    toast(t('drop.too_large', { name: file.name }));
+    return;
+  }
+  let picked;
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    picked = await call('import_drop', bytes, { headers: { 'x-file-name': encodeURIComponent(file.name) } });
+  } catch (err) {
+    toast(errorText(err));
+    return;
+  }
+  if (await editor.importDropped(picked)) return;
+  // A large order's page (no editor on screen): imported into it, then shown again.
+  if (order[1] !== 'new' && (await runImportOf(Number(order[1]), picked))) await route();
+}
+
+function acceptDrops() {
+  const hasFiles = (e) => [...(e.dataTransfer?.types || [])].includes('Files');
+  window.addEventListener('dragover', (e) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+    document.body.classList.add('dropping');
+  });
+  window.addEventListener('dragleave', (e) => {
+    if (e.relatedTarget === null) document.body.classList.remove('dropping');
+  });
+  window.addEventListener('drop', (e) => {
+    document.body.classList.remove('dropping');
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    const files = [...e.dataTransfer.files];
+    if (files.length !== 1) {
+      toast(t('drop.one_file'));
+      return;
+    }
+    dropped(files[0]);
+  });
+}
+
 /** Logging out leads to the login (the offline unlock is one click from it); forgetting
  * this computer's offline unlock asks first. */
 async function logout(forget) {
@@ -203,6 +254,7 @@ async function start() {
   applyStatic();
   document.getElementById('lang-switch').addEventListener('click', switchLanguage);
   accountMenu();
+  acceptDrops();
   if (info.store_error) {
     await route();
     return;

@@ -45,6 +45,8 @@ pub enum ImportError {
         sheet: String,
         missing: String,
     },
+    #[error("{path}: larger than {max_bytes} bytes")]
+    TooLarge { path: PathBuf, max_bytes: u64 },
     #[error("{path}: more than {max} rows; split the file or raise the limit")]
     TooManyRows { path: PathBuf, max: u64 },
     #[error("a block cannot be pasted at '{field}': it is not a column of the transaction list")]
@@ -86,6 +88,7 @@ impl ImportError {
             ImportError::NoHeader { .. } => "import.no_header",
             ImportError::MissingColumns { .. } => "import.missing_columns",
             ImportError::TooManyRows { .. } => "import.too_many_rows",
+            ImportError::TooLarge { .. } => "import.too_large",
             ImportError::PasteColumn { .. } => "import.paste_column",
             ImportError::Cancelled => "import.cancelled",
             ImportError::ExportCancelled => "export.cancelled",
@@ -166,6 +169,7 @@ impl ImportError {
         "import.no_header",
         "import.missing_columns",
         "import.too_many_rows",
+        "import.too_large",
         "import.cancelled",
         "import.io",
         "export.write",

@@ -1062,3 +1062,27 @@ fn merged_ranges_are_looked_for_only_in_workbooks_that_have_them() {
     std::fs::write(&text, "a,b\n").unwrap();
     assert!(xinbao_import::sniff::any_merged_range(&text));
 }
+
+/// A dropped file is kept under the app's folder by the last part of its name only (a
+/// name cannot lead out of it), its owner's alone, and staged like a chosen file.
+#[test]
+fn a_dropped_file_is_kept_privately_by_its_last_name_and_staged() {
+    let mut env = Env::new();
+    let dir = env.path("dropped");
+    let text = "商户名,手机号,下单月份,品名,数量,总件数,总金额(美元)\r\n张三,13800138000,2026-03,袜子,100,2,1000\r\n";
+    let path = xinbao_import::paste::write_dropped(&dir, "../../etc/交易清单.csv", text.as_bytes())
+        .unwrap();
+    assert!(path.starts_with(&dir), "{}", path.display());
+    assert_eq!(path.file_name().unwrap(), "交易清单.csv");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let out = env.stage(&path).unwrap();
+    assert_eq!(out.summary.rows_valid, 1);
+    // Nothing but dots and slashes: a name of its own.
+    let odd = xinbao_import::paste::write_dropped(&dir, "../..", b"x").unwrap();
+    assert_eq!(odd.file_name().unwrap(), "dropped");
+}

@@ -158,3 +158,86 @@ async fn an_export_is_opened_and_shown_and_the_help_desk_opens_the_logs() {
     assert!(logs[2].ends_with("cn.yiwu.xinbao-desk/logs"), "{logs:?}");
     app.quit().await;
 }
+
+/// Drops `bytes` as a file named `name` onto the window, as the desktop's drag and drop
+/// hands it to the page (a File: a name and bytes, no path).
+async fn drop_file(app: &App, name: &str, bytes: &[u8]) {
+    app.client
+        .execute(
+            "const [name, bytes] = arguments;
+             const file = new File([new Uint8Array(bytes)], name);
+             const data = new DataTransfer();
+             data.items.add(file);
+             const target = document.querySelector('main');
+             for (const type of ['dragenter', 'dragover', 'drop']) {
+               target.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
+             }",
+            vec![serde_json::json!(name), serde_json::json!(bytes)],
+        )
+        .await
+        .unwrap();
+}
+
+/// A spreadsheet dropped onto an order starts its import there; dropped elsewhere the
+/// window says where to drop it. The page sends the bytes; Rust keeps the file.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_spreadsheet_dropped_onto_an_order_is_imported_into_it() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    let list = data.path().join("source.xlsx");
+    {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        let rows = [
+            [
+                "商户名",
+                "手机号",
+                "下单月份",
+                "品名",
+                "数量",
+                "总件数",
+                "总金额(美元)",
+            ],
+            ["张三", "13800138000", "2026-03", "袜子", "100", "2", "1000"],
+            [
+                "李四",
+                "13900139000",
+                "2026-04",
+                "手套",
+                "50",
+                "1",
+                "500.50",
+            ],
+        ];
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                sheet.write_string(r as u32, c as u16, *v).unwrap();
+            }
+        }
+        book.save(&list).unwrap();
+    }
+    let bytes = std::fs::read(&list).unwrap();
+    let app = App::start_logged_in(data.path(), &platform).await;
+
+    // On the order list: no order to take it.
+    drop_file(&app, "交易清单.xlsx", &bytes).await;
+    app.wait_until("#toast", "where to drop", |t| {
+        t.contains("先打开要导入的订单")
+    })
+    .await;
+
+    app.click("[data-testid='new-order']").await;
+    app.fill("#buyer_name", "Ivan Petrov").await;
+    // Dropped onto a new order: it is saved first, then the import's steps take the file.
+    drop_file(&app, "交易清单.xlsx", &bytes).await;
+    app.wait_text("#import-title", "批量导入交易清单 · 交易清单.xlsx")
+        .await;
+    app.click("[data-testid='import-start']").await;
+    app.wait_text("[data-testid='import-accept']", "接受 2 条有效行")
+        .await;
+    app.click("[data-testid='import-accept']").await;
+    app.wait_count("[data-testid='line-row']", 2).await;
+    let names = app.find_all("[data-testid='line-merchant_name']").await;
+    assert_eq!(app.value(&names[1]).await, "李四");
+    app.quit().await;
+}

@@ -66,6 +66,22 @@ document.addEventListener('keydown', (e) => {
   }
 });
 
+/** A spreadsheet dropped onto the window (main.js), already handed to Rust as `picked`:
+ * imported into the order on screen, saved first when new or changed. Resolves false when
+ * no editor is on screen to take it. */
+export async function importDropped(picked) {
+  if (!active || !active.root || !document.body.contains(active.root)) return false;
+  if (!active.linesEditable) {
+    toast(t('drop.not_editable'));
+    return true;
+  }
+  if (active.detail?.id == null || active.dirty) {
+    if (!(await active.save())) return true;
+  }
+  if (await runImportOf(active.detail.id, picked)) await active.showAgain();
+  return true;
+}
+
 export async function render(view, id) {
   let detail = null;
   if (id !== null) {
