@@ -1086,3 +1086,34 @@ fn a_dropped_file_is_kept_privately_by_its_last_name_and_staged() {
     let odd = xinbao_import::paste::write_dropped(&dir, "../..", b"x").unwrap();
     assert_eq!(odd.file_name().unwrap(), "dropped");
 }
+
+/// An imported row whose procurement number the directory knows as another merchant's is
+/// staged (the directory may be out of date) with the directory's merchant named; fixing
+/// the name in the preview clears it.
+#[test]
+fn a_procurement_number_of_another_merchant_is_named_in_the_preview() {
+    use xinbao_store::platform_cache::{self, Merchant};
+    let mut env = Env::new();
+    let zhang = Merchant {
+        procurement_no: "3307820001".into(),
+        name: "张三".into(),
+        mobile: "13800138000".into(),
+    };
+    platform_cache::upsert_merchants(&mut env.store, std::slice::from_ref(&zhang)).unwrap();
+    let file = env.path("list.csv");
+    std::fs::write(
+        &file,
+        "商户采购号,商户名,手机号,下单月份,品名,数量,总件数,总金额(美元)\r\n\
+         3307820001,李四,13800138000,2026-03,袜子,100,2,1000\r\n\
+         3307820001,张三,13800138000,2026-03,手套,10,1,50\r\n",
+    )
+    .unwrap();
+    let out = env.stage(&file).unwrap();
+    assert_eq!(out.summary.rows_valid, 2, "warned, not refused");
+    let rows = imports::rows(&env.store, out.summary.id, false, 0, 10).unwrap();
+    assert_eq!(rows[0].other_merchant.as_ref(), Some(&zhang));
+    assert_eq!(rows[1].other_merchant, None);
+    let fixed =
+        imports::fix_cell(&mut env.store, out.summary.id, 2, "merchant_name", "张三").unwrap();
+    assert_eq!(fixed.other_merchant, None);
+}

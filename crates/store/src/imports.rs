@@ -342,6 +342,9 @@ pub struct StagedRow {
     pub texts: [String; 9],
     pub errors: Vec<CellError>,
     pub duplicate_of: Option<i64>,
+    /// The directory's merchant, when the row's procurement number is another merchant's
+    /// than its name and mobile: a warning on the cell, not a problem that keeps it out.
+    pub other_merchant: Option<crate::platform_cache::Merchant>,
 }
 
 fn line_of_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OrderLineDraft> {
@@ -427,6 +430,7 @@ pub fn rows(
                 texts,
                 errors,
                 duplicate_of,
+                other_merchant: crate::platform_cache::other_merchant_on(&store.conn, &line)?,
             })
         })
         .collect()
@@ -508,6 +512,7 @@ pub fn fix_cell(
         texts,
         errors: cell_errors,
         duplicate_of: row.duplicate_of,
+        other_merchant: crate::platform_cache::other_merchant_on(&store.conn, &line)?,
     })
 }
 
@@ -530,6 +535,7 @@ fn rows_in(conn: &rusqlite::Connection, batch_id: i64, row_no: i64) -> Result<St
         row_no,
         texts,
         errors: errors_of(conn, batch_id, row_no)?,
+        other_merchant: crate::platform_cache::other_merchant_on(conn, &line)?,
         duplicate_of,
     })
 }

@@ -36,8 +36,11 @@ pub fn upsert_merchants(store: &mut Store, merchants: &[Merchant]) -> Result<usi
 /// The merchant with this procurement number (any case), for filling a line's name and
 /// mobile.
 pub fn merchant(store: &Store, procurement_no: &str) -> Result<Option<Merchant>> {
-    Ok(store
-        .conn
+    merchant_on(&store.conn, procurement_no)
+}
+
+fn merchant_on(conn: &rusqlite::Connection, procurement_no: &str) -> Result<Option<Merchant>> {
+    Ok(conn
         .query_row(
             "SELECT procurement_no, name, mobile FROM merchants WHERE procurement_no = ?1",
             [procurement_no.trim().to_ascii_uppercase()],
@@ -56,10 +59,17 @@ pub fn merchant(store: &Store, procurement_no: &str) -> Result<Option<Merchant>>
 /// merchant's name or mobile (a typo, or a number copied from the wrong row): the line is
 /// not refused (the directory may be out of date), the clerk is warned on the cell.
 pub fn other_merchant(store: &Store, line: &OrderLineDraft) -> Result<Option<Merchant>> {
+    other_merchant_on(&store.conn, line)
+}
+
+pub(crate) fn other_merchant_on(
+    conn: &rusqlite::Connection,
+    line: &OrderLineDraft,
+) -> Result<Option<Merchant>> {
     let Some(no) = line.procurement_no.as_deref() else {
         return Ok(None);
     };
-    let Some(m) = merchant(store, no)? else {
+    let Some(m) = merchant_on(conn, no)? else {
         return Ok(None);
     };
     let differs =

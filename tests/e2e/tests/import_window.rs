@@ -8,8 +8,9 @@ use std::process::Command;
 fn list_with_one_bad_cell(path: &std::path::Path) {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
-    let rows: [[&str; 7]; 3] = [
+    let rows: [[&str; 8]; 3] = [
         [
+            "商户采购号",
             "商户名",
             "手机号",
             "下单月份",
@@ -18,8 +19,19 @@ fn list_with_one_bad_cell(path: &std::path::Path) {
             "总件数",
             "总金额(美元)",
         ],
-        ["张三", "13800138000", "2026-03", "袜子", "100", "2", "1000"],
+        // The directory knows 3307820001 as 义乌市小商品经营部: a warning, not a refusal.
         [
+            "3307820001",
+            "张三",
+            "13800138000",
+            "2026-03",
+            "袜子",
+            "100",
+            "2",
+            "1000",
+        ],
+        [
+            "",
             "义乌市小商品经营部",
             "1390013900",
             "2026-04",
@@ -45,6 +57,19 @@ async fn import_fix_one_cell_accept_and_find_the_lines() {
     list_with_one_bad_cell(&file);
 
     let app = App::start_logged_in(data.path(), &platform).await;
+    // The merchant directory comes with the first sync after login.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while app
+        .invoke(
+            "merchant_lookup",
+            serde_json::json!({ "procurementNo": "3307820001" }),
+        )
+        .await["ok"]
+        .is_null()
+    {
+        assert!(std::time::Instant::now() < deadline, "no directory");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     app.click("[data-testid='new-order']").await;
     app.fill("#buyer_name", "Ivan Petrov").await;
     app.click("[data-testid='save-draft']").await;
@@ -66,6 +91,24 @@ async fn import_fix_one_cell_accept_and_find_the_lines() {
         "手机号：手机号应为11位，以13–19开头",
     )
     .await;
+    // All the rows (the preview opens on those with problems; the warned row is valid).
+    // Read as the DOM has it: the preview is wider than the dialog, the column off view.
+    app.click("[data-testid='import-only-errors']").await;
+    app.wait_count("[data-testid='import-row']", 2).await;
+    let warning = app
+        .client
+        .execute(
+            "return [...document.querySelectorAll(\"[data-testid='import-row-warning']\")].map(e => e.textContent);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        warning,
+        serde_json::json!([
+            "采购号 3307820001 在商户名录中属于“义乌市小商品经营部”，请核对商户名和手机号"
+        ])
+    );
     app.screenshot("import-preview").await;
     // Every cell shows its whole text: the wrong mobile and the long merchant name too.
     assert_eq!(
@@ -73,7 +116,7 @@ async fn import_fix_one_cell_accept_and_find_the_lines() {
         Vec::<String>::new()
     );
     let mobile = app
-        .wait_css("[data-testid='import-row'] [data-testid='import-cell-mobile']")
+        .wait_css("[data-testid='import-row'][data-row='3'] [data-testid='import-cell-mobile']")
         .await;
     app.type_into(&mobile, "13900139000\t").await;
     app.wait_text(

@@ -208,9 +208,16 @@ class ImportDialog {
     const show = (row) => {
       clear(problems).append(...row.errors.map((e) => h('div', {}, `${e.header}${t('punct.colon')}${errorText(e)}`)));
       if (row.duplicate_of) problems.append(h('div.muted', {}, t('import.duplicate_of', { row: row.duplicate_of })));
+      // Not a problem that keeps the row out: the directory knows the number as another's.
+      const other = row.other_merchant;
+      if (other) {
+        problems.append(h('div.field-warning', { 'data-testid': 'import-row-warning' },
+          t('editor.other_merchant', { no: other.procurement_no, name: other.name })));
+      }
       tr.classList.toggle('row-invalid', row.errors.length > 0);
       for (const input of tr.querySelectorAll('input')) {
         input.classList.toggle('invalid', row.errors.some((e) => e.field === input.dataset.field));
+        input.classList.toggle('warned', Boolean(other) && input.dataset.field === 'procurement_no');
       }
     };
     tr.append(h('td.num', {}, r.row_no), ...FIELDS.map((f, i) => h('td', {}, fitToText(h('input', {
