@@ -98,6 +98,17 @@ fn remember_file(state: &AppState, path: PathBuf) -> u64 {
     token
 }
 
+/// A file of the app's own (a pasted block, a dropped spreadsheet) handed to the page as a
+/// chosen file is: a token and a name.
+fn hand_over(state: &AppState, path: PathBuf) -> Picked {
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let token = remember_file(state, path);
+    Picked { token, file_name }
+}
+
 /// A random 53-bit token (JavaScript numbers hold it exactly), from the OS's random source.
 fn new_token() -> u64 {
     let bytes = uuid::Uuid::new_v4().into_bytes();
@@ -349,12 +360,7 @@ pub fn import_paste(
         &first_field,
         &text,
     )?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let token = remember_file(&state, path);
-    Ok(Picked { token, file_name })
+    Ok(hand_over(&state, path))
 }
 
 /// A spreadsheet dropped onto the window: the page sends its bytes (a raw body) and its
@@ -382,12 +388,7 @@ pub fn import_drop(
         })
         .unwrap_or_default();
     let path = xinbao_import::paste::write_dropped(&pasted_dir(&state.data_dir), &name, bytes)?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let token = remember_file(&state, path);
-    Ok(Picked { token, file_name })
+    Ok(hand_over(&state, path))
 }
 
 #[tauri::command(async)]

@@ -58,27 +58,8 @@ async fn import_fix_one_cell_accept_and_find_the_lines() {
 
     let app = App::start_logged_in(data.path(), &platform).await;
     // The merchant directory comes with the first sync after login.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while app
-        .invoke(
-            "merchant_lookup",
-            serde_json::json!({ "procurementNo": "3307820001" }),
-        )
-        .await["ok"]
-        .is_null()
-    {
-        assert!(std::time::Instant::now() < deadline, "no directory");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-    app.click("[data-testid='new-order']").await;
-    app.fill("#buyer_name", "Ivan Petrov").await;
-    app.click("[data-testid='save-draft']").await;
-    app.wait_css("[data-testid='delete-draft']").await;
-    app.click("[data-testid='import-open']").await;
-    let path = file.clone();
-    tokio::task::spawn_blocking(move || common::answer_file_dialog("选择要导入的表格", &path))
-        .await
-        .unwrap();
+    app.wait_for_directory("3307820001").await;
+    app.import_into_new_draft("Ivan Petrov", &file).await;
 
     app.click("[data-testid='import-start']").await;
     app.wait_text(
@@ -178,15 +159,7 @@ async fn a_near_miss_header_is_asked_about_and_the_encoding_is_said() {
     std::fs::write(&file, &gbk).unwrap();
 
     let app = App::start_logged_in(data.path(), &platform).await;
-    app.click("[data-testid='new-order']").await;
-    app.fill("#buyer_name", "Ivan Petrov").await;
-    app.click("[data-testid='save-draft']").await;
-    app.wait_css("[data-testid='delete-draft']").await;
-    app.click("[data-testid='import-open']").await;
-    let path = file.clone();
-    tokio::task::spawn_blocking(move || common::answer_file_dialog("选择要导入的表格", &path))
-        .await
-        .unwrap();
+    app.import_into_new_draft("Ivan Petrov", &file).await;
     app.wait_text("[data-testid='import-encoding']", "文本编码：GB18030 (GBK)")
         .await;
     app.wait_until("[data-testid='import-guesses']", "the guess", |t| {

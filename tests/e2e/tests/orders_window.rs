@@ -679,18 +679,7 @@ async fn the_plus_keeps_a_whole_line_and_a_number_of_another_merchant_is_named()
     let platform = Platform::start();
     let app = App::start_logged_in(data.path(), &platform).await;
     // The merchant directory comes with the first sync after login.
-    let deadline = Instant::now() + std::time::Duration::from_secs(20);
-    while app
-        .invoke(
-            "merchant_lookup",
-            serde_json::json!({ "procurementNo": "3307820001" }),
-        )
-        .await["ok"]
-        .is_null()
-    {
-        assert!(Instant::now() < deadline, "the directory never came");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    app.wait_for_directory("3307820001").await;
     app.click("[data-testid='new-order']").await;
     app.fill("#buyer_name", "Ivan Petrov").await;
     fill_line(&app, 0, &[("procurement_no", "3307820001\t")]).await;

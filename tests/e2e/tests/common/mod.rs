@@ -304,6 +304,34 @@ impl App {
             .unwrap()
     }
 
+    /// Waits until the merchant directory (cached by the first sync after login) knows the
+    /// procurement number `no`.
+    pub async fn wait_for_directory(&self, no: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self
+            .invoke("merchant_lookup", json!({ "procurementNo": no }))
+            .await["ok"]
+            .is_null()
+        {
+            assert!(Instant::now() < deadline, "the directory never came");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// A new draft for `buyer`, saved, then 批量导入 with `file` chosen in the native dialog:
+    /// the import dialog is open on it.
+    pub async fn import_into_new_draft(&self, buyer: &str, file: &Path) {
+        self.click("[data-testid='new-order']").await;
+        self.fill("#buyer_name", buyer).await;
+        self.click("[data-testid='save-draft']").await;
+        self.wait_css("[data-testid='delete-draft']").await;
+        self.click("[data-testid='import-open']").await;
+        let path = file.to_path_buf();
+        tokio::task::spawn_blocking(move || answer_file_dialog("选择要导入的表格", &path))
+            .await
+            .unwrap();
+    }
+
     /// Goes to a screen by its address (`#/orders/7`), as a link in the window would.
     pub async fn go(&self, hash: &str) {
         self.client
