@@ -20,17 +20,28 @@ export function currentLanguage() {
  * language's own rules. */
 export function t(key, params = {}) {
   const text = Object.prototype.hasOwnProperty.call(table, key) ? table[key] : key;
-  const rules = new Intl.PluralRules(language);
+  if (!text.includes('{')) return text;
   return text
     .replace(/\{(\w+), plural,((?: =?\w+ \{[^{}]*\})+)\}/g, (m, name, forms) => {
       if (!(name in params)) return m;
       const chosen = {};
       for (const [, form, words] of forms.matchAll(/ (=?\w+) \{([^{}]*)\}/g)) chosen[form] = words;
       const n = Number(params[name]);
-      const words = chosen[`=${n}`] ?? chosen[rules.select(n)] ?? chosen.other ?? m;
+      const words = chosen[`=${n}`] ?? chosen[pluralRules().select(n)] ?? chosen.other ?? m;
       return words.replace(/#/g, String(params[name]));
     })
     .replace(/\{(\w+)\}/g, (m, name) => (name in params ? shown(params[name]) : m));
+}
+
+/** The language's plural rules, made once per language (t() runs for every cell). */
+let rules = null;
+let rulesLanguage = null;
+function pluralRules() {
+  if (rulesLanguage !== language) {
+    rules = new Intl.PluralRules(language);
+    rulesLanguage = language;
+  }
+  return rules;
 }
 
 /** A value in words: a list joined as the language lists things. */
