@@ -55,8 +55,13 @@ function accountMenu() {
   });
 }
 
+/** How the login screen was last asked for (after a logout: the login, not the unlock). */
+let loginOptions = {};
+
 /** Shows the login (or unlock) screen until someone is in, then the current route. */
 async function showLogin(options = {}) {
+  // Kept for a language switch on the login screen: it repaints the same screen.
+  loginOptions = options;
   lock(true);
   const screen = options.online ? { ...session, offline_available: false } : session;
   const account = await login.render(view, screen, options.mode);
@@ -176,7 +181,7 @@ async function switchLanguage() {
     await refreshSync();
     await route();
   } else if (session) {
-    await showLogin();
+    await showLogin(loginOptions);
   } else {
     await route();
   }
