@@ -64,6 +64,11 @@ pub fn router(platform: Platform, limits: crate::limits::Limits) -> Router {
     let api = Router::new()
         .route("/meta", get(meta))
         .route("/openapi.yaml", get(openapi))
+        .route(
+            "/updates/{target}/{arch}/{current_version}",
+            get(app_update),
+        )
+        .route("/updates/files/{id}", get(app_update_file))
         .route("/captcha", post(new_captcha))
         .route("/registration/check", post(registration_check))
         .route("/registration/activate", post(registration_activate))
@@ -115,6 +120,41 @@ async fn meta() -> Json<Meta> {
         server: format!("xinbao-platform {}", env!("CARGO_PKG_VERSION")),
         server_time: crate::db::rfc3339(crate::db::now_ms()),
     })
+}
+
+/// The update feed: 204 when `current_version` is the newest, else the newer release.
+async fn app_update(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    Path((target, arch, current)): Path<(String, String, String)>,
+) -> Result<axum::response::Response, ApiErr> {
+    // The package's address as the client reached this platform.
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
+        .unwrap_or("127.0.0.1")
+        .to_string();
+    let base = format!("https://{host}{API_BASE}");
+    match p
+        .db(move |c, _| crate::updates::newer(c, &target, &arch, &current, &base))
+        .await?
+    {
+        Some(release) => Ok(Json(release).into_response()),
+        None => Ok(StatusCode::NO_CONTENT.into_response()),
+    }
+}
+
+async fn app_update_file(
+    State(p): State<Platform>,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiErr> {
+    // Taken as text: a rejection of axum's own would answer in plain text, not an ApiError.
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiErr::new(StatusCode::NOT_FOUND, "update.not_found", "no such release"))?;
+    let bytes = p.db(move |c, _| crate::updates::package(c, id)).await?;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes))
 }
 
 async fn openapi() -> impl IntoResponse {

@@ -21,6 +21,7 @@ pub mod settlement;
 pub mod sink;
 pub mod sync;
 pub mod tls;
+pub mod updates;
 
 pub use error::ApiErr;
 

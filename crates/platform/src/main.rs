@@ -107,6 +107,22 @@ enum AdminCmd {
         #[arg(long)]
         amount: String,
     },
+    /// Publish a release of the desktop app to the update feed: its package and the
+    /// minisign signature the bundler wrote beside it (`.sig`).
+    PublishRelease {
+        #[arg(long)]
+        target: String,
+        #[arg(long)]
+        arch: String,
+        #[arg(long)]
+        version: String,
+        #[arg(long)]
+        package: std::path::PathBuf,
+        #[arg(long)]
+        signature: std::path::PathBuf,
+        #[arg(long, default_value = "")]
+        notes: String,
+    },
     /// Print the last code the development sink holds for a captcha id or a mobile.
     SinkCode {
         #[arg(long)]
@@ -240,6 +256,30 @@ fn run_admin(data_dir: &std::path::Path, cmd: AdminCmd) -> ExitCode {
             merchant_order,
             amount,
         } => admin::add_authorization(&mut conn, &company, &merchant_order, &amount),
+        AdminCmd::PublishRelease {
+            target,
+            arch,
+            version,
+            package,
+            signature,
+            notes,
+        } => {
+            let read = |p: &std::path::Path| {
+                std::fs::read(p).map_err(|e| {
+                    xinbao_platform::ApiErr::unprocessable(
+                        "update.package",
+                        format!("{}: {e}", p.display()),
+                    )
+                })
+            };
+            read(&package).and_then(|bytes| {
+                let sig = String::from_utf8_lossy(&read(&signature)?).into_owned();
+                xinbao_platform::updates::publish(
+                    &mut conn, &target, &arch, &version, &notes, &sig, &bytes,
+                )
+                .map(|id| format!("release {version} for {target}/{arch} published as {id}"))
+            })
+        }
         AdminCmd::SinkCode { kind, to } => {
             xinbao_platform::sink::last_code(&data_dir.join("dev-sink.jsonl"), &kind, &to)
                 .ok_or_else(|| {

@@ -35,6 +35,22 @@ pub struct ApiError {
     pub tries_left: Option<u32>,
 }
 
+/// `GET /updates/{target}/{arch}/{current_version}`: a newer release of the desktop app, in
+/// the form tauri-plugin-updater reads (its "dynamic server" answer). No newer one: 204.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppRelease {
+    /// Semantic version, `MAJOR.MINOR.PATCH`.
+    pub version: String,
+    pub notes: String,
+    pub pub_date: String,
+    /// Where the signed package is downloaded from (on this platform).
+    pub url: String,
+    /// The package's minisign signature (the `.sig` file the bundler writes), verified by
+    /// the app against the public key its administrator configured.
+    pub signature: String,
+}
+
 /// `GET /meta`: what the server is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -74,6 +74,7 @@ fn every_schema_example_round_trips_through_its_type() {
         match name.as_str() {
             "ApiError" => round_trip::<ApiError>(name, example),
             "Meta" => round_trip::<Meta>(name, example),
+            "AppRelease" => round_trip::<AppRelease>(name, example),
             "Captcha" => round_trip::<Captcha>(name, example),
             "RegistrationCheck" => round_trip::<RegistrationCheck>(name, example),
             "RegistrationTicket" => round_trip::<RegistrationTicket>(name, example),
