@@ -10,6 +10,7 @@ mod gate;
 mod i18n;
 mod platform;
 mod session;
+mod updates;
 mod window_state;
 
 use std::path::PathBuf;
@@ -158,6 +159,9 @@ pub fn run() {
         // Rust opens files and folders (exports, the log folder); the page has no opener
         // permission: it names a saved file by its token.
         .plugin(tauri_plugin_opener::init())
+        // Updates as the administrator configures them (updates.rs); the page has no
+        // updater permission and asks through update_check / update_install.
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .on_window_event(window_state::on_window_event)
         .plugin(
             tauri_plugin_log::Builder::new()
@@ -254,6 +258,8 @@ pub fn run() {
             files::open_saved,
             files::show_saved,
             files::open_log_folder,
+            updates::update_check,
+            updates::update_install,
             files::import_reject,
             files::save_template,
             files::export_error_rows,

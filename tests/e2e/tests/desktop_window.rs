@@ -211,3 +211,80 @@ async fn a_spreadsheet_dropped_onto_an_order_is_imported_into_it() {
     assert_eq!(app.value(&names[1]).await, "商户2");
     app.quit().await;
 }
+
+/// 软件更新: off unless the administrator configured an update server; with one, the newer
+/// release the reference platform's feed offers is named and can be installed.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_administrators_update_server_offers_the_next_version() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    let package = data.path().join("xinbao-desk_0.1.1_amd64.deb");
+    std::fs::write(&package, b"a package").unwrap();
+    let signature = data.path().join("xinbao-desk_0.1.1_amd64.deb.sig");
+    std::fs::write(&signature, "c2lnbmF0dXJl").unwrap();
+    let published = platform.admin(&[
+        "publish-release",
+        "--target",
+        "linux",
+        "--arch",
+        std::env::consts::ARCH,
+        "--version",
+        "0.1.1",
+        "--package",
+        package.to_str().unwrap(),
+        "--signature",
+        signature.to_str().unwrap(),
+        "--notes",
+        "导入更快",
+    ]);
+    assert!(published.status.success(), "{published:?}");
+
+    // No administrator's file: updates are off, and the window says who manages them.
+    let app = App::start_with_env(
+        data.path(),
+        &platform,
+        &[("XINBAO_UPDATES_CONFIG", "/nonexistent/updates.json")],
+    )
+    .await;
+    app.log_in(&platform).await;
+    app.go("#/account").await;
+    app.click("[data-testid='update-check']").await;
+    app.wait_until("[data-testid='update-status']", "updates off", |t| {
+        t.contains("当前版本 0.1.0") && t.contains("由管理员管理")
+    })
+    .await;
+    assert!(app
+        .find_all("[data-testid='update-install']:not([hidden])")
+        .await
+        .is_empty());
+    app.quit().await;
+
+    let config = data.path().join("updates.json");
+    std::fs::write(
+        &config,
+        serde_json::json!({
+            "endpoint": format!("{}/api/v1/updates/{{{{target}}}}/{{{{arch}}}}/{{{{current_version}}}}", platform.url),
+            "pubkey": "dW50cnVzdGVkIGNvbW1lbnQ6IG1pbmlzaWduIHB1YmxpYyBrZXk6IDAwMDAwMDAwMDAwMDAwMDAKUldRQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE9Cg==",
+            "ca_file": platform.ca(),
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let app = App::start_with_env(
+        data.path(),
+        &platform,
+        &[("XINBAO_UPDATES_CONFIG", config.to_str().unwrap())],
+    )
+    .await;
+    app.log_in(&platform).await;
+    app.go("#/account").await;
+    app.click("[data-testid='update-check']").await;
+    app.wait_until("[data-testid='update-status']", "the next version", |t| {
+        t.contains("新版本 0.1.1 可以安装") && t.contains("导入更快")
+    })
+    .await;
+    app.wait_css("[data-testid='update-install']:not([hidden])")
+        .await;
+    app.screenshot("update-available").await;
+    app.quit().await;
+}

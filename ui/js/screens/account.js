@@ -16,7 +16,50 @@ export async function render(view, info, clerk) {
   }
   clear(view).append(
     h('div.toolbar', {}, h('h1', {}, t('account.page_title'))),
-    h('div.page-grid', {}, accountCard(clerk), realnameCard(clerk), passwordCard(), settingsCard(settings, info), helpCard()));
+    h('div.page-grid', {}, accountCard(clerk), realnameCard(clerk), passwordCard(), settingsCard(settings, info), updateCard(), helpCard()));
+}
+
+/** 软件更新: the version running, and a newer one when the administrator's update server
+ * offers it (updates are the administrator's to turn on). */
+function updateCard() {
+  const status = h('p', { 'data-testid': 'update-status', 'aria-live': 'polite' });
+  const install = h('button.btn.btn-primary', {
+    type: 'button', 'data-testid': 'update-install', hidden: true,
+    on: {
+      click: async () => {
+        install.disabled = true;
+        status.textContent = t('update.installing');
+        try {
+          await call('update_install');
+        } catch (err) {
+          status.textContent = errorText(err);
+          install.disabled = false;
+        }
+      },
+    },
+  }, t('update.install'));
+  const check = h('button.btn', {
+    type: 'button', 'data-testid': 'update-check',
+    on: {
+      click: async () => {
+        check.disabled = true;
+        status.textContent = t('update.checking');
+        try {
+          const u = await call('update_check');
+          if (!u.configured) status.textContent = t('update.off', { current: u.current });
+          else if (!u.available) status.textContent = t('update.latest', { current: u.current });
+          else status.textContent = t('update.available', { current: u.current, version: u.available.version, notes: u.available.notes || '' });
+          install.hidden = !u.available;
+        } catch (err) {
+          status.textContent = errorText(err);
+        } finally {
+          check.disabled = false;
+        }
+      },
+    },
+  }, t('update.check'));
+  return h('section.card', { 'data-testid': 'update-card' },
+    h('h2', {}, t('update.title')), status, h('div.row-actions', {}, check, install));
 }
 
 /** Who is logged in, and the two ways out (the top bar's account menu has them too). */
