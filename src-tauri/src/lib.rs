@@ -188,6 +188,7 @@ pub fn run() {
                 state.platform.start(app.handle(), store.clone());
             }
             app.manage(state);
+            updates::at_start(app.handle());
             Ok(())
         })
         .invoke_handler(gate::guard(tauri::generate_handler![

@@ -9,8 +9,11 @@
 //! { "enabled": true,
 //!   "endpoint": "https://platform/api/v1/updates/{{target}}/{{arch}}/{{current_version}}",
 //!   "pubkey": "<minisign public key, as `tauri signer generate` prints it>",
-//!   "ca_file": "/etc/xinbao-desk/platform-ca.pem" }
+//!   "ca_file": "/etc/xinbao-desk/platform-ca.pem",
+//!   "automatic": false }
 //! ```
+//!
+//! With `automatic`, a managed install updates itself at start, without asking.
 
 use crate::UiError;
 use serde::{Deserialize, Serialize};
@@ -27,6 +30,9 @@ struct AdminConfig {
     pubkey: String,
     #[serde(default)]
     ca_file: Option<PathBuf>,
+    /// Install a newer version at start without asking (managed installs).
+    #[serde(default)]
+    automatic: bool,
 }
 
 fn on() -> bool {
@@ -140,9 +146,34 @@ pub async fn update_check(app: AppHandle) -> Result<UpdateState, UiError> {
 /// administrator's public key, installs it and starts it.
 #[tauri::command]
 pub async fn update_install(app: AppHandle) -> Result<(), UiError> {
-    let failed = |e: tauri_plugin_updater::Error| UiError::new("update.failed", e.to_string());
     let config = admin_config()?.ok_or_else(|| UiError::new("update.off", "updates are off"))?;
-    let Some(update) = updater(&app, &config)?.check().await.map_err(failed)? else {
+    install(&app, &config).await
+}
+
+/// At start: a managed install whose administrator asked for automatic updates installs a
+/// newer version at once (a failure is logged; the app goes on as it is).
+pub fn at_start(app: &AppHandle) {
+    let config = match admin_config() {
+        Ok(Some(c)) if c.automatic => c,
+        Ok(_) => return,
+        Err(e) => {
+            log::warn!("updates: {} [{}]", e.message, e.code);
+            return;
+        }
+    };
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        match install(&app, &config).await {
+            Ok(()) => {}
+            Err(e) if e.code == "update.none" => log::info!("updates: this is the newest version"),
+            Err(e) => log::warn!("updates: {} [{}]", e.message, e.code),
+        }
+    });
+}
+
+async fn install(app: &AppHandle, config: &AdminConfig) -> Result<(), UiError> {
+    let failed = |e: tauri_plugin_updater::Error| UiError::new("update.failed", e.to_string());
+    let Some(update) = updater(app, config)?.check().await.map_err(failed)? else {
         return Err(UiError::new("update.none", "no newer version"));
     };
     log::info!("installing version {}", update.version);
