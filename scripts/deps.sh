@@ -11,7 +11,7 @@ build=(build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev libgtk-3
        dbus dbus-x11 gnome-keyring)
 # webkit2gtk-driver must match libwebkit2gtk-4.1-0's version: installed in the same call.
 testing=(xvfb xauth x11-utils xdotool xclip imagemagick webkit2gtk-driver keyutils rpm desktop-file-utils
-         python3 python3-pip)
+         python3 python3-pip procps)
 
 wanted=("${build[@]}")
 [ "${1:-}" = "--test" ] && wanted+=("${testing[@]}")
