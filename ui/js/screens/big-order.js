@@ -65,7 +65,11 @@ export async function render(view, id) {
   });
 
   /** One page of lines, from `position` (a keyset position or a row), in place of all. */
+  // Each page asked for is numbered: an answer that comes after a later question's (a
+  // filter typed on while the last page was coming) is dropped, not painted over it.
+  let asked = 0;
   async function show(position) {
+    const mine = ++asked;
     let page;
     try {
       page = await call('order_lines', { id, query: query(position) });
@@ -73,6 +77,7 @@ export async function render(view, id) {
       toast(errorText(err));
       return;
     }
+    if (mine !== asked) return;
     shown = page.lines;
     firstRow = page.first_row;
     hasBefore = page.has_before;
@@ -210,9 +215,12 @@ export async function render(view, id) {
     return tr;
   }
 
+  let counted = 0;
   async function refreshTotals() {
+    const mine = ++counted;
     try {
       const s = await call('order_lines_summary', { id, query: query({}) });
+      if (mine !== counted) return;
       const parts = [t('editor.lines_sum', { sum: cents(s.lines_cents) })];
       if (s.total_cents != null) parts.push(t('editor.order_total', { total: cents(s.total_cents) }));
       parts.push(t('big.unlinked_n', { n: s.unlinked }));
@@ -254,7 +262,8 @@ export async function render(view, id) {
     buyer,
     h('fieldset.card', {},
       h('legend', {}, t('editor.lines')),
-      lineFilterBar(filters, () => { show({}); refreshTotals(); },
+      // The count under the filters changes once the matching lines are painted.
+      lineFilterBar(filters, async () => { await show({}); await refreshTotals(); },
         h('label.inline', {}, t('big.jump'), jump),
         h('span.big-pager', {}, prev, next, where)),
       h('div.table-scroll', {}, h('table.grid.lines', { 'data-testid': 'big-table' },
