@@ -209,14 +209,20 @@ async function renderPaged(view, orderId, selectedLineId) {
   const prev = h('button.btn', { type: 'button', 'data-testid': 'link-prev', on: { click: () => show({ before_position: page.lines[0].position }) } }, t('list.prev'));
   const next = h('button.btn', { type: 'button', 'data-testid': 'link-next', on: { click: () => show({ after_position: page.lines[page.lines.length - 1].position }) } }, t('list.next'));
 
+  // As on the order's page: an answer that comes after a later question's is dropped.
+  let asked = 0;
   async function show(position) {
+    const mine = ++asked;
+    let answer;
     try {
-      page = await call('order_lines', { id: orderId, query: { ...filters, limit: 50, ...position } });
+      answer = await call('order_lines', { id: orderId, query: { ...filters, limit: 50, ...position } });
     } catch (err) {
       error.textContent = errorText(err);
       error.hidden = false;
       return;
     }
+    if (mine !== asked) return;
+    page = answer;
     at = { from_row: page.first_row || 1 };
     if (!page.lines.some((l) => l.id === selected)) selected = page.lines[0]?.id ?? null;
     prev.disabled = !page.has_before;
