@@ -39,6 +39,11 @@ fn on() -> bool {
     true
 }
 
+/// The updater's failures, under one code (its message says which step failed).
+fn failed(e: tauri_plugin_updater::Error) -> UiError {
+    UiError::new("update.failed", e.to_string())
+}
+
 fn config_path() -> PathBuf {
     if let Some(p) = std::env::var_os("XINBAO_UPDATES_CONFIG").filter(|p| !p.is_empty()) {
         return p.into();
@@ -75,7 +80,6 @@ fn updater(
     app: &AppHandle,
     config: &AdminConfig,
 ) -> Result<tauri_plugin_updater::Updater, UiError> {
-    let failed = |e: tauri_plugin_updater::Error| UiError::new("update.failed", e.to_string());
     let endpoint = config
         .endpoint
         .parse()
@@ -128,10 +132,7 @@ pub async fn update_check(app: AppHandle) -> Result<UpdateState, UiError> {
             available: None,
         });
     };
-    let update = updater(&app, &config)?
-        .check()
-        .await
-        .map_err(|e| UiError::new("update.failed", e.to_string()))?;
+    let update = updater(&app, &config)?.check().await.map_err(failed)?;
     Ok(UpdateState {
         configured: true,
         current,
@@ -172,7 +173,6 @@ pub fn at_start(app: &AppHandle) {
 }
 
 async fn install(app: &AppHandle, config: &AdminConfig) -> Result<(), UiError> {
-    let failed = |e: tauri_plugin_updater::Error| UiError::new("update.failed", e.to_string());
     let Some(update) = updater(app, config)?.check().await.map_err(failed)? else {
         return Err(UiError::new("update.none", "no newer version"));
     };

@@ -310,13 +310,18 @@ pub(crate) struct Output {
 impl Output {
     /// Prints `value` as JSON, or the text `words` makes.
     pub fn answer(&self, value: &impl Serialize, words: impl FnOnce() -> String) {
+        self.show(value, || println!("{}", words()));
+    }
+
+    /// Prints `value` as JSON, or lets `text` print it as lines of text.
+    pub fn show(&self, value: &impl Serialize, text: impl FnOnce()) {
         if self.json {
             println!(
                 "{}",
                 serde_json::to_string_pretty(value).expect("serialisable")
             );
         } else {
-            println!("{}", words());
+            text();
         }
     }
 }
@@ -683,14 +688,9 @@ fn line_edits(cli: &Cli) -> edit::LineEdits {
 }
 
 /// `xinbao doctor` on a profile whose key is missing: what can be said without opening it.
-fn doctor_without_key(path: &std::path::Path, error: &StoreError, json: bool) {
+fn doctor_without_key(path: &std::path::Path, error: &StoreError, output: Output) {
     let report = xinbao_store::doctor::key_missing(path, error);
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).expect("serialisable")
-        );
-    } else {
+    output.show(&report, || {
         println!("database:   {}", report.path);
         println!(
             "encryption: {}, key NOT in the keyring (key-id file {})",
@@ -701,12 +701,11 @@ fn doctor_without_key(path: &std::path::Path, error: &StoreError, json: bool) {
                 "missing"
             }
         );
-    }
+    });
 }
 
 fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
     let output = Output { json: cli.json };
-    let json = cli.json;
     match &cli.command {
         Command::Template { out } => {
             xinbao_import::template::write(out)?;
@@ -741,7 +740,11 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
         Ok(store) => store,
         Err(e @ (StoreError::KeyMissing { .. } | StoreError::KeyWrong { .. })) => {
             if let Command::Doctor = cli.command {
-                doctor_without_key(&paths::profile_db_path(&data_dir, &cli.profile)?, &e, json);
+                doctor_without_key(
+                    &paths::profile_db_path(&data_dir, &cli.profile)?,
+                    &e,
+                    output,
+                );
                 return Err(CliError::Reported(e));
             }
             return Err(e.into());
@@ -757,12 +760,7 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
         }
         Command::Doctor => {
             let report = xinbao_store::doctor::examine(&store)?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report).expect("serialisable")
-                );
-            } else {
+            output.show(&report, || {
                 println!("database:   {}", report.path);
                 println!(
                     "encryption: {} (SQLCipher {}), key in the keyring",
@@ -799,7 +797,7 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
                     report.queue.acknowledged,
                     report.queue.unredacted
                 );
-            }
+            });
             if !report.healthy() {
                 return Err(CliError::Unhealthy);
             }
@@ -820,12 +818,7 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
                 ..Default::default()
             };
             let report = import(&mut store, &file, order, accept, options)?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report).expect("serialisable")
-                );
-            } else {
+            output.show(&report, || {
                 println!(
                     "import {} into order {}: {} rows read, {} valid, {} with problems, {} duplicates ({:.2} s)",
                     report.import_id, report.order_id, report.rows_read, report.rows_valid, report.rows_invalid,
@@ -850,7 +843,7 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
                     Some(n) => println!("accepted: {n} lines added to order {}", report.order_id),
                     None => println!("staged; accept it in the app or with --accept"),
                 }
-            }
+            });
         }
         Command::Export { what } => {
             let writing = progress::bar("exporting");
@@ -906,12 +899,7 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
                         ..Default::default()
                     },
                 )?;
-                if json {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&page).expect("serialisable")
-                    );
-                } else {
+                output.show(&page, || {
                     let row = |cells: [&str; 7]| {
                         let widths = [6, 10, 8, 24, 12, 16, 5];
                         let right = [true, false, false, false, false, true, true];
@@ -945,7 +933,7 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
                         ]);
                     }
                     println!("{} order(s)", page.total);
-                }
+                });
             }
             OrdersCommand::Link {
                 line,
@@ -982,15 +970,7 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
             OrdersCommand::New { buyer, lines } => {
                 let id =
                     orders::create_draft(&mut store, CLI_ACTOR, &edit::new_form(&buyer, &lines))?;
-                if json {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&serde_json::json!({ "id": id }))
-                            .expect("serialisable")
-                    );
-                } else {
-                    println!("{id}");
-                }
+                output.answer(&serde_json::json!({ "id": id }), || id.to_string());
             }
             OrdersCommand::Edit { id, buyer, .. } => {
                 let order = orders::get(&store, id)?;
@@ -1003,14 +983,9 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
                         lines: e.lines,
                     })?;
                 let outcome = orders::save(&mut store, CLI_ACTOR, id, &form)?;
-                if json {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&outcome).expect("serialisable")
-                    );
-                } else {
+                output.show(&outcome, || {
                     println!("order {id} saved: {}", describe(&outcome, order.state));
-                }
+                });
             }
             OrdersCommand::Confirm { id } => {
                 orders::confirm(&mut store, CLI_ACTOR, id)?;
@@ -1045,12 +1020,7 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
             }
             OrdersCommand::Show { id } => {
                 let order = orders::get(&store, id)?;
-                if json {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&order).expect("serialisable")
-                    );
-                } else {
+                output.show(&order, || {
                     println!(
                         "order {} ({}), {}",
                         order.id,
@@ -1093,7 +1063,7 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
                             l.merchant_order_ids.join(", "),
                         );
                     }
-                }
+                });
             }
         },
     }

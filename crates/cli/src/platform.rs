@@ -34,7 +34,6 @@ fn read_password() -> Result<String, CliError> {
 }
 
 pub fn run(store: Store, profile: &str, command: Command, output: Output) -> Result<(), CliError> {
-    let json = output.json;
     let secrets = OsKeyring::for_profile(paths::APP_IDENTIFIER, profile, &store)?;
     let client = || -> Result<PlatformClient, CliError> {
         Ok(PlatformClient::new(&account::client_settings(&store)?)?)
@@ -116,12 +115,7 @@ pub fn run(store: Store, profile: &str, command: Command, output: Output) -> Res
             if let Some(r) = &report.recovery {
                 eprintln!("{}", recovery_words(r));
             }
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report).expect("serialisable")
-                );
-            } else {
+            output.show(&report, || {
                 println!(
                     "pushed {}, applied {}, duplicates {}, rejected {}, pulled {} ({:.2} s)",
                     report.pushed,
@@ -131,16 +125,11 @@ pub fn run(store: Store, profile: &str, command: Command, output: Output) -> Res
                     report.pulled,
                     report.seconds
                 );
-            }
+            });
         }
         Command::Status => {
             let status = xinbao_sync::status::status(&store)?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&status).expect("serialisable")
-                );
-            } else {
+            output.show(&status, || {
                 println!("pending operations: {}", status.pending);
                 println!("company orders here: {}", status.company_orders);
                 if let Some(r) = &status.recovery {
@@ -156,7 +145,7 @@ pub fn run(store: Store, profile: &str, command: Command, output: Output) -> Res
                         r.order_id, r.kind, r.code, r.message
                     );
                 }
-            }
+            });
         }
         _ => unreachable!("only platform commands come here"),
     }
