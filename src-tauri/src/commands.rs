@@ -33,19 +33,26 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         .with_store(|s| xinbao_store::settings::get(s, "language"))
         .ok()
         .flatten()
+        .or_else(|| {
+            state
+                .language_before_open
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+        })
         .filter(|l| i18n::table(l).is_some())
         .unwrap_or_else(|| i18n::DEFAULT_LANGUAGE.to_string());
     AppInfo {
         version: env!("CARGO_PKG_VERSION"),
         data_dir: state.data_dir.display().to_string(),
         profile: state.profile.clone(),
-        database: state.store.as_ref().ok().map(|s| {
+        database: state.store_arc().ok().map(|s| {
             s.lock()
                 .map(|s| s.path().display().to_string())
                 .unwrap_or_default()
         }),
         language,
-        store_error: state.store.as_ref().err().cloned(),
+        store_error: state.store_error(),
         paged_from_lines: lines::PAGED_FROM_LINES,
         max_dropped_bytes: xinbao_import::paste::MAX_DROPPED_BYTES,
     }
@@ -80,6 +87,14 @@ pub fn set_language(state: State<'_, AppState>, lang: String) -> Res<()> {
             "i18n.unknown_language",
             format!("no translation table for {lang}"),
         ));
+    }
+    if state.sealed && !state.store_open() {
+        // Kept until the login opens the sealed profile.
+        *state
+            .language_before_open
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(lang);
+        return Ok(());
     }
     state.with_store(|s| xinbao_store::settings::set(s, "language", &lang))
 }

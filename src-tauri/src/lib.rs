@@ -14,10 +14,10 @@ mod updates;
 mod window_state;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Instant;
 use tauri::Manager;
-use xinbao_store::{paths, Store};
+use xinbao_store::{paths, KeyPlace, Store};
 
 pub use error::UiError;
 
@@ -26,7 +26,15 @@ pub struct AppState {
     pub data_dir: PathBuf,
     pub profile: String,
     /// Shared with the background sync task, which locks it briefly, never across a wait.
-    pub store: Result<Arc<Mutex<Store>>, UiError>,
+    /// Written once more only on a computer without a keyring, when the first login of the
+    /// run opens the sealed profile ([`AppState::sealed`]).
+    store: RwLock<Result<Arc<Mutex<Store>>, UiError>>,
+    /// No keyring here: the profile's key is sealed by the clerk's password
+    /// ([`xinbao_store::sealed`]), the session lives in memory for this run, and the store
+    /// opens at the run's first online login.
+    pub sealed: bool,
+    /// The language chosen on the login screen before a sealed store opened.
+    pub language_before_open: Mutex<Option<String>>,
     pub platform: session::Platform,
     /// Files the clerk chose for import, by token.
     pub picked: Mutex<std::collections::HashMap<u64, files::PickedFile>>,
@@ -40,14 +48,30 @@ pub struct AppState {
 
 impl AppState {
     pub fn open(data_dir: PathBuf, profile: String) -> AppState {
-        let store = Store::open_profile(
-            &data_dir,
-            &profile,
-            &xinbao_sync::OsKeyring::database_keys(paths::APP_IDENTIFIER),
-        )
-        .map(|s| Arc::new(Mutex::new(s)))
-        .map_err(UiError::from);
-        if let Err(e) = &store {
+        // A profile made without a keyring stays sealed; a new one is sealed when no keyring
+        // answers. One whose key is in a keyring that is not running is refused below
+        // (store.key_vault), never sealed over.
+        let sealed = match Store::key_place(&data_dir, &profile) {
+            Ok(KeyPlace::Sealed) => true,
+            Ok(KeyPlace::None) => !xinbao_sync::OsKeyring::available(paths::APP_IDENTIFIER),
+            _ => false,
+        };
+        let store = if sealed {
+            log::warn!("no keyring: the profile's key is sealed by the clerk's password");
+            Err(UiError::new(
+                "app.locked",
+                "log in online to open this computer's orders",
+            ))
+        } else {
+            Store::open_profile(
+                &data_dir,
+                &profile,
+                &xinbao_sync::OsKeyring::database_keys(paths::APP_IDENTIFIER),
+            )
+            .map(|s| Arc::new(Mutex::new(s)))
+            .map_err(UiError::from)
+        };
+        if let (Err(e), false) = (&store, sealed) {
             log::error!(
                 "could not open the profile database: {} [{}]",
                 e.message,
@@ -59,7 +83,7 @@ impl AppState {
                 .as_ref()
                 .ok()
                 .map(|s| s.lock().unwrap_or_else(|p| p.into_inner()));
-            session::Platform::new(paths::APP_IDENTIFIER, &profile, guard.as_deref())
+            session::Platform::new(paths::APP_IDENTIFIER, &profile, guard.as_deref(), sealed)
         };
         // Pasted blocks of a run that ended before they were staged.
         xinbao_import::paste::clear(&files::pasted_dir(&data_dir));
@@ -67,7 +91,9 @@ impl AppState {
             platform,
             data_dir,
             profile,
-            store,
+            store: RwLock::new(store),
+            sealed,
+            language_before_open: Mutex::default(),
             picked: Mutex::default(),
             accepting: Mutex::default(),
             saved: Mutex::default(),
@@ -75,8 +101,82 @@ impl AppState {
         }
     }
 
+    /// Why the store is not open, for the window's error screen; `None` while a sealed
+    /// profile waits for the login that opens it.
+    pub fn store_error(&self) -> Option<UiError> {
+        match &*self.store.read().unwrap_or_else(|p| p.into_inner()) {
+            Err(_) if self.sealed => None,
+            other => other.as_ref().err().cloned(),
+        }
+    }
+
+    /// Whether the store is open (always, unless sealed and not yet logged in, or failed).
+    pub fn store_open(&self) -> bool {
+        self.store_arc().is_ok()
+    }
+
+    /// A sealed profile, opened with the password the platform just accepted (`old` opens a
+    /// seal made before the password changed). Once open, it stays open for the run.
+    pub async fn open_sealed(
+        &self,
+        app: &tauri::AppHandle,
+        password: &str,
+        old: Option<&str>,
+    ) -> Result<Arc<Mutex<Store>>, UiError> {
+        if let Ok(store) = self.store_arc() {
+            return Ok(store);
+        }
+        let (dir, profile) = (self.data_dir.clone(), self.profile.clone());
+        let (password, old) = (
+            zeroize::Zeroizing::new(password.to_string()),
+            old.map(|o| zeroize::Zeroizing::new(o.to_string())),
+        );
+        // argon2id at 64 MiB: off the async workers.
+        let store = tauri::async_runtime::spawn_blocking(move || {
+            Store::open_sealed(
+                &dir,
+                &profile,
+                &password,
+                old.as_deref().map(|o| o.as_str()),
+            )
+        })
+        .await
+        .map_err(|e| UiError::new("app.internal", e.to_string()))??;
+        if let Some(lang) = self
+            .language_before_open
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            xinbao_store::settings::set(&store, "language", &lang)?;
+        }
+        let store = Arc::new(Mutex::new(store));
+        *self.store.write().unwrap_or_else(|p| p.into_inner()) = Ok(store.clone());
+        self.platform.start(app, store.clone());
+        log::info!("the sealed profile is open");
+        Ok(store)
+    }
+
+    /// Seals a sealed profile's key again under the clerk's new password.
+    pub async fn reseal(&self, password: &str) -> Result<(), UiError> {
+        if !self.sealed {
+            return Ok(());
+        }
+        let store = self.store_arc()?;
+        let password = zeroize::Zeroizing::new(password.to_string());
+        tauri::async_runtime::spawn_blocking(move || {
+            store
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .reseal(&password)
+        })
+        .await
+        .map_err(|e| UiError::new("app.internal", e.to_string()))??;
+        Ok(())
+    }
+
     pub fn store_arc(&self) -> Result<Arc<Mutex<Store>>, UiError> {
-        self.store.clone()
+        self.store.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Runs `f` for the clerk who logged in or unlocked, with the name the audit log gives
@@ -115,7 +215,7 @@ impl AppState {
         &self,
         f: impl FnOnce(&mut Store) -> Result<T, E>,
     ) -> Result<T, UiError> {
-        let store = self.store.as_ref().map_err(Clone::clone)?;
+        let store = self.store_arc()?;
         let mut guard = store
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -184,8 +284,8 @@ pub fn run() {
                 data_dir.display()
             );
             let state = AppState::open(data_dir.clone(), paths::DEFAULT_PROFILE.to_string());
-            if let Ok(store) = &state.store {
-                state.platform.start(app.handle(), store.clone());
+            if let Ok(store) = state.store_arc() {
+                state.platform.start(app.handle(), store);
             }
             app.manage(state);
             updates::at_start(app.handle());

@@ -13,7 +13,12 @@ use xinbao_wire::{Account, Captcha, LoginRequest};
 type Res<T> = Result<T, UiError>;
 
 pub(crate) fn client(state: &AppState) -> Res<PlatformClient> {
-    let settings = state.with_store(|s| account::client_settings(s))?;
+    let settings = if state.sealed && !state.store_open() {
+        // Before the login that opens a sealed profile, its settings are sealed too.
+        account::client_settings_before_open(&state.data_dir)
+    } else {
+        state.with_store(|s| account::client_settings(s))?
+    };
     Ok(PlatformClient::new(&settings)?)
 }
 
@@ -24,17 +29,30 @@ pub struct SessionInfo {
     /// The company of the last login on this profile (the unlock screen names it).
     remembered: Option<Account>,
     offline_available: bool,
+    /// Whether a keyring keeps the session: without one, the login lasts this run, and
+    /// neither "remember this computer" nor the offline unlock is offered.
+    keyring: bool,
 }
 
 #[tauri::command(async)]
 pub fn session_info(state: State<'_, AppState>) -> Res<SessionInfo> {
     let secrets = &*state.platform.secrets;
+    let keyring = !state.sealed;
+    if state.sealed && !state.store_open() {
+        return Ok(SessionInfo {
+            clerk: None,
+            remembered: None,
+            offline_available: false,
+            keyring,
+        });
+    }
     state.with_store(|s| {
         Ok::<_, UiError>(SessionInfo {
             clerk: state.platform.clerk(),
             remembered: account::remembered_account(s)?,
             // A keyring that cannot be read means no offline unlock, not a broken screen.
-            offline_available: account::offline_available(s, secrets).unwrap_or(false),
+            offline_available: keyring && account::offline_available(s, secrets).unwrap_or(false),
+            keyring,
         })
     })
 }
@@ -44,22 +62,61 @@ pub async fn platform_captcha(state: State<'_, AppState>) -> Res<Captcha> {
     Ok(client(&state)?.captcha().await?)
 }
 
+/// The online login. Without a keyring (`state.sealed`) the password the platform accepted
+/// also opens the profile sealed by it (`old_password`: the one used here before, when it
+/// was changed elsewhere), the session stays in memory and nothing is remembered.
 #[tauri::command]
 pub async fn platform_login(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     request: LoginRequest,
     remember: bool,
+    old_password: Option<String>,
 ) -> Res<Account> {
     let client = client(&state)?;
-    let store = state.store_arc()?;
-    let acct = account::login(
-        &*store,
-        &*state.platform.secrets,
-        &client,
-        &request,
-        remember,
-    )
-    .await?;
+    let acct = if state.sealed {
+        let was_open = state.store_open();
+        let session = client.login(&request).await?;
+        let store = match state
+            .open_sealed(&app, &request.password, old_password.as_deref())
+            .await
+        {
+            Ok(store) => store,
+            Err(e) => {
+                let _ = client.logout(&session.token).await;
+                return Err(if e.code == "store.sealed_other_password" {
+                    e.field("old_password")
+                } else {
+                    e
+                });
+            }
+        };
+        let acct = account::record_login(
+            &*store,
+            &*state.platform.secrets,
+            &client,
+            session,
+            &request.password,
+            false,
+        )
+        .await?;
+        if was_open {
+            // The same clerk after a logout, maybe with a password changed elsewhere since.
+            state.reseal(&request.password).await?;
+        }
+        state.with_store(|s| account::save_settings_hint(&state.data_dir, s))?;
+        acct
+    } else {
+        let store = state.store_arc()?;
+        account::login(
+            &*store,
+            &*state.platform.secrets,
+            &client,
+            &request,
+            remember,
+        )
+        .await?
+    };
     state.platform.start_clerk(acct.clone(), &request.password);
     state.platform.poke();
     Ok(acct)
@@ -180,6 +237,9 @@ pub async fn save_platform_settings(
     };
     let ca_text = ca_file.as_ref().map(|p| p.display().to_string());
     state.with_store(|s| account::save_client_settings(s, &url, ca_text.as_deref()))?;
+    if state.sealed {
+        state.with_store(|s| account::save_settings_hint(&state.data_dir, s))?;
+    }
     let after = state.with_store(|s| account::client_settings(s))?;
     let logged_out = origin(&before.url) != origin(&after.url);
     if logged_out {

@@ -10,7 +10,7 @@ use tauri::{AppHandle, Emitter};
 use tokio::sync::{watch, Notify};
 use xinbao_store::Store;
 use xinbao_sync::background::{self, Schedule, SyncStatus};
-use xinbao_sync::{account, OsKeyring, PlatformClient, Secrets, StoreAccess};
+use xinbao_sync::{account, MemorySecrets, OsKeyring, PlatformClient, Secrets, StoreAccess};
 use xinbao_wire::Account;
 
 /// The event the UI listens to; its payload is empty, the UI asks `sync_status` for news.
@@ -31,13 +31,20 @@ pub struct Platform {
 
 impl Platform {
     /// The profile's keyring entries ([`OsKeyring::for_profile`]); without a store (it
-    /// failed to open and the app shows why) nothing can log in anyway.
-    pub fn new(service: &str, profile: &str, store: Option<&Store>) -> Platform {
-        let keyring = store
-            .and_then(|s| OsKeyring::for_profile(service, profile, s).ok())
-            .unwrap_or_else(|| OsKeyring::new(service, profile));
+    /// failed to open and the app shows why) nothing can log in anyway. `sealed` (no
+    /// keyring here): the session is kept in memory for this run.
+    pub fn new(service: &str, profile: &str, store: Option<&Store>, sealed: bool) -> Platform {
+        let secrets: Arc<dyn Secrets> = if sealed {
+            Arc::new(MemorySecrets::default())
+        } else {
+            Arc::new(
+                store
+                    .and_then(|s| OsKeyring::for_profile(service, profile, s).ok())
+                    .unwrap_or_else(|| OsKeyring::new(service, profile)),
+            )
+        };
         Platform {
-            secrets: Arc::new(keyring),
+            secrets,
             poke: Arc::new(Notify::new()),
             status_tx: watch::Sender::new(SyncStatus {
                 state: "idle".into(),

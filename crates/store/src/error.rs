@@ -17,6 +17,12 @@ pub enum StoreError {
     KeyMissing { path: PathBuf, why: String },
     #[error("{path} cannot be read with the key in the keyring (the keyring holds another profile's key, or the file is damaged); the file was not changed")]
     KeyWrong { path: PathBuf },
+    #[error("this computer's orders were sealed with the password used here before (it was changed since, on the platform or another computer); give that earlier password once, and they are sealed again with the new one")]
+    SealedOtherPassword,
+    #[error("{path} (the database key sealed by the clerk's password) is damaged; the database was not changed")]
+    SealedDamaged { path: PathBuf },
+    #[error("{path} is sealed by the clerk's password (it was made without a keyring): open it in the app, which logs in first")]
+    SealedProfile { path: PathBuf },
     #[error("the keyring refused to keep or give the database key: {0}")]
     KeyVault(String),
     #[error("{path} is not encrypted: open it through its profile, which encrypts it first")]
@@ -89,6 +95,9 @@ impl StoreError {
             StoreError::NotOurDatabase { .. } => "store.not_our_database",
             StoreError::KeyMissing { .. } => "store.key_missing",
             StoreError::KeyWrong { .. } => "store.key_wrong",
+            StoreError::SealedOtherPassword => "store.sealed_other_password",
+            StoreError::SealedDamaged { .. } => "store.sealed_damaged",
+            StoreError::SealedProfile { .. } => "store.sealed_profile",
             StoreError::KeyVault(_) => "store.key_vault",
             StoreError::NotEncrypted { .. } => "store.not_encrypted",
             StoreError::EncryptionCheck { .. } => "store.encryption_check",
@@ -120,6 +129,9 @@ impl StoreError {
         "store.not_our_database",
         "store.key_missing",
         "store.key_wrong",
+        "store.sealed_other_password",
+        "store.sealed_damaged",
+        "store.sealed_profile",
         "store.key_vault",
         "store.not_encrypted",
         "store.encryption_check",

@@ -46,6 +46,20 @@ impl DbKey {
         Some(DbKey(bytes))
     }
 
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// The key from its 32 raw bytes (as unsealed); `None` for another length.
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Option<DbKey> {
+        let mut key = zeroize::Zeroizing::new([0u8; 32]);
+        if bytes.len() != 32 {
+            return None;
+        }
+        key.copy_from_slice(bytes);
+        Some(DbKey(key))
+    }
+
     /// The statement argument SQLCipher reads as a raw key: `x'…'`.
     pub(crate) fn sql_literal(&self) -> zeroize::Zeroizing<String> {
         zeroize::Zeroizing::new(format!("x'{}'", self.to_hex().as_str()))

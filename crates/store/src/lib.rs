@@ -19,6 +19,7 @@ pub mod outbox;
 pub mod paths;
 pub mod platform_cache;
 pub mod reveal;
+pub mod sealed;
 pub mod settings;
 pub mod unsaved;
 
@@ -44,6 +45,17 @@ const WAL_AUTOCHECKPOINT_PAGES: i64 = 1000;
 /// One-pass work (staging a file, a job's own connection): each page is written or read
 /// once, so a large cache only adds to the peak (a 1M-row staging: 117 MB at 64 MiB).
 const STREAM_CACHE_KIB: i64 = -8_192;
+
+/// Where a profile's database key is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyPlace {
+    /// No encrypted database yet (new, or plain from before the encryption).
+    None,
+    /// In the OS keyring, named by the `key-id` file.
+    Keyring,
+    /// Sealed by the clerk's password beside the database (made without a keyring).
+    Sealed,
+}
 
 /// An open profile database.
 pub struct Store {
@@ -119,11 +131,67 @@ impl Store {
         if kind == FileKind::Foreign {
             return Err(StoreError::NotOurDatabase { path });
         }
+        if sealed::is_sealed(&path) {
+            return Err(StoreError::SealedProfile { path });
+        }
         let key = key::load_or_create(&path, vault, kind != FileKind::Encrypted)?;
         if kind == FileKind::Plain {
             encrypt_in_place(&path, &key)?;
         }
         Store::open(&path, &key)
+    }
+
+    /// Where the key of `profile`'s database is kept, before opening it: decides whether
+    /// the app needs the keyring or the clerk's password.
+    pub fn key_place(data_dir: &Path, profile: &str) -> Result<KeyPlace> {
+        let path = paths::profile_db_path(data_dir, profile)?;
+        Ok(if sealed::is_sealed(&path) {
+            KeyPlace::Sealed
+        } else if file_kind(&path)? == FileKind::Encrypted {
+            KeyPlace::Keyring
+        } else {
+            KeyPlace::None
+        })
+    }
+
+    /// Opens `profile`'s database with its key sealed by the clerk's `password`
+    /// ([`sealed`]), for a computer without a keyring; a new profile is sealed under it.
+    /// `old_password` opens a seal made before the password changed, and reseals it.
+    pub fn open_sealed(
+        data_dir: &Path,
+        profile: &str,
+        password: &str,
+        old_password: Option<&str>,
+    ) -> Result<Store> {
+        let path = paths::profile_db_path(data_dir, profile)?;
+        if let Some(dir) = path.parent() {
+            private_dir(dir)?;
+        }
+        let kind = file_kind(&path)?;
+        match kind {
+            FileKind::Foreign => return Err(StoreError::NotOurDatabase { path }),
+            // Its key is in a keyring that is not running here: never replaced by a new one.
+            FileKind::Encrypted if !sealed::is_sealed(&path) => {
+                return Err(StoreError::KeyVault(
+                    "the database's key is in a keyring that is not running".into(),
+                ))
+            }
+            _ => {}
+        }
+        let key = sealed::open_or_create(&path, password, old_password)?;
+        if kind == FileKind::Plain {
+            encrypt_in_place(&path, &key)?;
+        }
+        Store::open(&path, &key)
+    }
+
+    /// Seals this database's key again under a new password (the clerk changed it here).
+    /// Only for a sealed profile; a keyring's profile is left as it is.
+    pub fn reseal(&self, password: &str) -> Result<()> {
+        if sealed::is_sealed(&self.path) {
+            sealed::seal(&self.path, &self.key, password)?;
+        }
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {

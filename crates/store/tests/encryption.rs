@@ -214,3 +214,64 @@ fn a_plain_file_is_not_opened_as_if_it_were_encrypted() {
     );
     assert_eq!(std::fs::read(&plain).unwrap(), before);
 }
+
+/// A computer without a keyring: the profile's key is sealed by the clerk's password
+/// beside it. The folder alone gives up nothing; the password opens it with everything in
+/// it; the keyring's path and the sealed path never take each other's profile.
+#[test]
+fn without_a_keyring_the_key_is_sealed_by_the_password_and_the_orders_stay() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        Store::key_place(dir.path(), PROFILE).unwrap(),
+        xinbao_store::KeyPlace::None
+    );
+    let mut store = Store::open_sealed(dir.path(), PROFILE, "clerk-pass1", None).unwrap();
+    let id = orders::create_draft(&mut store, ACTOR, &complete_form()).unwrap();
+    drop(store);
+    let path = db_path(dir.path());
+    assert_eq!(
+        Store::key_place(dir.path(), PROFILE).unwrap(),
+        xinbao_store::KeyPlace::Sealed
+    );
+    let sealed = std::fs::read(xinbao_store::sealed::sealed_key_path(&path)).unwrap();
+    assert!(!contains(&bytes_on_disk(&path), b"E12345678"));
+    assert!(!contains(&sealed, b"clerk-pass1"));
+    // The keyring's way refuses it with its own words, never makes a new key for it.
+    let err = Store::open_profile(dir.path(), PROFILE, &MemoryVault::default())
+        .err()
+        .unwrap();
+    assert_eq!(err.code(), "store.sealed_profile");
+    assert!(!xinbao_store::key::key_id_path(&path).exists());
+    let before = std::fs::read(&path).unwrap();
+    assert_eq!(
+        Store::open_sealed(dir.path(), PROFILE, "wrong-pass9", None)
+            .err()
+            .unwrap()
+            .code(),
+        "store.sealed_other_password"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before, "not a byte changed");
+    // The password opens it, with the draft; after a change here the new one does.
+    let store = Store::open_sealed(dir.path(), PROFILE, "clerk-pass1", None).unwrap();
+    assert_eq!(
+        orders::get(&store, id).unwrap().buyer_name.as_deref(),
+        Some("Ivan Petrov")
+    );
+    store.reseal("clerk-pass2").unwrap();
+    drop(store);
+    assert!(Store::open_sealed(dir.path(), PROFILE, "clerk-pass2", None).is_ok());
+
+    // A profile whose key is in a keyring that is not running is not sealed over.
+    let other = tempfile::tempdir().unwrap();
+    let vault = MemoryVault::default();
+    drop(Store::open_profile(other.path(), PROFILE, &vault).unwrap());
+    assert_eq!(
+        Store::key_place(other.path(), PROFILE).unwrap(),
+        xinbao_store::KeyPlace::Keyring
+    );
+    let err = Store::open_sealed(other.path(), PROFILE, "clerk-pass1", None)
+        .err()
+        .unwrap();
+    assert_eq!(err.code(), "store.key_vault");
+    assert!(!xinbao_store::sealed::sealed_key_path(&db_path(other.path())).exists());
+}

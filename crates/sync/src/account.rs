@@ -14,7 +14,7 @@ use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::{Algorithm, Argon2, Params, Version};
-use xinbao_store::{settings, Store};
+use xinbao_store::{settings, Store, StoreError};
 use xinbao_wire::{Account, LoginRequest, PasswordChange};
 
 pub const DEFAULT_PLATFORM_URL: &str = "https://127.0.0.1:8443";
@@ -46,6 +46,44 @@ pub fn client_settings(store: &Store) -> Result<ClientSettings> {
         ca_file: ca.map(Into::into),
         timeout_s: DEFAULT_TIMEOUT_S,
     })
+}
+
+/// Where the platform is, for a login before the profile is open (a profile sealed by the
+/// password, [`xinbao_store::sealed`]): the environment, else the settings last saved with
+/// [`save_settings_hint`], else the default. Not secret: a URL and a file name.
+pub fn client_settings_before_open(data_dir: &std::path::Path) -> ClientSettings {
+    let hint: Option<(String, Option<String>)> =
+        std::fs::read_to_string(settings_hint_path(data_dir))
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok());
+    let (saved_url, saved_ca) = hint.unwrap_or_default();
+    let url = std::env::var(ENV_URL)
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or(Some(saved_url).filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| DEFAULT_PLATFORM_URL.into());
+    let ca = std::env::var(ENV_CA)
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or(saved_ca.filter(|s| !s.is_empty()));
+    ClientSettings {
+        url,
+        ca_file: ca.map(Into::into),
+        timeout_s: DEFAULT_TIMEOUT_S,
+    }
+}
+
+/// Keeps the profile's platform settings where [`client_settings_before_open`] finds them.
+pub fn save_settings_hint(data_dir: &std::path::Path, store: &Store) -> Result<()> {
+    let url = settings::get(store, KEY_URL)?.unwrap_or_default();
+    let ca = settings::get(store, KEY_CA)?.filter(|s| !s.is_empty());
+    let json = serde_json::to_string(&(url, ca)).map_err(|e| SyncError::Contract(e.to_string()))?;
+    let path = settings_hint_path(data_dir);
+    std::fs::write(&path, json).map_err(|source| StoreError::Io { path, source }.into())
+}
+
+fn settings_hint_path(data_dir: &std::path::Path) -> std::path::PathBuf {
+    data_dir.join("platform.json")
 }
 
 /// Saves the platform URL and CA file after checking that a client can be built of them.
@@ -103,6 +141,19 @@ pub async fn login(
     remember: bool,
 ) -> Result<Account> {
     let session = client.login(req).await?;
+    record_login(access, secrets, client, session, &req.password, remember).await
+}
+
+/// What a login keeps here once the platform accepted the password ([`login`]); apart for
+/// a computer without a keyring, which opens its profile with the password in between.
+pub async fn record_login(
+    access: &impl StoreAccess,
+    secrets: &dyn Secrets,
+    client: &PlatformClient,
+    session: xinbao_wire::Session,
+    password: &str,
+    remember: bool,
+) -> Result<Account> {
     let owner_mismatch = access.with_store(|store| {
         let previous = remembered_account(store)?.filter(|p| p.uscc != session.account.uscc);
         if previous.is_some() && xinbao_store::orders::count(store)? == 0 {
@@ -119,7 +170,7 @@ pub async fn login(
         });
     }
     let verifier = if remember {
-        Some(offline_verifier(&req.password)?)
+        Some(offline_verifier(password)?)
     } else {
         None
     };

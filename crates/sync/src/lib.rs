@@ -22,7 +22,7 @@ pub mod store_access;
 pub use client::{ClientSettings, PlatformClient};
 pub use engine::{sync_once, SyncReport};
 pub use error::SyncError;
-pub use secrets::{OsKeyring, Secrets};
+pub use secrets::{MemorySecrets, OsKeyring, Secrets};
 pub use store_access::StoreAccess;
 
 pub type Result<T, E = SyncError> = std::result::Result<T, E>;

@@ -58,6 +58,43 @@ impl OsKeyring {
     }
 }
 
+impl OsKeyring {
+    /// Whether a keyring answers here (a Secret Service runs on the session bus, or the
+    /// platform's store): one read of an entry that never exists.
+    pub fn available(service: &str) -> bool {
+        OsKeyring::new(service, "probe").get("available").is_ok()
+    }
+}
+
+/// Secrets kept in memory for this run, where no keyring runs (a minimal desktop, a
+/// kiosk): the session ends with the app, and nothing unlocks it offline later.
+#[derive(Default)]
+pub struct MemorySecrets(std::sync::Mutex<std::collections::HashMap<String, String>>);
+
+impl Secrets for MemorySecrets {
+    fn get(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .cloned())
+    }
+
+    fn set(&self, key: &str, value: &str) -> Result<()> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.into(), value.into());
+        Ok(())
+    }
+
+    fn delete(&self, key: &str) -> Result<()> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+        Ok(())
+    }
+}
+
 // The keyring's own messages name the backend's trouble, never the secret.
 fn keyring_err(e: keyring::Error) -> SyncError {
     SyncError::Keyring(e.to_string())

@@ -35,55 +35,186 @@ async fn the_window_opens_as_large_as_it_was_left() {
     app.quit().await;
 }
 
-/// A minimal desktop with no Secret Service: the window says what is missing, what needs
-/// it and which package provides it, instead of a bare error code.
-#[tokio::test(flavor = "multi_thread")]
-async fn without_a_keyring_the_window_says_which_package_provides_one() {
-    let data = tempfile::tempdir().unwrap();
-    let platform = Platform::start();
-    // A session bus with nothing to start on it: no Secret Service (D-Bus itself is there,
-    // as on a kiosk). Without service directories nothing is activated on demand.
-    let bus = data.path().join("bus");
-    let config = data.path().join("session.conf");
-    std::fs::write(
-        &config,
-        format!(
-            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+/// A session bus with nothing to start on it: no Secret Service (D-Bus itself is there, as
+/// on a kiosk). Without service directories nothing is activated on demand.
+struct EmptyBus {
+    daemon: std::process::Child,
+    address: String,
+}
+
+impl EmptyBus {
+    async fn start(dir: &std::path::Path) -> EmptyBus {
+        let bus = dir.join("bus");
+        let config = dir.join("session.conf");
+        std::fs::write(
+            &config,
+            format!(
+                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>session</type>
   <listen>unix:path={}</listen>
   <policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow receive_sender="*"/><allow own="*"/></policy>
 </busconfig>"#,
-            bus.display()
-        ),
-    )
-    .unwrap();
-    let mut daemon = std::process::Command::new("dbus-daemon")
-        .args(["--nofork", "--nopidfile"])
-        .arg(format!("--config-file={}", config.display()))
-        .spawn()
+                bus.display()
+            ),
+        )
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !bus.exists() {
-        assert!(Instant::now() < deadline, "dbus-daemon did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        let daemon = std::process::Command::new("dbus-daemon")
+            .args(["--nofork", "--nopidfile"])
+            .arg(format!("--config-file={}", config.display()))
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !bus.exists() {
+            assert!(Instant::now() < deadline, "dbus-daemon did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        EmptyBus {
+            daemon,
+            address: format!("unix:path={}", bus.display()),
+        }
     }
-    let address = format!("unix:path={}", bus.display());
-    let app = App::start_with_env(
-        data.path(),
-        &platform,
-        &[("DBUS_SESSION_BUS_ADDRESS", address.as_str())],
-    )
-    .await;
+
+    fn env(&self) -> [(&str, &str); 1] {
+        [("DBUS_SESSION_BUS_ADDRESS", self.address.as_str())]
+    }
+}
+
+impl Drop for EmptyBus {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+/// A minimal desktop with no Secret Service: the clerk logs in anyway, the window says what
+/// "remember this computer" and the offline unlock would need and which package provides
+/// it, and the orders typed stay, sealed by the password, for the next run's login.
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_keyring_the_clerk_logs_in_and_the_orders_stay_sealed_by_the_password() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    let bus = EmptyBus::start(data.path()).await;
+    let app = App::start_with_env(data.path(), &platform, &bus.env()).await;
+    let note = app.text("[data-testid='no-keyring']").await;
+    assert!(note.contains("gnome-keyring"), "{note}");
+    assert!(note.contains("离线解锁"), "{note}");
+    let remember = app.wait_css("[data-testid='login-remember']").await;
+    assert!(!remember.is_selected().await.unwrap());
+    assert!(!remember.is_enabled().await.unwrap());
+    app.screenshot("no-keyring-login").await;
+    app.log_in(&platform).await;
+    app.click("[data-testid='new-order']").await;
+    app.fill("#buyer_name", "Sealed Buyer").await;
+    app.click("[data-testid='save-draft']").await;
+    app.wait_css("[data-testid='delete-draft']").await;
+    let profile = data.path().join("profiles").join("default");
+    let sealed = find_file(data.path(), "key-sealed");
+    assert!(
+        sealed.is_some(),
+        "no key-sealed under {}",
+        profile.display()
+    );
+    let sealed = sealed.unwrap();
+    assert!(!sealed.with_file_name("key-id").exists());
+    // Kept before the password changes: the seal a computer keeps when the password is
+    // changed somewhere else.
+    let sealed_by_first = std::fs::read(&sealed).unwrap();
+    // Changed here: the orders are sealed by the new password at once.
+    let changed = app
+        .invoke(
+            "change_password",
+            serde_json::json!({"request": {"old_password": common::DEMO_PASSWORD, "new_password": NEW_PASSWORD}}),
+        )
+        .await;
+    assert!(changed.get("ok").is_some(), "{changed}");
+    app.quit().await;
+
+    // The next run: the login again (no unlock without a keyring), with the new password.
+    let app = App::start_with_env(data.path(), &platform, &bus.env()).await;
+    assert!(
+        app.invoke("session_info", serde_json::json!({})).await["ok"]["offline_available"] == false
+    );
+    log_in_with(&app, &platform, NEW_PASSWORD).await;
+    app.go("#/orders").await;
+    app.wait_text("[data-testid='order-buyer']", "Sealed Buyer")
+        .await;
+    app.quit().await;
+
+    // The seal of before the change, as on a computer where the password was not changed:
+    // the new password asks for the old one once, then the orders are there.
+    std::fs::write(&sealed, &sealed_by_first).unwrap();
+    let app = App::start_with_env(data.path(), &platform, &bus.env()).await;
+    log_in_with(&app, &platform, NEW_PASSWORD).await;
+    // Asked for only now, with the reason beside it.
+    let asked = app
+        .wait_css("label:not([hidden]) > [data-testid='login-old-password']")
+        .await;
+    assert!(asked.is_displayed().await.unwrap());
+    let why = app.text("#err-old_password").await;
+    assert!(why.contains("旧密码"), "{why}");
+    app.fill("[data-testid='login-old-password']", common::DEMO_PASSWORD)
+        .await;
+    log_in_with(&app, &platform, NEW_PASSWORD).await;
+    app.wait_css("body:not(.locked) [data-testid='account-name']")
+        .await;
+    app.go("#/orders").await;
+    app.wait_text("[data-testid='order-buyer']", "Sealed Buyer")
+        .await;
+    app.quit().await;
+    assert_ne!(
+        std::fs::read(&sealed).unwrap(),
+        sealed_by_first,
+        "sealed again"
+    );
+}
+
+const NEW_PASSWORD: &str = "Changed#2027";
+
+/// The online login's form with `password` (the identifier kept from before).
+async fn log_in_with(app: &App, platform: &Platform, password: &str) {
+    app.wait_css("[data-testid='login-screen']").await;
+    app.fill("[data-testid='login-identifier']", common::DEMO_USCC)
+        .await;
+    app.fill("[data-testid='login-password']", password).await;
+    let captcha = app.captcha_id().await;
+    let answer = platform.sink_code("captcha", &captcha);
+    app.fill("[data-testid='login-captcha']", &answer).await;
+    app.click("[data-testid='login-submit']").await;
+}
+
+fn find_file(dir: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if let Some(found) = find_file(&path, name) {
+                return Some(found);
+            }
+        } else if path.file_name().is_some_and(|n| n == name) {
+            return Some(path);
+        }
+    }
+    None
+}
+
+/// A profile whose key is in a keyring that is not running: the window says what is
+/// missing and which package provides it; the profile is never sealed over.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_profile_kept_by_a_keyring_that_is_not_running_is_explained_not_replaced() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    App::start(data.path(), &platform).await.quit().await;
+    assert!(find_file(data.path(), "key-id").is_some());
+    let bus = EmptyBus::start(data.path()).await;
+    let app = App::start_with_env(data.path(), &platform, &bus.env()).await;
     let text = app.text("[data-testid='store-error']").await;
     assert!(text.contains("无法打开本地数据库"), "{text}");
     assert!(text.contains("gnome-keyring"), "{text}");
     assert!(text.contains("离线解锁"), "{text}");
     app.screenshot("no-keyring").await;
     app.quit().await;
-    let _ = daemon.kill();
-    let _ = daemon.wait();
+    assert!(find_file(data.path(), "key-sealed").is_none());
 }
 
 /// A fake `xdg-open` first on the PATH: what the desktop was asked to open, one per line.

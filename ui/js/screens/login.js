@@ -52,7 +52,17 @@ function loginCard(session, state, paint, done) {
     type: 'password', name: 'password', autocomplete: 'current-password', required: true, maxlength: 20,
     'data-testid': 'login-password',
   });
-  const remember = h('input#login-remember', { type: 'checkbox', checked: true, 'data-testid': 'login-remember' });
+  // Without a keyring (Rust says so) nothing can be remembered: the box is off and says why.
+  const remember = h('input#login-remember', {
+    type: 'checkbox', checked: session.keyring, disabled: !session.keyring, 'data-testid': 'login-remember',
+  });
+  // Asked for only when Rust answers that the orders here were sealed by an earlier password.
+  const oldPassword = h('input#login-old-password', {
+    type: 'password', name: 'old_password', autocomplete: 'off', maxlength: 20,
+    'data-testid': 'login-old-password',
+  });
+  const oldPasswordBox = fieldBox('old_password', 'login.old_password', oldPassword);
+  oldPasswordBox.hidden = true;
   const submit = h('button.btn.btn-primary.btn-wide', { type: 'submit', 'data-testid': 'login-submit' }, t('login.submit'));
   const offlineButton = h('button.btn', {
     type: 'button', 'data-testid': 'switch-to-unlock', hidden: !session.offline_available,
@@ -88,11 +98,14 @@ function loginCard(session, state, paint, done) {
               ...captcha.value(),
             },
             remember: remember.checked,
+            oldPassword: oldPasswordBox.hidden ? null : oldPassword.value,
           });
           password.value = '';
+          oldPassword.value = '';
           done(account);
         } catch (err) {
           submit.textContent = t('login.submit');
+          if (err.code === 'store.sealed_other_password') oldPasswordBox.hidden = false;
           showFormError(form, form.querySelector('[data-testid=login-error]'), err);
           // A captcha is good for one try, right or wrong.
           loadCaptcha();
@@ -104,8 +117,11 @@ function loginCard(session, state, paint, done) {
   fieldBox('identifier', state.method === 'account' ? 'login.identifier' : 'login.mobile', identifier),
   fieldBox('password', 'login.password', password),
   captcha.box,
+  oldPasswordBox,
   h('label.check', {}, remember, h('span', {}, t('login.remember'))),
-  h('p.muted.small', {}, t('login.remember_hint')),
+  session.keyring
+    ? h('p.muted.small', {}, t('login.remember_hint'))
+    : h('p.warning-banner', { role: 'note', 'data-testid': 'no-keyring' }, t('login.no_keyring')),
   h('p.error-banner', { role: 'alert', hidden: true, 'data-testid': 'login-error' }),
   h('div.login-actions', {}, submit, offlineButton));
 
