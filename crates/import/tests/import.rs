@@ -1113,7 +1113,16 @@ fn a_procurement_number_of_another_merchant_is_named_in_the_preview() {
     let rows = imports::rows(&env.store, out.summary.id, false, 0, 10).unwrap();
     assert_eq!(rows[0].other_merchant.as_ref(), Some(&zhang));
     assert_eq!(rows[1].other_merchant, None);
+    // "Only problems" shows the warned row too: it is what the clerk should look at.
+    let problems = imports::rows(&env.store, out.summary.id, true, 0, 10).unwrap();
+    assert_eq!(
+        problems.iter().map(|r| r.row_no).collect::<Vec<_>>(),
+        vec![2]
+    );
     let fixed =
         imports::fix_cell(&mut env.store, out.summary.id, 2, "merchant_name", "张三").unwrap();
     assert_eq!(fixed.other_merchant, None);
+    assert!(imports::rows(&env.store, out.summary.id, true, 0, 10)
+        .unwrap()
+        .is_empty());
 }

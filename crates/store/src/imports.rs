@@ -386,7 +386,8 @@ fn errors_of(conn: &rusqlite::Connection, batch_id: i64, row_no: i64) -> Result<
     Ok(errors)
 }
 
-/// A page of staged rows in sheet order; `only_errors` keeps the rows with problems.
+/// A page of staged rows in sheet order; `only_errors` keeps the rows with problems and
+/// those warned of a procurement number of another merchant.
 pub fn rows(
     store: &Store,
     batch_id: i64,
@@ -394,11 +395,14 @@ pub fn rows(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<StagedRow>> {
-    let mut stmt = store.conn.prepare_cached(
-        "SELECT * FROM import_rows WHERE batch_id = ?1 AND (?2 = 0 OR error_count > 0)
+    let mut stmt = store.conn.prepare_cached(&format!(
+        "SELECT * FROM import_rows r WHERE batch_id = ?1
+           AND (?2 = 0 OR error_count > 0
+                OR EXISTS (SELECT 1 FROM merchants m WHERE {}))
            AND EXISTS (SELECT 1 FROM import_batches b WHERE b.id = ?1 AND b.state = 'staged')
          ORDER BY row_no LIMIT ?3 OFFSET ?4",
-    )?;
+        crate::platform_cache::other_merchant_sql("r.procurement_no", "r.merchant_name", "r.mobile")
+    ))?;
     type RawRow = (i64, OrderLineDraft, Option<String>, i64, Option<i64>);
     let raw_rows: Vec<RawRow> = stmt
         .query_map(

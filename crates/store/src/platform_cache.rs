@@ -69,12 +69,30 @@ pub(crate) fn other_merchant_on(
     let Some(no) = line.procurement_no.as_deref() else {
         return Ok(None);
     };
-    let Some(m) = merchant_on(conn, no)? else {
-        return Ok(None);
-    };
-    let differs =
-        |typed: &Option<String>, known: &str| typed.as_deref().is_some_and(|t| t != known);
-    Ok((differs(&line.merchant_name, &m.name) || differs(&line.mobile, &m.mobile)).then_some(m))
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT procurement_no, name, mobile FROM merchants m WHERE {}",
+            other_merchant_sql("?1", "?2", "?3")
+        ))?
+        .query_row((no, &line.merchant_name, &line.mobile), |r| {
+            Ok(Merchant {
+                procurement_no: r.get(0)?,
+                name: r.get(1)?,
+                mobile: r.get(2)?,
+            })
+        })
+        .optional()?)
+}
+
+/// The rule of [`other_merchant`] once, as SQL over a line's procurement number, name and
+/// mobile (parameters, or the columns of staged rows): the directory's merchant `m` under
+/// that number has another name or mobile than the line gives.
+pub(crate) fn other_merchant_sql(no: &str, name: &str, mobile: &str) -> String {
+    format!(
+        "m.procurement_no = upper(trim({no})) \
+         AND (({name}) IS NOT NULL AND ({name}) <> m.name \
+              OR ({mobile}) IS NOT NULL AND ({mobile}) <> m.mobile)"
+    )
 }
 
 pub fn merchant_count(store: &Store) -> Result<i64> {

@@ -68,14 +68,20 @@ async fn import_fix_one_cell_accept_and_find_the_lines() {
     )
     .await;
     app.wait_text(
-        "[data-testid='import-row-problems']",
+        "[data-testid='import-row'][data-row='3'] [data-testid='import-row-problems']",
         "手机号：手机号应为11位，以13–19开头",
     )
     .await;
-    // All the rows (the preview opens on those with problems; the warned row is valid).
-    // Read as the DOM has it: the preview is wider than the dialog, the column off view.
-    app.click("[data-testid='import-only-errors']").await;
+    // The preview opens on the rows with problems: the wrong mobile, and the valid row
+    // warned of another merchant's number (what the clerk should look at too). Read as
+    // the DOM has it: the preview is wider than the dialog, the column off view.
     app.wait_count("[data-testid='import-row']", 2).await;
+    assert!(app
+        .wait_css("[data-testid='import-only-errors']")
+        .await
+        .is_selected()
+        .await
+        .unwrap());
     let warning = app
         .client
         .execute(

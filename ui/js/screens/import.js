@@ -185,11 +185,16 @@ class ImportDialog {
     const table = h('div.table-scroll.import-preview', {}, h('table.grid.lines', { 'data-testid': 'import-preview' },
       h('thead', {}, h('tr', {}, h('th', {}, t('import.row_no')), ...FIELDS.map((f) => h('th', {}, t(`editor.${f}`))), h('th', {}, t('import.problems')))),
       body));
-    const total = this.onlyErrors ? s.rows_invalid : s.rows_read;
+    // Rows with problems include those only warned of (counted by nobody ahead of time):
+    // there, the page is numbered and "next" follows a full page.
+    const page = Math.floor(this.offset / PAGE) + 1;
+    const more = this.onlyErrors ? rows.length === PAGE : this.offset + PAGE < s.rows_read;
     const pager = h('div.pager', {},
       h('button.btn', { type: 'button', disabled: this.offset === 0, on: { click: () => { this.offset -= PAGE; this.drawPreview(); } } }, t('list.prev')),
-      h('span', {}, t('list.page', { page: Math.floor(this.offset / PAGE) + 1, pages: Math.max(1, Math.ceil(total / PAGE)) })),
-      h('button.btn', { type: 'button', disabled: this.offset + PAGE >= total, on: { click: () => { this.offset += PAGE; this.drawPreview(); } } }, t('list.next')));
+      h('span', {}, this.onlyErrors
+        ? t('list.page_only', { page })
+        : t('list.page', { page, pages: Math.max(1, Math.ceil(s.rows_read / PAGE)) })),
+      h('button.btn', { type: 'button', disabled: !more, on: { click: () => { this.offset += PAGE; this.drawPreview(); } } }, t('list.next')));
     this.frame(
       h('p', { 'data-testid': 'import-summary', role: 'status' }, t('import.summary', { read: s.rows_read, valid: s.rows_valid, invalid: s.rows_invalid, dup: s.rows_duplicate })),
       ...notes, filter, table, pager,
