@@ -401,7 +401,11 @@ pub fn rows(
                 OR EXISTS (SELECT 1 FROM merchants m WHERE {}))
            AND EXISTS (SELECT 1 FROM import_batches b WHERE b.id = ?1 AND b.state = 'staged')
          ORDER BY row_no LIMIT ?3 OFFSET ?4",
-        crate::platform_cache::other_merchant_sql("r.procurement_no", "r.merchant_name", "r.mobile")
+        crate::platform_cache::other_merchant_sql(
+            "r.procurement_no",
+            "r.merchant_name",
+            "r.mobile"
+        )
     ))?;
     type RawRow = (i64, OrderLineDraft, Option<String>, i64, Option<i64>);
     let raw_rows: Vec<RawRow> = stmt
