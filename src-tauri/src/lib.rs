@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Instant;
 use tauri::Manager;
-use xinbao_store::{paths, KeyPlace, Store};
+use xinbao_store::{paths, KeyPlace, Store, StoreError};
 
 pub use error::UiError;
 
@@ -48,28 +48,38 @@ pub struct AppState {
 
 impl AppState {
     pub fn open(data_dir: PathBuf, profile: String) -> AppState {
-        // A profile made without a keyring stays sealed; a new one is sealed when no keyring
-        // answers. One whose key is in a keyring that is not running is refused below
-        // (store.key_vault), never sealed over.
-        let sealed = match Store::key_place(&data_dir, &profile) {
-            Ok(KeyPlace::Sealed) => true,
-            Ok(KeyPlace::None) => !xinbao_sync::OsKeyring::available(paths::APP_IDENTIFIER),
-            _ => false,
-        };
+        // A profile made without a keyring stays sealed. Any other opens through the
+        // keyring; a new one is sealed instead when the keyring would not keep its key (the
+        // save of that key is the probe: no extra call). One whose key is in a keyring that
+        // is not running is refused (store.key_vault), never sealed over.
+        let place = Store::key_place(&data_dir, &profile);
+        let mut sealed = matches!(place, Ok(KeyPlace::Sealed));
         let store = if sealed {
-            log::warn!("no keyring: the profile's key is sealed by the clerk's password");
             Err(UiError::new(
                 "app.locked",
                 "log in online to open this computer's orders",
             ))
         } else {
-            Store::open_profile(
+            let opened = Store::open_profile(
                 &data_dir,
                 &profile,
                 &xinbao_sync::OsKeyring::database_keys(paths::APP_IDENTIFIER),
-            )
-            .map(|s| Arc::new(Mutex::new(s)))
-            .map_err(UiError::from)
+            );
+            match opened {
+                Err(StoreError::KeyVault(why)) if matches!(place, Ok(KeyPlace::None)) => {
+                    log::warn!(
+                        "no keyring ({why}): the profile's key is sealed by the clerk's password"
+                    );
+                    sealed = true;
+                    Err(UiError::new(
+                        "app.locked",
+                        "log in online to open this computer's orders",
+                    ))
+                }
+                other => other
+                    .map(|s| Arc::new(Mutex::new(s)))
+                    .map_err(UiError::from),
+            }
         };
         if let (Err(e), false) = (&store, sealed) {
             log::error!(

@@ -58,14 +58,6 @@ impl OsKeyring {
     }
 }
 
-impl OsKeyring {
-    /// Whether a keyring answers here (a Secret Service runs on the session bus, or the
-    /// platform's store): one read of an entry that never exists.
-    pub fn available(service: &str) -> bool {
-        OsKeyring::new(service, "probe").get("available").is_ok()
-    }
-}
-
 /// Secrets kept in memory for this run, where no keyring runs (a minimal desktop, a
 /// kiosk): the session ends with the app, and nothing unlocks it offline later.
 #[derive(Default)]
