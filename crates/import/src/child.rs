@@ -125,26 +125,27 @@ fn read_file(request: &Request, out: &mut impl Write) -> Result<(), ImportError>
         return Ok(());
     }
     let header_row = found.info.header_row;
-    // Each row is encoded as it comes and dropped at once (its strings are freed while
-    // still in the cache, and the next row's take their place), a frame of rows at a time.
+    let sheet = found.info.sheet.as_deref();
+    // Each row is encoded as it comes, a frame of rows at a time. An xlsx sheet lends its
+    // cells (nothing is copied per cell); other files hand owned rows.
     let mut batch = RowBatch::default();
-    book.read(
-        path,
-        found.info.sheet.as_deref(),
-        true,
-        &mut |_| {},
-        &mut |row| {
+    if book.lends_cells(path) {
+        book.read_lent(path, sheet, &mut |_| {}, &mut |row_no, cells| {
+            if row_no <= header_row {
+                return Ok(true);
+            }
+            batch.push(row_no, cells.iter().map(CellView::from));
+            Ok(batch.send_if_full(out))
+        })?;
+    } else {
+        book.read(path, sheet, true, &mut |_| {}, &mut |row| {
             if row.row_no <= header_row {
                 return Ok(true);
             }
-            batch.push(&row);
-            if batch.rows == FRAME_ROWS as u32 {
-                // The parent hung up: stop reading.
-                return Ok(frame(out, b'R', batch.take()).is_ok());
-            }
-            Ok(true)
-        },
-    )?;
+            batch.push(row.row_no, row.cells.iter().map(CellView::from));
+            Ok(batch.send_if_full(out))
+        })?;
+    }
     if batch.rows > 0 {
         frame(out, b'R', batch.take()).map_err(pipe_gone)?;
     }
@@ -160,13 +161,48 @@ struct RowBatch {
 }
 
 impl RowBatch {
-    fn push(&mut self, row: &RawRow) {
+    /// One row: its number, its cell count, then each cell as a tag and its bytes.
+    fn push<'c>(&mut self, row_no: u32, cells: impl ExactSizeIterator<Item = CellView<'c>>) {
         if self.rows == 0 {
             self.buf.clear();
             self.buf.extend_from_slice(&0u32.to_le_bytes());
         }
-        encode_row(row, &mut self.buf);
+        let buf = &mut self.buf;
+        buf.extend_from_slice(&row_no.to_le_bytes());
+        buf.extend_from_slice(&(cells.len() as u32).to_le_bytes());
+        for cell in cells {
+            let text = |buf: &mut Vec<u8>, tag: u8, s: &str| {
+                buf.push(tag);
+                buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                buf.extend_from_slice(s.as_bytes());
+            };
+            match cell {
+                CellView::Empty => buf.push(0),
+                CellView::Text(s) => text(buf, 1, s),
+                CellView::Int(i) => {
+                    buf.push(2);
+                    buf.extend_from_slice(&i.to_le_bytes());
+                }
+                CellView::Float(f) => {
+                    buf.push(3);
+                    buf.extend_from_slice(&f.to_le_bytes());
+                }
+                CellView::Bool(b) => buf.extend_from_slice(&[4, u8::from(b)]),
+                CellView::Date(f) => {
+                    buf.push(5);
+                    buf.extend_from_slice(&f.to_le_bytes());
+                }
+                CellView::DateIso(s) => text(buf, 6, s),
+                CellView::Error(s) => text(buf, 7, &s),
+            }
+        }
         self.rows += 1;
+    }
+
+    /// Writes the batch once it holds a frame's rows; false when the parent hung up (a
+    /// cancel, or it had what it wanted): then reading stops.
+    fn send_if_full(&mut self, out: &mut impl Write) -> bool {
+        self.rows < FRAME_ROWS as u32 || frame(out, b'R', self.take()).is_ok()
     }
 
     /// The frame's payload; the batch starts again empty.
@@ -183,36 +219,47 @@ fn frame(out: &mut impl Write, kind: u8, payload: &[u8]) -> std::io::Result<()> 
     out.write_all(payload)
 }
 
-/// One row: its number, its cell count, then each cell as a tag and its bytes.
-fn encode_row(row: &RawRow, buf: &mut Vec<u8>) {
-    {
-        buf.extend_from_slice(&row.row_no.to_le_bytes());
-        buf.extend_from_slice(&(row.cells.len() as u32).to_le_bytes());
-        for cell in &row.cells {
-            let text = |buf: &mut Vec<u8>, tag: u8, s: &str| {
-                buf.push(tag);
-                buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
-                buf.extend_from_slice(s.as_bytes());
-            };
-            match cell {
-                RawCell::Empty => buf.push(0),
-                RawCell::Text(s) => text(buf, 1, s),
-                RawCell::Int(i) => {
-                    buf.push(2);
-                    buf.extend_from_slice(&i.to_le_bytes());
-                }
-                RawCell::Float(f) => {
-                    buf.push(3);
-                    buf.extend_from_slice(&f.to_le_bytes());
-                }
-                RawCell::Bool(b) => buf.extend_from_slice(&[4, u8::from(*b)]),
-                RawCell::Date(f) => {
-                    buf.push(5);
-                    buf.extend_from_slice(&f.to_le_bytes());
-                }
-                RawCell::DateIso(s) => text(buf, 6, s),
-                RawCell::Error(s) => text(buf, 7, s),
-            }
+/// A cell as it is encoded, borrowed from a lent xlsx cell or an owned [`RawCell`]: one
+/// table of tags for both ([`decode_rows`] reads it).
+enum CellView<'c> {
+    Empty,
+    Text(&'c str),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Date(f64),
+    DateIso(&'c str),
+    Error(std::borrow::Cow<'c, str>),
+}
+
+impl<'c> From<&'c RawCell> for CellView<'c> {
+    fn from(cell: &'c RawCell) -> CellView<'c> {
+        match cell {
+            RawCell::Empty => CellView::Empty,
+            RawCell::Text(s) => CellView::Text(s),
+            RawCell::Int(i) => CellView::Int(*i),
+            RawCell::Float(f) => CellView::Float(*f),
+            RawCell::Bool(b) => CellView::Bool(*b),
+            RawCell::Date(f) => CellView::Date(*f),
+            RawCell::DateIso(s) => CellView::DateIso(s),
+            RawCell::Error(s) => CellView::Error(s.as_str().into()),
+        }
+    }
+}
+
+impl<'c> From<&'c calamine::DataRef<'_>> for CellView<'c> {
+    fn from(cell: &'c calamine::DataRef<'_>) -> CellView<'c> {
+        use calamine::DataRef;
+        match cell {
+            DataRef::Empty => CellView::Empty,
+            DataRef::String(s) => CellView::Text(s),
+            DataRef::SharedString(s) => CellView::Text(s),
+            DataRef::Int(i) => CellView::Int(*i),
+            DataRef::Float(f) => CellView::Float(*f),
+            DataRef::Bool(b) => CellView::Bool(*b),
+            DataRef::DateTime(dt) => CellView::Date(dt.as_f64()),
+            DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => CellView::DateIso(s),
+            DataRef::Error(e) => CellView::Error(e.to_string().into()),
         }
     }
 }
@@ -460,7 +507,7 @@ mod tests {
         ];
         let mut batch = RowBatch::default();
         for row in &rows {
-            batch.push(row);
+            batch.push(row.row_no, row.cells.iter().map(CellView::from));
         }
         let buf = batch.take().to_vec();
         let back = decode_rows(&buf).unwrap();

@@ -68,6 +68,9 @@ pub struct SheetInfo {
 /// Whether the reader should go on.
 pub type Keep = bool;
 
+/// Where [`Workbook::read_lent`] hands each row: its number and its cells as lent.
+pub type LentSink<'s> = dyn for<'a> FnMut(u32, &[DataRef<'a>]) -> Result<Keep, ImportError> + 's;
+
 fn from_data_ref(d: DataRef<'_>) -> RawCell {
     match d {
         DataRef::Empty => RawCell::Empty,
@@ -171,6 +174,32 @@ impl Workbook {
         }
     }
 
+    /// Whether [`Workbook::read_lent`] reads this file: an xlsx sheet with no merged range
+    /// to spread (merged values are spread into owned cells by [`Workbook::read`]).
+    pub fn lends_cells(&self, path: &Path) -> bool {
+        matches!(self, Workbook::Xlsx(_)) && !spreads_merges(path)
+    }
+
+    /// Reads an xlsx sheet ([`Workbook::lends_cells`]) row by row into `sink`, each row's
+    /// cells as calamine lends them: a shared string is not copied, a row allocates
+    /// nothing. The import's parser child encodes them as they come.
+    pub fn read_lent(
+        &mut self,
+        path: &Path,
+        sheet: Option<&str>,
+        on_info: &mut dyn FnMut(&SheetInfo),
+        sink: &mut LentSink<'_>,
+    ) -> Result<(), ImportError> {
+        contained(path, || match self {
+            Workbook::Xlsx(book) => {
+                let (names, name) = xlsx_sheet(book, path, sheet)?;
+                let mut reader = open_cells(book, path, names, name, on_info)?;
+                stream_xlsx(&mut reader, path, sink)
+            }
+            _ => Err(damaged(path, "not an xlsx workbook")),
+        })
+    }
+
     /// Reads `sheet` (or the first) row by row into `sink`, which returns whether to go
     /// on. `on_info` learns the sheet before the first row. With `merges`, values of merged
     /// ranges are written into every cell of the range.
@@ -234,6 +263,48 @@ fn apply_merges(merges: &mut [Merge], row_no0: u32, cells: &mut [RawCell]) {
     }
 }
 
+/// Whether an xlsx file's merged ranges are spread: hand-made lists, where merges occur,
+/// are small; a machine export of a million rows is not read twice to find them (merged
+/// ranges are stored after the cells).
+fn spreads_merges(path: &Path) -> bool {
+    crate::sniff::largest_worksheet_bytes(path).is_some_and(|n| n <= MERGE_SCAN_LIMIT)
+        && crate::sniff::any_merged_range(path)
+}
+
+/// The workbook's sheet names and the one to read.
+fn xlsx_sheet(
+    book: &calamine::Xlsx<BufReader<std::fs::File>>,
+    path: &Path,
+    sheet: Option<&str>,
+) -> Result<(Vec<String>, String), ImportError> {
+    let names = book.sheet_names().to_vec();
+    let name = pick_sheet(path, &names, sheet)?;
+    Ok((names, name))
+}
+
+/// The sheet's cell reader, once `on_info` has learnt the sheet.
+fn open_cells<'a>(
+    book: &'a mut calamine::Xlsx<BufReader<std::fs::File>>,
+    path: &Path,
+    names: Vec<String>,
+    name: String,
+    on_info: &mut dyn FnMut(&SheetInfo),
+) -> Result<calamine::XlsxCellReader<'a, BufReader<std::fs::File>>, ImportError> {
+    let is_1904 = book.has_1904_epoch();
+    let reader = book
+        .worksheet_cells_reader(&name)
+        .map_err(|e| damaged(path, e))?;
+    let dims = reader.dimensions();
+    on_info(&SheetInfo {
+        sheet: Some(name),
+        sheets: names,
+        estimated_rows: Some(u64::from(dims.end.0) + 1),
+        is_1904,
+        encoding: None,
+    });
+    Ok(reader)
+}
+
 fn read_xlsx(
     book: &mut calamine::Xlsx<BufReader<std::fs::File>>,
     path: &Path,
@@ -242,16 +313,8 @@ fn read_xlsx(
     on_info: &mut dyn FnMut(&SheetInfo),
     sink: &mut dyn FnMut(RawRow) -> Result<Keep, ImportError>,
 ) -> Result<(), ImportError> {
-    let names = book.sheet_names().to_vec();
-    let name = pick_sheet(path, &names, sheet)?;
-    let is_1904 = book.has_1904_epoch();
-    // Merged ranges are stored after the cells, so finding them costs a pass over the
-    // sheet. Hand-made lists, where merges occur, are small; a machine export of a million
-    // rows is not read twice.
-    let mut merges: Vec<Merge> = if merges_wanted
-        && crate::sniff::largest_worksheet_bytes(path).is_some_and(|n| n <= MERGE_SCAN_LIMIT)
-        && crate::sniff::any_merged_range(path)
-    {
+    let (names, name) = xlsx_sheet(book, path, sheet)?;
+    let mut merges: Vec<Merge> = if merges_wanted && spreads_merges(path) {
         book.merge_cells_by_sheet_name(&name)
             .unwrap_or_default()
             .into_iter()
@@ -260,25 +323,25 @@ fn read_xlsx(
     } else {
         Vec::new()
     };
-    let mut reader = book
-        .worksheet_cells_reader(&name)
-        .map_err(|e| damaged(path, e))?;
-    let dims = reader.dimensions();
-    on_info(&SheetInfo {
-        sheet: Some(name.clone()),
-        sheets: names.clone(),
-        estimated_rows: Some(u64::from(dims.end.0) + 1),
-        is_1904,
-        encoding: None,
-    });
-    let mut current: Option<RawRow> = None;
-    let mut flush = |row: RawRow, merges: &mut Vec<Merge>| -> Result<Keep, ImportError> {
-        let mut row = row;
+    let mut reader = open_cells(book, path, names, name, on_info)?;
+    stream_xlsx(&mut reader, path, &mut |row_no, cells| {
+        let mut cells: Vec<RawCell> = cells.iter().cloned().map(from_data_ref).collect();
         if !merges.is_empty() {
-            apply_merges(merges, row.row_no - 1, &mut row.cells);
+            apply_merges(&mut merges, row_no - 1, &mut cells);
         }
-        sink(row)
-    };
+        sink(RawRow { row_no, cells })
+    })
+}
+
+/// The rows of an xlsx sheet, each as its number (1-based) and its cells by column as
+/// calamine lends them, in one vector reused for every row.
+fn stream_xlsx<'a>(
+    reader: &mut calamine::XlsxCellReader<'a, BufReader<std::fs::File>>,
+    path: &Path,
+    sink: &mut LentSink<'_>,
+) -> Result<(), ImportError> {
+    let mut row_no: Option<u32> = None;
+    let mut cells: Vec<DataRef<'a>> = Vec::new();
     loop {
         let cell = match reader.next_cell() {
             Ok(Some(c)) => c,
@@ -286,28 +349,26 @@ fn read_xlsx(
             Err(e) => return Err(damaged(path, e)),
         };
         let (r, c) = cell.get_position();
-        let value = from_data_ref(cell.get_value().clone());
-        if current.as_ref().is_some_and(|row| row.row_no != r + 1) {
-            let done = current.take().expect("checked");
-            if !flush(done, &mut merges)? {
-                return Ok(());
+        if row_no != Some(r + 1) {
+            if let Some(done) = row_no {
+                if !sink(done, &cells)? {
+                    return Ok(());
+                }
             }
+            cells.clear();
+            row_no = Some(r + 1);
         }
-        let row = current.get_or_insert_with(|| RawRow {
-            row_no: r + 1,
-            cells: Vec::new(),
-        });
         let c = c as usize;
         if c > 16_384 {
             continue;
         }
-        if row.cells.len() <= c {
-            row.cells.resize(c + 1, RawCell::Empty);
+        if cells.len() <= c {
+            cells.resize(c + 1, DataRef::Empty);
         }
-        row.cells[c] = value;
+        cells[c] = cell.get_value().clone();
     }
-    if let Some(row) = current {
-        flush(row, &mut merges)?;
+    if let Some(done) = row_no {
+        sink(done, &cells)?;
     }
     Ok(())
 }
