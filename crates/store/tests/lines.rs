@@ -376,3 +376,42 @@ fn a_procurement_number_of_another_merchant_is_named_from_the_directory() {
     assert_eq!(check("YW2026999999", "李四", ""), None);
     assert_eq!(check("", "李四", ""), None);
 }
+
+/// A million-line order's totals and pages read one index, never the lines: the plan of
+/// each query names the covering index (a table scan would read ~200 MB of rows).
+#[test]
+fn totals_and_pages_are_read_from_the_one_index_of_an_orders_lines() {
+    let (_dir, store) = temp_store();
+    let plan = |sql: &str| -> String {
+        let mut stmt = store
+            .connection()
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        rows.join("; ")
+    };
+    let totals =
+        plan("SELECT count(*), coalesce(sum(amount_cents), 0) FROM order_lines WHERE order_id = 1");
+    assert!(
+        totals.contains("USING COVERING INDEX order_lines_order ("),
+        "{totals}"
+    );
+    let page =
+        plan("SELECT id FROM order_lines WHERE order_id = 1 AND position > 10 ORDER BY position LIMIT 50");
+    assert!(page.contains("INDEX order_lines_order ("), "{page}");
+    assert!(!page.contains("TEMP B-TREE"), "{page}");
+    let indexes: i64 = store
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'order_lines'
+               AND sql LIKE '%order_id%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(indexes, 1, "one index by order, not one per purpose");
+}
