@@ -11,16 +11,6 @@ const NEW_COMPANY: &str = "义乌市稠城进出口有限公司";
 const NEW_REP: &str = "陈美华";
 const NEW_REP_ID: &str = "330782198505050026";
 
-async fn log_in_as(app: &App, platform: &Platform, identifier: &str, password: &str) {
-    app.fill("[data-testid='login-identifier']", identifier)
-        .await;
-    app.fill("[data-testid='login-password']", password).await;
-    let captcha = app.captcha_id().await;
-    let answer = platform.sink_code("captcha", &captcha);
-    app.fill("[data-testid='login-captcha']", &answer).await;
-    app.click("[data-testid='login-submit']").await;
-}
-
 /// Types the answer of the registration's captcha, once one other than `after` shows;
 /// returns its id (each captcha is good for one try).
 async fn solve_register_captcha(app: &App, platform: &Platform, after: Option<&str>) -> String {
@@ -101,7 +91,7 @@ async fn register_a_company_then_log_in_with_its_uscc_then_its_mobile() {
     app.wait_css("[data-testid='registered']").await;
     let identifier = app.wait_css("[data-testid='login-identifier']").await;
     assert_eq!(app.value(&identifier).await, NEW_USCC);
-    log_in_as(&app, &platform, NEW_USCC, "Chouc#2026").await;
+    app.submit_login(&platform, NEW_USCC, "Chouc#2026").await;
     app.wait_text(
         "body:not(.locked) [data-testid='account-name']",
         NEW_COMPANY,
@@ -120,7 +110,8 @@ async fn register_a_company_then_log_in_with_its_uscc_then_its_mobile() {
         identifier.attr("inputmode").await.unwrap().as_deref(),
         Some("tel")
     );
-    log_in_as(&app, &platform, "13905790002", "Chouc#2026").await;
+    app.submit_login(&platform, "13905790002", "Chouc#2026")
+        .await;
     app.wait_text(
         "body:not(.locked) [data-testid='account-name']",
         NEW_COMPANY,
@@ -277,13 +268,13 @@ async fn merchant_orders_settlement_binding_and_password_change() {
         .is_empty());
     app.wait_css("[data-testid='switch-to-unlock']:not([hidden])")
         .await;
-    log_in_as(&app, &platform, DEMO_USCC, DEMO_PASSWORD).await;
+    app.submit_login(&platform, DEMO_USCC, DEMO_PASSWORD).await;
     // Refused, and the platform's count of tries left is said, as the offline unlock does.
     app.wait_until("[data-testid='login-error']", "the tries left", |t| {
         t.starts_with("账号或密码错误（还可以再试 ") && t.ends_with(" 次）")
     })
     .await;
-    log_in_as(&app, &platform, DEMO_USCC, "Newpass#2027").await;
+    app.submit_login(&platform, DEMO_USCC, "Newpass#2027").await;
     app.wait_text(
         "body:not(.locked) [data-testid='account-name']",
         DEMO_COMPANY,

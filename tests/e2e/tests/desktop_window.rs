@@ -136,7 +136,9 @@ async fn without_a_keyring_the_clerk_logs_in_and_the_orders_stay_sealed_by_the_p
     assert!(
         app.invoke("session_info", serde_json::json!({})).await["ok"]["offline_available"] == false
     );
-    log_in_with(&app, &platform, NEW_PASSWORD).await;
+    app.wait_css("[data-testid='login-screen']").await;
+    app.submit_login(&platform, common::DEMO_USCC, NEW_PASSWORD)
+        .await;
     app.go("#/orders").await;
     app.wait_text("[data-testid='order-buyer']", "Sealed Buyer")
         .await;
@@ -146,7 +148,9 @@ async fn without_a_keyring_the_clerk_logs_in_and_the_orders_stay_sealed_by_the_p
     // the new password asks for the old one once, then the orders are there.
     std::fs::write(&sealed, &sealed_by_first).unwrap();
     let app = App::start_with_env(data.path(), &platform, &bus.env()).await;
-    log_in_with(&app, &platform, NEW_PASSWORD).await;
+    app.wait_css("[data-testid='login-screen']").await;
+    app.submit_login(&platform, common::DEMO_USCC, NEW_PASSWORD)
+        .await;
     // Asked for only now, with the reason beside it.
     let asked = app
         .wait_css("label:not([hidden]) > [data-testid='login-old-password']")
@@ -156,7 +160,9 @@ async fn without_a_keyring_the_clerk_logs_in_and_the_orders_stay_sealed_by_the_p
     assert!(why.contains("旧密码"), "{why}");
     app.fill("[data-testid='login-old-password']", common::DEMO_PASSWORD)
         .await;
-    log_in_with(&app, &platform, NEW_PASSWORD).await;
+    app.wait_css("[data-testid='login-screen']").await;
+    app.submit_login(&platform, common::DEMO_USCC, NEW_PASSWORD)
+        .await;
     app.wait_css("body:not(.locked) [data-testid='account-name']")
         .await;
     app.go("#/orders").await;
@@ -171,18 +177,6 @@ async fn without_a_keyring_the_clerk_logs_in_and_the_orders_stay_sealed_by_the_p
 }
 
 const NEW_PASSWORD: &str = "Changed#2027";
-
-/// The online login's form with `password` (the identifier kept from before).
-async fn log_in_with(app: &App, platform: &Platform, password: &str) {
-    app.wait_css("[data-testid='login-screen']").await;
-    app.fill("[data-testid='login-identifier']", common::DEMO_USCC)
-        .await;
-    app.fill("[data-testid='login-password']", password).await;
-    let captcha = app.captcha_id().await;
-    let answer = platform.sink_code("captcha", &captcha);
-    app.fill("[data-testid='login-captcha']", &answer).await;
-    app.click("[data-testid='login-submit']").await;
-}
 
 fn find_file(dir: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
     for entry in std::fs::read_dir(dir).ok()?.flatten() {

@@ -246,17 +246,22 @@ impl App {
                 .await;
             self.click("[data-testid='unlock-submit']").await;
         } else {
-            self.fill("[data-testid='login-identifier']", DEMO_USCC)
-                .await;
-            self.fill("[data-testid='login-password']", DEMO_PASSWORD)
-                .await;
-            let captcha = self.captcha_id().await;
-            let answer = platform.sink_code("captcha", &captcha);
-            self.fill("[data-testid='login-captcha']", &answer).await;
-            self.click("[data-testid='login-submit']").await;
+            self.submit_login(platform, DEMO_USCC, DEMO_PASSWORD).await;
         }
         self.wait_css("body:not(.locked) [data-testid='account-name']")
             .await;
+    }
+
+    /// Fills the online login with `identifier` and `password`, answers the captcha from
+    /// the platform's sink and submits; what follows is the caller's to wait for.
+    pub async fn submit_login(&self, platform: &Platform, identifier: &str, password: &str) {
+        self.fill("[data-testid='login-identifier']", identifier)
+            .await;
+        self.fill("[data-testid='login-password']", password).await;
+        let captcha = self.captcha_id().await;
+        let answer = platform.sink_code("captcha", &captcha);
+        self.fill("[data-testid='login-captcha']", &answer).await;
+        self.click("[data-testid='login-submit']").await;
     }
 
     /// The id of the captcha the login screen shows, once it has loaded.
