@@ -421,7 +421,10 @@ impl CliError {
             | StoreError::ImportDecided(_) => REFUSED,
             StoreError::KeyMissing { .. }
             | StoreError::KeyWrong { .. }
-            | StoreError::KeyVault(_) => AUTH,
+            | StoreError::KeyVault(_)
+            | StoreError::SealedProfile { .. }
+            | StoreError::SealedOtherPassword
+            | StoreError::SealedDamaged { .. } => AUTH,
             _ => FAILED,
         };
         match self {

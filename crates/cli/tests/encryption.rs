@@ -190,3 +190,29 @@ fn a_conversion_killed_at_any_moment_leaves_one_good_file() {
     }
     eprintln!("killed before the swap: {killed_plain}, after: {killed_encrypted}");
 }
+
+/// A profile made by the app on a computer without a keyring is sealed by the clerk's
+/// password: the command line says so (exit 5, authentication) and never makes a new key
+/// or an empty database in its place.
+#[test]
+fn a_profile_sealed_by_the_password_is_refused_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store =
+        Store::open_sealed(dir.path(), paths::DEFAULT_PROFILE, "Xinbao#2026", None).unwrap();
+    orders::create_draft(&mut store, "test", &form()).unwrap();
+    drop(store);
+    let before = std::fs::read(db_path(dir.path())).unwrap();
+    let out = xinbao(dir.path(), &["--json", "orders", "list"]);
+    assert_eq!(out.status.code(), Some(5));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["code"], "store.sealed_profile");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("open it in the app"),
+        "{v}"
+    );
+    assert_eq!(std::fs::read(db_path(dir.path())).unwrap(), before);
+    assert!(!xinbao_store::key::key_id_path(&db_path(dir.path())).exists());
+}
