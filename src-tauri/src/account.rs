@@ -73,7 +73,8 @@ pub async fn account_refresh(state: State<'_, AppState>) -> Res<Account> {
 pub async fn change_password(state: State<'_, AppState>, request: PasswordChange) -> Res<()> {
     account::change_password(&*state.platform.secrets, &client(&state)?, &request).await?;
     // Without a keyring the orders here are sealed by the password: by the new one now.
-    state.reseal(&request.new_password).await
+    state.reseal(&request.new_password).await;
+    Ok(())
 }
 
 /// 实名认证: the status, with the reason of a rejection.

@@ -35,6 +35,9 @@ pub struct AppState {
     pub sealed: bool,
     /// The language chosen on the login screen before a sealed store opened.
     pub language_before_open: Mutex<Option<String>>,
+    /// Held while a sealed profile is being opened: two logins at once (a script can ask)
+    /// must not each make a key for a new profile, nor open it twice.
+    opening: tokio::sync::Mutex<()>,
     pub platform: session::Platform,
     /// Files the clerk chose for import, by token.
     pub picked: Mutex<std::collections::HashMap<u64, files::PickedFile>>,
@@ -66,7 +69,10 @@ impl AppState {
                 &xinbao_sync::OsKeyring::database_keys(paths::APP_IDENTIFIER),
             );
             match opened {
-                Err(StoreError::KeyVault(why)) if matches!(place, Ok(KeyPlace::None)) => {
+                Err(StoreError::KeyVault(why))
+                    if matches!(place, Ok(KeyPlace::None))
+                        && xinbao_sync::secrets::no_secret_service(&why) =>
+                {
                     log::warn!(
                         "no keyring ({why}): the profile's key is sealed by the clerk's password"
                     );
@@ -104,6 +110,7 @@ impl AppState {
             store: RwLock::new(store),
             sealed,
             language_before_open: Mutex::default(),
+            opening: tokio::sync::Mutex::new(()),
             picked: Mutex::default(),
             accepting: Mutex::default(),
             saved: Mutex::default(),
@@ -130,13 +137,19 @@ impl AppState {
     pub async fn open_sealed(
         &self,
         app: &tauri::AppHandle,
+        owner: &str,
         password: &str,
         old: Option<&str>,
     ) -> Result<Arc<Mutex<Store>>, UiError> {
+        let _opening = self.opening.lock().await;
         if let Ok(store) = self.store_arc() {
             return Ok(store);
         }
-        let (dir, profile) = (self.data_dir.clone(), self.profile.clone());
+        let (dir, profile, owner) = (
+            self.data_dir.clone(),
+            self.profile.clone(),
+            owner.to_string(),
+        );
         let (password, old) = (
             zeroize::Zeroizing::new(password.to_string()),
             old.map(|o| zeroize::Zeroizing::new(o.to_string())),
@@ -146,6 +159,7 @@ impl AppState {
             Store::open_sealed(
                 &dir,
                 &profile,
+                &owner,
                 &password,
                 old.as_deref().map(|o| o.as_str()),
             )
@@ -167,22 +181,25 @@ impl AppState {
         Ok(store)
     }
 
-    /// Seals a sealed profile's key again under the clerk's new password.
-    pub async fn reseal(&self, password: &str) -> Result<(), UiError> {
+    /// Seals a sealed profile's key again under the clerk's new password. The store is
+    /// not held meanwhile (argon2id takes a second). A failure is logged, not returned: the
+    /// password has changed already, and the next login asks once for the one before.
+    pub async fn reseal(&self, password: &str) {
         if !self.sealed {
-            return Ok(());
+            return;
         }
-        let store = self.store_arc()?;
+        let Some(resealer) = self
+            .with_store(|s| Ok::<_, UiError>(s.resealer()))
+            .ok()
+            .flatten()
+        else {
+            return;
+        };
         let password = zeroize::Zeroizing::new(password.to_string());
-        tauri::async_runtime::spawn_blocking(move || {
-            store
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .reseal(&password)
-        })
-        .await
-        .map_err(|e| UiError::new("app.internal", e.to_string()))??;
-        Ok(())
+        let sealed = tauri::async_runtime::spawn_blocking(move || resealer.seal(&password)).await;
+        if !matches!(sealed, Ok(Ok(()))) {
+            log::warn!("could not seal the profile's key under the new password");
+        }
     }
 
     pub fn store_arc(&self) -> Result<Arc<Mutex<Store>>, UiError> {

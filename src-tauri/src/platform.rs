@@ -78,8 +78,14 @@ pub async fn platform_login(
         let was_open = state.store_open();
         let session = client.login(&request).await?;
         let store = match state
-            .open_sealed(&app, &request.password, old_password.as_deref())
+            .open_sealed(
+                &app,
+                &session.account.uscc,
+                &request.password,
+                old_password.as_deref(),
+            )
             .await
+            .and_then(|store| same_platform(&state, &client).map(|()| store))
         {
             Ok(store) => store,
             Err(e) => {
@@ -102,9 +108,8 @@ pub async fn platform_login(
         .await?;
         if was_open {
             // The same clerk after a logout, maybe with a password changed elsewhere since.
-            state.reseal(&request.password).await?;
+            state.reseal(&request.password).await;
         }
-        state.with_store(|s| account::save_settings_hint(&state.data_dir, s))?;
         acct
     } else {
         let store = state.store_arc()?;
@@ -250,6 +255,25 @@ pub async fn save_platform_settings(
     }
     state.platform.poke();
     Ok(SettingsSaved { logged_out })
+}
+
+/// Before a sealed profile opens, the platform's address comes from a plain file beside it
+/// ([`account::client_settings_before_open`]); once open, the profile's own settings say
+/// where the clerk logs in. A file edited to send the password elsewhere is refused (and
+/// put back), and the clerk is told to change the password.
+fn same_platform(state: &AppState, client: &PlatformClient) -> Res<()> {
+    let saved = state.with_store(|s| account::client_settings(s))?;
+    if origin(&saved.url).as_deref() == Some(client.origin()) {
+        return Ok(());
+    }
+    if let Err(e) = state.with_store(|s| account::save_settings_hint(&state.data_dir, s)) {
+        log::warn!("could not put back the platform's address: [{}]", e.code);
+    }
+    log::warn!("the platform address beside the sealed profile was not the profile's own");
+    Err(UiError::new(
+        "settings.platform_changed",
+        "the platform address kept beside this computer's orders had been changed; the login went to another address: change your password on the platform",
+    ))
 }
 
 fn origin(url: &str) -> Option<String> {

@@ -197,8 +197,14 @@ fn a_conversion_killed_at_any_moment_leaves_one_good_file() {
 #[test]
 fn a_profile_sealed_by_the_password_is_refused_with_its_reason() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store =
-        Store::open_sealed(dir.path(), paths::DEFAULT_PROFILE, "Xinbao#2026", None).unwrap();
+    let mut store = Store::open_sealed(
+        dir.path(),
+        paths::DEFAULT_PROFILE,
+        "91330782MA2D3M0A1E",
+        "Xinbao#2026",
+        None,
+    )
+    .unwrap();
     orders::create_draft(&mut store, "test", &form()).unwrap();
     drop(store);
     let before = std::fs::read(db_path(dir.path())).unwrap();

@@ -19,6 +19,8 @@ pub enum StoreError {
     KeyWrong { path: PathBuf },
     #[error("this computer's orders were sealed with the password used here before (it was changed since, on the platform or another computer); give that earlier password once, and they are sealed again with the new one")]
     SealedOtherPassword,
+    #[error("this computer's orders belong to another company ({uscc}): log in as that company")]
+    SealedOtherCompany { uscc: String },
     #[error("{path} (the database key sealed by the clerk's password) is damaged; the database was not changed")]
     SealedDamaged { path: PathBuf },
     #[error("{path} is sealed by the clerk's password (it was made without a keyring): open it in the app, which logs in first")]
@@ -96,6 +98,7 @@ impl StoreError {
             StoreError::KeyMissing { .. } => "store.key_missing",
             StoreError::KeyWrong { .. } => "store.key_wrong",
             StoreError::SealedOtherPassword => "store.sealed_other_password",
+            StoreError::SealedOtherCompany { .. } => "store.sealed_other_company",
             StoreError::SealedDamaged { .. } => "store.sealed_damaged",
             StoreError::SealedProfile { .. } => "store.sealed_profile",
             StoreError::KeyVault(_) => "store.key_vault",
@@ -130,6 +133,7 @@ impl StoreError {
         "store.key_missing",
         "store.key_wrong",
         "store.sealed_other_password",
+        "store.sealed_other_company",
         "store.sealed_damaged",
         "store.sealed_profile",
         "store.key_vault",

@@ -160,6 +160,7 @@ impl Store {
     pub fn open_sealed(
         data_dir: &Path,
         profile: &str,
+        owner: &str,
         password: &str,
         old_password: Option<&str>,
     ) -> Result<Store> {
@@ -178,20 +179,21 @@ impl Store {
             }
             _ => {}
         }
-        let key = sealed::open_or_create(&path, password, old_password)?;
+        let key = sealed::open_or_create(&path, owner, password, old_password)?;
         if kind == FileKind::Plain {
             encrypt_in_place(&path, &key)?;
         }
         Store::open(&path, &key)
     }
 
-    /// Seals this database's key again under a new password (the clerk changed it here).
-    /// Only for a sealed profile; a keyring's profile is left as it is.
-    pub fn reseal(&self, password: &str) -> Result<()> {
-        if sealed::is_sealed(&self.path) {
-            sealed::seal(&self.path, &self.key, password)?;
-        }
-        Ok(())
+    /// What seals this database's key again under a new password (the clerk changed it
+    /// here), to run without the store (argon2id takes a second); `None` for a keyring's
+    /// profile, which is left as it is.
+    pub fn resealer(&self) -> Option<sealed::Resealer> {
+        sealed::is_sealed(&self.path).then(|| sealed::Resealer {
+            db_path: self.path.clone(),
+            key: self.key.clone(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -401,7 +403,8 @@ fn sync_dir(path: &Path) -> Result<()> {
 }
 
 /// Writes a small file whole or not at all, readable by its owner alone.
-pub(crate) fn write_private_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Writes `bytes` to `path` through a 0600 temporary file renamed over it, synced.
+pub fn write_private_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let tmp = PathBuf::from(format!("{}.tmp", path.display()));
     let io = |p: &Path| {

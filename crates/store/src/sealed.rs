@@ -29,6 +29,10 @@ const FORMAT: &str = "xinbao-sealed-key-v1";
 #[derive(serde::Serialize, serde::Deserialize)]
 struct SealedFile {
     format: String,
+    /// The company whose orders these are (its USCC, not secret): another company's login
+    /// is told so, not asked for an "old password" it never had.
+    #[serde(default)]
+    owner: Option<String>,
     m_kib: u32,
     t_cost: u32,
     salt: String,
@@ -49,6 +53,7 @@ pub fn is_sealed(db_path: &Path) -> bool {
 /// [`StoreError::SealedOtherPassword`].
 pub(crate) fn open_or_create(
     db_path: &Path,
+    owner: &str,
     password: &str,
     old_password: Option<&str>,
 ) -> Result<DbKey> {
@@ -57,7 +62,7 @@ pub(crate) fn open_or_create(
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = DbKey::random();
-            seal(db_path, &key, password)?;
+            seal(db_path, owner, &key, password)?;
             return Ok(key);
         }
         Err(e) => return Err(StoreError::Io { path, source: e }),
@@ -66,6 +71,11 @@ pub(crate) fn open_or_create(
         .ok()
         .filter(|f: &SealedFile| f.format == FORMAT)
         .ok_or_else(|| StoreError::SealedDamaged { path: path.clone() })?;
+    if let Some(other) = file.owner.as_deref().filter(|o| *o != owner) {
+        return Err(StoreError::SealedOtherCompany {
+            uscc: other.to_string(),
+        });
+    }
     if let Some(key) = unseal(&file, password, &path)? {
         return Ok(key);
     }
@@ -74,15 +84,22 @@ pub(crate) fn open_or_create(
     };
     match unseal(&file, old, &path)? {
         Some(key) => {
-            seal(db_path, &key, password)?;
+            seal(db_path, owner, &key, password)?;
             Ok(key)
         }
         None => Err(StoreError::SealedOtherPassword),
     }
 }
 
-/// Seals `key` under `password` into `key-sealed` beside `db_path` (atomically, 0600).
-pub(crate) fn seal(db_path: &Path, key: &DbKey, password: &str) -> Result<()> {
+/// The company a sealed profile belongs to, if its file names one.
+pub fn owner(db_path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(sealed_key_path(db_path)).ok()?;
+    serde_json::from_str::<SealedFile>(&text).ok()?.owner
+}
+
+/// Seals `key` under `password` into `key-sealed` beside `db_path` (atomically, 0600),
+/// naming `owner`.
+pub(crate) fn seal(db_path: &Path, owner: &str, key: &DbKey, password: &str) -> Result<()> {
     use rand::RngCore;
     let mut salt = [0u8; 16];
     let mut nonce = [0u8; 12];
@@ -99,6 +116,7 @@ pub(crate) fn seal(db_path: &Path, key: &DbKey, password: &str) -> Result<()> {
         .map_err(|_| StoreError::KeyVault("could not seal the database key".into()))?;
     let file = SealedFile {
         format: FORMAT.into(),
+        owner: Some(owner.into()),
         m_kib: M_KIB,
         t_cost: T_COST,
         salt: hex(&salt),
@@ -109,10 +127,26 @@ pub(crate) fn seal(db_path: &Path, key: &DbKey, password: &str) -> Result<()> {
     crate::write_private_atomically(&sealed_key_path(db_path), json.as_bytes())
 }
 
+/// A sealed profile's key, kept to seal it again under a new password away from the store.
+pub struct Resealer {
+    pub(crate) db_path: std::path::PathBuf,
+    pub(crate) key: std::sync::Arc<DbKey>,
+}
+
+impl Resealer {
+    /// Seals the key under `password`, for the company that owns the profile now.
+    pub fn seal(&self, password: &str) -> Result<()> {
+        let owner = owner(&self.db_path).unwrap_or_default();
+        seal(&self.db_path, &owner, &self.key, password)
+    }
+}
+
 /// The key, or `None` when `password` is not the one it was sealed with.
 fn unseal(file: &SealedFile, password: &str, path: &Path) -> Result<Option<DbKey>> {
     let damaged = || StoreError::SealedDamaged { path: path.into() };
-    let salt = unhex(&file.salt).ok_or_else(damaged)?;
+    let salt = unhex(&file.salt)
+        .filter(|s| (8..=64).contains(&s.len()))
+        .ok_or_else(damaged)?;
     let nonce: [u8; 12] = unhex(&file.nonce)
         .and_then(|n| n.try_into().ok())
         .ok_or_else(damaged)?;
@@ -172,11 +206,25 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
+    const OWNER: &str = "91330782MA2D3M0A1E";
+
+    #[test]
+    fn another_companys_login_is_told_whose_orders_these_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("default.sqlite3");
+        open_or_create(&db, OWNER, "first-pass1", None).unwrap();
+        assert_eq!(owner(&db).as_deref(), Some(OWNER));
+        match open_or_create(&db, "91330782MA2D3M0B2F", "their-pass1", None) {
+            Err(StoreError::SealedOtherCompany { uscc }) => assert_eq!(uscc, OWNER),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+    }
+
     #[test]
     fn sealed_by_the_password_opened_by_it_and_by_the_old_one_once() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("default.sqlite3");
-        let key = open_or_create(&db, "first-pass1", None).unwrap();
+        let key = open_or_create(&db, OWNER, "first-pass1", None).unwrap();
         let sealed = std::fs::read_to_string(sealed_key_path(&db)).unwrap();
         assert!(
             !sealed.contains(key.to_hex().as_str()),
@@ -191,23 +239,23 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        let again = open_or_create(&db, "first-pass1", None).unwrap();
+        let again = open_or_create(&db, OWNER, "first-pass1", None).unwrap();
         assert_eq!(again.to_hex().as_str(), key.to_hex().as_str());
         // The password was changed on another computer: the seal asks for the old one.
         assert!(matches!(
-            open_or_create(&db, "second-pass2", None),
+            open_or_create(&db, OWNER, "second-pass2", None),
             Err(StoreError::SealedOtherPassword)
         ));
         assert!(matches!(
-            open_or_create(&db, "second-pass2", Some("not-it")),
+            open_or_create(&db, OWNER, "second-pass2", Some("not-it")),
             Err(StoreError::SealedOtherPassword)
         ));
-        let moved = open_or_create(&db, "second-pass2", Some("first-pass1")).unwrap();
+        let moved = open_or_create(&db, OWNER, "second-pass2", Some("first-pass1")).unwrap();
         assert_eq!(moved.to_hex().as_str(), key.to_hex().as_str());
         // Sealed again under the new password: the old one no longer opens it.
-        assert!(open_or_create(&db, "second-pass2", None).is_ok());
+        assert!(open_or_create(&db, OWNER, "second-pass2", None).is_ok());
         assert!(matches!(
-            open_or_create(&db, "first-pass1", None),
+            open_or_create(&db, OWNER, "first-pass1", None),
             Err(StoreError::SealedOtherPassword)
         ));
     }
@@ -216,7 +264,7 @@ mod tests {
     fn an_altered_or_hostile_file_is_refused_not_trusted() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("default.sqlite3");
-        open_or_create(&db, "first-pass1", None).unwrap();
+        open_or_create(&db, OWNER, "first-pass1", None).unwrap();
         let path = sealed_key_path(&db);
         let text = std::fs::read_to_string(&path).unwrap();
         let mut file: SealedFile = serde_json::from_str(&text).unwrap();
@@ -226,19 +274,27 @@ mod tests {
         file.sealed = hex(&sealed);
         std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
         assert!(matches!(
-            open_or_create(&db, "first-pass1", None),
+            open_or_create(&db, OWNER, "first-pass1", None),
             Err(StoreError::SealedOtherPassword)
+        ));
+        // A salt argon2 would refuse is the file's damage, not the keyring's.
+        let mut short = serde_json::from_str::<SealedFile>(&text).unwrap();
+        short.salt = "00".into();
+        std::fs::write(&path, serde_json::to_string(&short).unwrap()).unwrap();
+        assert!(matches!(
+            open_or_create(&db, OWNER, "first-pass1", None),
+            Err(StoreError::SealedDamaged { .. })
         ));
         // A cost that would take the machine's memory is refused before any work.
         file.m_kib = u32::MAX;
         std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
         assert!(matches!(
-            open_or_create(&db, "first-pass1", None),
+            open_or_create(&db, OWNER, "first-pass1", None),
             Err(StoreError::SealedDamaged { .. })
         ));
         std::fs::write(&path, "not json").unwrap();
         assert!(matches!(
-            open_or_create(&db, "first-pass1", None),
+            open_or_create(&db, OWNER, "first-pass1", None),
             Err(StoreError::SealedDamaged { .. })
         ));
     }

@@ -225,7 +225,7 @@ fn without_a_keyring_the_key_is_sealed_by_the_password_and_the_orders_stay() {
         Store::key_place(dir.path(), PROFILE).unwrap(),
         xinbao_store::KeyPlace::None
     );
-    let mut store = Store::open_sealed(dir.path(), PROFILE, "clerk-pass1", None).unwrap();
+    let mut store = Store::open_sealed(dir.path(), PROFILE, ACTOR, "clerk-pass1", None).unwrap();
     let id = orders::create_draft(&mut store, ACTOR, &complete_form()).unwrap();
     drop(store);
     let path = db_path(dir.path());
@@ -244,7 +244,7 @@ fn without_a_keyring_the_key_is_sealed_by_the_password_and_the_orders_stay() {
     assert!(!xinbao_store::key::key_id_path(&path).exists());
     let before = std::fs::read(&path).unwrap();
     assert_eq!(
-        Store::open_sealed(dir.path(), PROFILE, "wrong-pass9", None)
+        Store::open_sealed(dir.path(), PROFILE, ACTOR, "wrong-pass9", None)
             .err()
             .unwrap()
             .code(),
@@ -252,14 +252,14 @@ fn without_a_keyring_the_key_is_sealed_by_the_password_and_the_orders_stay() {
     );
     assert_eq!(std::fs::read(&path).unwrap(), before, "not a byte changed");
     // The password opens it, with the draft; after a change here the new one does.
-    let store = Store::open_sealed(dir.path(), PROFILE, "clerk-pass1", None).unwrap();
+    let store = Store::open_sealed(dir.path(), PROFILE, ACTOR, "clerk-pass1", None).unwrap();
     assert_eq!(
         orders::get(&store, id).unwrap().buyer_name.as_deref(),
         Some("Ivan Petrov")
     );
-    store.reseal("clerk-pass2").unwrap();
+    store.resealer().unwrap().seal("clerk-pass2").unwrap();
     drop(store);
-    assert!(Store::open_sealed(dir.path(), PROFILE, "clerk-pass2", None).is_ok());
+    assert!(Store::open_sealed(dir.path(), PROFILE, ACTOR, "clerk-pass2", None).is_ok());
 
     // A profile whose key is in a keyring that is not running is not sealed over.
     let other = tempfile::tempdir().unwrap();
@@ -269,7 +269,7 @@ fn without_a_keyring_the_key_is_sealed_by_the_password_and_the_orders_stay() {
         Store::key_place(other.path(), PROFILE).unwrap(),
         xinbao_store::KeyPlace::Keyring
     );
-    let err = Store::open_sealed(other.path(), PROFILE, "clerk-pass1", None)
+    let err = Store::open_sealed(other.path(), PROFILE, ACTOR, "clerk-pass1", None)
         .err()
         .unwrap();
     assert_eq!(err.code(), "store.key_vault");

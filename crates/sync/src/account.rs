@@ -14,7 +14,7 @@ use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::{Algorithm, Argon2, Params, Version};
-use xinbao_store::{settings, Store, StoreError};
+use xinbao_store::{settings, Store};
 use xinbao_wire::{Account, LoginRequest, PasswordChange};
 
 pub const DEFAULT_PLATFORM_URL: &str = "https://127.0.0.1:8443";
@@ -78,8 +78,10 @@ pub fn save_settings_hint(data_dir: &std::path::Path, store: &Store) -> Result<(
     let url = settings::get(store, KEY_URL)?.unwrap_or_default();
     let ca = settings::get(store, KEY_CA)?.filter(|s| !s.is_empty());
     let json = serde_json::to_string(&(url, ca)).map_err(|e| SyncError::Contract(e.to_string()))?;
-    let path = settings_hint_path(data_dir);
-    std::fs::write(&path, json).map_err(|source| StoreError::Io { path, source }.into())
+    Ok(xinbao_store::write_private_atomically(
+        &settings_hint_path(data_dir),
+        json.as_bytes(),
+    )?)
 }
 
 fn settings_hint_path(data_dir: &std::path::Path) -> std::path::PathBuf {

@@ -58,6 +58,22 @@ impl OsKeyring {
     }
 }
 
+/// Whether a keyring's failure means that no Secret Service exists on this computer (a
+/// minimal desktop, a kiosk): nothing provides it on the session bus, or there is no bus.
+/// A locked keyring, a dismissed prompt or a timeout is not that: it is shown as it is,
+/// never answered by sealing the profile for good.
+pub fn no_secret_service(why: &str) -> bool {
+    [
+        "org.freedesktop.secrets was not provided",
+        "ServiceUnknown",
+        "Failed to connect to socket",
+        "Unable to autolaunch",
+        "DBUS_SESSION_BUS_ADDRESS",
+    ]
+    .iter()
+    .any(|marker| why.contains(marker))
+}
+
 /// Secrets kept in memory for this run, where no keyring runs (a minimal desktop, a
 /// kiosk): the session ends with the app, and nothing unlocks it offline later.
 #[derive(Default)]
@@ -120,5 +136,22 @@ impl xinbao_store::KeyVault for OsKeyring {
 
     fn save(&self, key_id: &str, key_hex: &str) -> std::result::Result<(), String> {
         self.set(key_id, key_hex).map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::no_secret_service;
+
+    #[test]
+    fn only_a_missing_secret_service_is_taken_for_no_keyring() {
+        // As keyring reports them (seen on a kiosk's session bus and in CI).
+        assert!(no_secret_service(
+            "the OS keyring failed: Platform secure storage failure: DBus error: The name org.freedesktop.secrets was not provided by any .service files"
+        ));
+        assert!(!no_secret_service(
+            "the OS keyring failed: Platform secure storage failure: DBus error: Cannot create an item in a locked collection"
+        ));
+        assert!(!no_secret_service("the OS keyring failed: prompt dismissed"));
     }
 }

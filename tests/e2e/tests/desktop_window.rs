@@ -178,6 +178,42 @@ async fn without_a_keyring_the_clerk_logs_in_and_the_orders_stay_sealed_by_the_p
 
 const NEW_PASSWORD: &str = "Changed#2027";
 
+/// Before a sealed profile opens, the platform's address comes from a plain file beside
+/// it. One edited to send the login elsewhere is refused once the profile opens (the
+/// profile's own settings name another address), put back, and the clerk told to change the
+/// password.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edited_platform_address_beside_a_sealed_profile_is_refused_and_put_back() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    let bus = EmptyBus::start(data.path()).await;
+    let app = App::start_with_env(data.path(), &platform, &bus.env()).await;
+    app.log_in(&platform).await;
+    app.quit().await;
+    // The file names another address; the environment names none (as on a clerk's desktop,
+    // where the profile's own address is the default one).
+    let hint = data.path().join("platform.json");
+    std::fs::write(&hint, serde_json::json!([platform.url, null]).to_string()).unwrap();
+    let [bus_env] = bus.env();
+    let env = [bus_env, ("XINBAO_PLATFORM_URL", "")];
+    let app = App::start_with_env(data.path(), &platform, &env).await;
+    app.wait_css("[data-testid='login-screen']").await;
+    app.submit_login(&platform, common::DEMO_USCC, common::DEMO_PASSWORD)
+        .await;
+    let said = app.text("[data-testid='login-error']:not([hidden])").await;
+    assert!(said.contains("平台地址曾被改动"), "{said}");
+    assert!(said.contains("修改密码"), "{said}");
+    assert!(app
+        .wait_css("[data-testid='login-screen']")
+        .await
+        .is_displayed()
+        .await
+        .unwrap());
+    app.quit().await;
+    let now = std::fs::read_to_string(&hint).unwrap();
+    assert!(!now.contains(&platform.url), "put back: {now}");
+}
+
 fn find_file(dir: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
     for entry in std::fs::read_dir(dir).ok()?.flatten() {
         let path = entry.path();
