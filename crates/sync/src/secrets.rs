@@ -152,6 +152,8 @@ mod tests {
         assert!(!no_secret_service(
             "the OS keyring failed: Platform secure storage failure: DBus error: Cannot create an item in a locked collection"
         ));
-        assert!(!no_secret_service("the OS keyring failed: prompt dismissed"));
+        assert!(!no_secret_service(
+            "the OS keyring failed: prompt dismissed"
+        ));
     }
 }
