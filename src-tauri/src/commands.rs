@@ -33,13 +33,7 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         .with_store(|s| xinbao_store::settings::get(s, "language"))
         .ok()
         .flatten()
-        .or_else(|| {
-            state
-                .language_before_open
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone()
-        })
+        .or_else(|| state.sealed.then(|| state.language_beside()).flatten())
         .filter(|l| i18n::table(l).is_some())
         .unwrap_or_else(|| i18n::DEFAULT_LANGUAGE.to_string());
     AppInfo {
@@ -88,13 +82,12 @@ pub fn set_language(state: State<'_, AppState>, lang: String) -> Res<()> {
             format!("no translation table for {lang}"),
         ));
     }
-    if state.sealed && !state.store_open() {
-        // Kept until the login opens the sealed profile.
-        *state
-            .language_before_open
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = Some(lang);
-        return Ok(());
+    if state.sealed {
+        // For the login screen of the next run too, and until this login opens the profile.
+        state.keep_language_beside(&lang);
+        if !state.store_open() {
+            return Ok(());
+        }
     }
     state.with_store(|s| xinbao_store::settings::set(s, "language", &lang))
 }

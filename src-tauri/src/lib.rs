@@ -33,8 +33,6 @@ pub struct AppState {
     /// ([`xinbao_store::sealed`]), the session lives in memory for this run, and the store
     /// opens at the run's first online login.
     pub sealed: bool,
-    /// The language chosen on the login screen before a sealed store opened.
-    pub language_before_open: Mutex<Option<String>>,
     /// Held while a sealed profile is being opened: two logins at once (a script can ask)
     /// must not each make a key for a new profile, nor open it twice.
     opening: tokio::sync::Mutex<()>,
@@ -109,7 +107,6 @@ impl AppState {
             profile,
             store: RwLock::new(store),
             sealed,
-            language_before_open: Mutex::default(),
             opening: tokio::sync::Mutex::new(()),
             picked: Mutex::default(),
             accepting: Mutex::default(),
@@ -166,12 +163,7 @@ impl AppState {
         })
         .await
         .map_err(|e| UiError::new("app.internal", e.to_string()))??;
-        if let Some(lang) = self
-            .language_before_open
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-        {
+        if let Some(lang) = self.language_beside() {
             xinbao_store::settings::set(&store, "language", &lang)?;
         }
         let store = Arc::new(Mutex::new(store));
@@ -179,6 +171,22 @@ impl AppState {
         self.platform.start(app, store.clone());
         log::info!("the sealed profile is open");
         Ok(store)
+    }
+
+    /// A sealed profile's language, kept beside it in a plain file (not secret): its own
+    /// settings are sealed until the login, and its login screen speaks the clerk's language.
+    pub fn language_beside(&self) -> Option<String> {
+        std::fs::read_to_string(self.data_dir.join(LANGUAGE_BESIDE))
+            .ok()
+            .map(|s| s.trim().to_string())
+    }
+
+    /// Keeps the language beside a sealed profile ([`AppState::language_beside`]).
+    pub fn keep_language_beside(&self, lang: &str) {
+        let path = self.data_dir.join(LANGUAGE_BESIDE);
+        if let Err(e) = xinbao_store::write_private_atomically(&path, lang.as_bytes()) {
+            log::warn!("could not keep the language beside the profile: {e}");
+        }
     }
 
     /// Seals a sealed profile's key again under the clerk's new password. The store is
@@ -249,6 +257,9 @@ impl AppState {
         f(&mut guard).map_err(Into::into)
     }
 }
+
+/// The file beside a sealed profile that names its language.
+const LANGUAGE_BESIDE: &str = "language";
 
 /// When the process started, to report the cold-start time to a painted order list.
 pub static STARTED: OnceLock<Instant> = OnceLock::new();

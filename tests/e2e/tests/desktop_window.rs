@@ -214,6 +214,29 @@ async fn an_edited_platform_address_beside_a_sealed_profile_is_refused_and_put_b
     assert!(!now.contains(&platform.url), "put back: {now}");
 }
 
+/// A sealed profile's settings are sealed until the login, yet its login screen speaks the
+/// language the clerk chose, before or after logging in.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sealed_profiles_login_screen_keeps_the_clerks_language() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    let bus = EmptyBus::start(data.path()).await;
+    let app = App::start_with_env(data.path(), &platform, &bus.env()).await;
+    app.wait_text("#lang-switch", "English").await;
+    app.click("#lang-switch").await;
+    app.wait_text("[data-testid='login-submit']", "Log in")
+        .await;
+    app.log_in(&platform).await;
+    app.wait_text("#nav-orders", "Export orders").await;
+    app.quit().await;
+    let app = App::start_with_env(data.path(), &platform, &bus.env()).await;
+    app.wait_text("[data-testid='login-submit']", "Log in")
+        .await;
+    app.log_in(&platform).await;
+    app.wait_text("#nav-orders", "Export orders").await;
+    app.quit().await;
+}
+
 fn find_file(dir: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
     for entry in std::fs::read_dir(dir).ok()?.flatten() {
         let path = entry.path();
