@@ -173,6 +173,30 @@ impl AppState {
         Ok(store)
     }
 
+    /// A keyring may have appeared since the profile was sealed (the login screen said which
+    /// package provides one): the key moves into it, and the next start opens the keyring's
+    /// way, with "remember this computer" and the offline unlock. Where none answers, the
+    /// profile stays sealed. The store is not held meanwhile.
+    pub async fn move_key_into_keyring(&self) {
+        let Some(sealed) = self
+            .with_store(|s| Ok::<_, UiError>(s.sealed_key()))
+            .ok()
+            .flatten()
+        else {
+            return;
+        };
+        let moved = tauri::async_runtime::spawn_blocking(move || {
+            sealed.move_into(&xinbao_sync::OsKeyring::database_keys(
+                paths::APP_IDENTIFIER,
+            ))
+        })
+        .await;
+        match moved {
+            Ok(Ok(())) => log::info!("a keyring answers now: the profile's key moved into it"),
+            _ => log::info!("still no keyring: the profile stays sealed"),
+        }
+    }
+
     /// A sealed profile's language, kept beside it in a plain file (not secret): its own
     /// settings are sealed until the login, and its login screen speaks the clerk's language.
     pub fn language_beside(&self) -> Option<String> {
@@ -197,7 +221,7 @@ impl AppState {
             return;
         }
         let Some(resealer) = self
-            .with_store(|s| Ok::<_, UiError>(s.resealer()))
+            .with_store(|s| Ok::<_, UiError>(s.sealed_key()))
             .ok()
             .flatten()
         else {

@@ -109,6 +109,8 @@ pub async fn platform_login(
         if was_open {
             // The same clerk after a logout, maybe with a password changed elsewhere since.
             state.reseal(&request.password).await;
+        } else {
+            state.move_key_into_keyring().await;
         }
         acct
     } else {

@@ -186,11 +186,11 @@ impl Store {
         Store::open(&path, &key)
     }
 
-    /// What seals this database's key again under a new password (the clerk changed it
-    /// here), to run without the store (argon2id takes a second); `None` for a keyring's
-    /// profile, which is left as it is.
-    pub fn resealer(&self) -> Option<sealed::Resealer> {
-        sealed::is_sealed(&self.path).then(|| sealed::Resealer {
+    /// A sealed profile's key, to seal again under a new password or move into a keyring
+    /// without holding the store (argon2id takes a second, a keyring may not answer at
+    /// once); `None` for a keyring's profile.
+    pub fn sealed_key(&self) -> Option<sealed::SealedKey> {
+        sealed::is_sealed(&self.path).then(|| sealed::SealedKey {
             db_path: self.path.clone(),
             key: self.key.clone(),
         })
@@ -375,7 +375,7 @@ fn table_counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
         .collect()
 }
 
-fn remove_if_exists(path: &Path) -> Result<()> {
+pub(crate) fn remove_if_exists(path: &Path) -> Result<()> {
     match std::fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -387,7 +387,7 @@ fn remove_if_exists(path: &Path) -> Result<()> {
 }
 
 /// Makes a rename in `path`'s folder durable (a no-op where folders cannot be synced).
-fn sync_dir(path: &Path) -> Result<()> {
+pub(crate) fn sync_dir(path: &Path) -> Result<()> {
     #[cfg(unix)]
     if let Some(dir) = path.parent() {
         std::fs::File::open(dir)

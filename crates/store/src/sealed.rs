@@ -127,17 +127,27 @@ pub(crate) fn seal(db_path: &Path, owner: &str, key: &DbKey, password: &str) -> 
     crate::write_private_atomically(&sealed_key_path(db_path), json.as_bytes())
 }
 
-/// A sealed profile's key, kept to seal it again under a new password away from the store.
-pub struct Resealer {
+/// A sealed profile's key, taken out of the store ([`crate::Store::sealed_key`]).
+pub struct SealedKey {
     pub(crate) db_path: std::path::PathBuf,
     pub(crate) key: std::sync::Arc<DbKey>,
 }
 
-impl Resealer {
-    /// Seals the key under `password`, for the company that owns the profile now.
+impl SealedKey {
+    /// Seals the key under `password`, for the company that owns the profile.
     pub fn seal(&self, password: &str) -> Result<()> {
         let owner = owner(&self.db_path).unwrap_or_default();
         seal(&self.db_path, &owner, &self.key, password)
+    }
+
+    /// Moves the key into `vault` (a keyring appeared since the profile was made without
+    /// one): kept there and named beside the database first, the sealed copy removed last,
+    /// so a crash in between leaves the sealed way working. The vault's refusal is its
+    /// error, and the profile stays sealed.
+    pub fn move_into(&self, vault: &dyn crate::KeyVault) -> Result<()> {
+        crate::key::adopt(&self.db_path, vault, &self.key)?;
+        crate::remove_if_exists(&sealed_key_path(&self.db_path))?;
+        crate::sync_dir(&self.db_path)
     }
 }
 

@@ -257,9 +257,27 @@ fn without_a_keyring_the_key_is_sealed_by_the_password_and_the_orders_stay() {
         orders::get(&store, id).unwrap().buyer_name.as_deref(),
         Some("Ivan Petrov")
     );
-    store.resealer().unwrap().seal("clerk-pass2").unwrap();
+    store.sealed_key().unwrap().seal("clerk-pass2").unwrap();
     drop(store);
     assert!(Store::open_sealed(dir.path(), PROFILE, ACTOR, "clerk-pass2", None).is_ok());
+
+    // A keyring appears later: the key moves into it, and the profile opens the keyring's
+    // way from then on, with everything in it.
+    let vault = MemoryVault::default();
+    let store = Store::open_sealed(dir.path(), PROFILE, ACTOR, "clerk-pass2", None).unwrap();
+    store.sealed_key().unwrap().move_into(&vault).unwrap();
+    assert!(store.sealed_key().is_none(), "moved once");
+    drop(store);
+    assert_eq!(
+        Store::key_place(dir.path(), PROFILE).unwrap(),
+        xinbao_store::KeyPlace::Keyring
+    );
+    let store = Store::open_profile(dir.path(), PROFILE, &vault).unwrap();
+    assert_eq!(
+        orders::get(&store, id).unwrap().buyer_name.as_deref(),
+        Some("Ivan Petrov")
+    );
+    drop(store);
 
     // A profile whose key is in a keyring that is not running is not sealed over.
     let other = tempfile::tempdir().unwrap();

@@ -237,6 +237,45 @@ async fn a_sealed_profiles_login_screen_keeps_the_clerks_language() {
     app.quit().await;
 }
 
+/// The clerk installed the keyring the login screen named: at the next login the sealed
+/// key moves into it, and from the start after, the profile opens the keyring's way, with
+/// "remember this computer" offered and the orders all there.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_keyring_installed_later_takes_the_sealed_key() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    {
+        let bus = EmptyBus::start(data.path()).await;
+        let app = App::start_with_env(data.path(), &platform, &bus.env()).await;
+        app.log_in(&platform).await;
+        app.click("[data-testid='new-order']").await;
+        app.fill("#buyer_name", "Kept Buyer").await;
+        app.click("[data-testid='save-draft']").await;
+        app.wait_css("[data-testid='delete-draft']").await;
+        app.quit().await;
+    }
+    let sealed = find_file(data.path(), "key-sealed").expect("sealed without a keyring");
+    // The desktop's own session bus now, with its Secret Service.
+    let app = App::start(data.path(), &platform).await;
+    app.wait_css("[data-testid='no-keyring']").await;
+    app.log_in(&platform).await;
+    app.quit().await;
+    assert!(
+        !sealed.exists(),
+        "the sealed copy is gone once the keyring keeps the key"
+    );
+    assert!(sealed.with_file_name("key-id").exists());
+    let app = App::start(data.path(), &platform).await;
+    let remember = app.wait_css("[data-testid='login-remember']").await;
+    assert!(remember.is_enabled().await.unwrap());
+    assert!(app.find_all("[data-testid='no-keyring']").await.is_empty());
+    app.log_in(&platform).await;
+    app.go("#/orders").await;
+    app.wait_text("[data-testid='order-buyer']", "Kept Buyer")
+        .await;
+    app.quit().await;
+}
+
 fn find_file(dir: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
     for entry in std::fs::read_dir(dir).ok()?.flatten() {
         let path = entry.path();
