@@ -21,7 +21,7 @@ pub enum StoreError {
     SealedOtherPassword,
     #[error("this computer's orders belong to another company ({uscc}): log in as that company")]
     SealedOtherCompany { uscc: String },
-    #[error("{path} (the database key sealed by the clerk's password) is damaged; the database was not changed")]
+    #[error("{path} (the database key sealed by the clerk's password) is damaged or belongs to another database; the database was not changed")]
     SealedDamaged { path: PathBuf },
     #[error("{path} is sealed by the clerk's password (it was made without a keyring): open it in the app, which logs in first")]
     SealedProfile { path: PathBuf },

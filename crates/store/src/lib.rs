@@ -183,7 +183,13 @@ impl Store {
         if kind == FileKind::Plain {
             encrypt_in_place(&path, &key)?;
         }
-        Store::open(&path, &key)
+        Store::open(&path, &key).map_err(|e| match e {
+            // The seal opened, so it is not the password: the file is another database's.
+            StoreError::KeyWrong { .. } => StoreError::SealedDamaged {
+                path: sealed::sealed_key_path(&path),
+            },
+            e => e,
+        })
     }
 
     /// A sealed profile's key, to seal again under a new password or move into a keyring

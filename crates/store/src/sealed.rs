@@ -110,7 +110,7 @@ pub(crate) fn seal(db_path: &Path, owner: &str, key: &DbKey, password: &str) -> 
     sealing
         .seal_in_place_append_tag(
             ring::aead::Nonce::assume_unique_for_key(nonce),
-            ring::aead::Aad::from(FORMAT.as_bytes()),
+            ring::aead::Aad::from(aad(Some(owner)).as_bytes()),
             &mut in_out,
         )
         .map_err(|_| StoreError::KeyVault("could not seal the database key".into()))?;
@@ -168,13 +168,19 @@ fn unseal(file: &SealedFile, password: &str, path: &Path) -> Result<Option<DbKey
     let sealing = sealing_key(password, &salt, file.m_kib, file.t_cost)?;
     let opened = sealing.open_in_place(
         ring::aead::Nonce::assume_unique_for_key(nonce),
-        ring::aead::Aad::from(FORMAT.as_bytes()),
+        ring::aead::Aad::from(aad(file.owner.as_deref()).as_bytes()),
         &mut in_out,
     );
     match opened {
         Ok(plain) => DbKey::from_bytes(plain).map(Some).ok_or_else(damaged),
         Err(_) => Ok(None),
     }
+}
+
+/// What the seal authenticates besides the key: the format and the company named, so an
+/// edited owner does not open.
+fn aad(owner: Option<&str>) -> String {
+    format!("{FORMAT} {}", owner.unwrap_or(""))
 }
 
 fn sealing_key(
@@ -285,6 +291,14 @@ mod tests {
         std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
         assert!(matches!(
             open_or_create(&db, OWNER, "first-pass1", None),
+            Err(StoreError::SealedOtherPassword)
+        ));
+        // The company named is sealed with the key: edited, the right password opens nothing.
+        let mut renamed = serde_json::from_str::<SealedFile>(&text).unwrap();
+        renamed.owner = Some("91330782MA2D3M0B2F".into());
+        std::fs::write(&path, serde_json::to_string(&renamed).unwrap()).unwrap();
+        assert!(matches!(
+            open_or_create(&db, "91330782MA2D3M0B2F", "first-pass1", None),
             Err(StoreError::SealedOtherPassword)
         ));
         // A salt argon2 would refuse is the file's damage, not the keyring's.

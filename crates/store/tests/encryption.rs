@@ -261,6 +261,23 @@ fn without_a_keyring_the_key_is_sealed_by_the_password_and_the_orders_stay() {
     drop(store);
     assert!(Store::open_sealed(dir.path(), PROFILE, ACTOR, "clerk-pass2", None).is_ok());
 
+    // Another database's sealed key in its place: said as such, not as the keyring's fault.
+    let stranger = tempfile::tempdir().unwrap();
+    drop(Store::open_sealed(stranger.path(), PROFILE, ACTOR, "clerk-pass2", None).unwrap());
+    let ours = xinbao_store::sealed::sealed_key_path(&path);
+    let kept = std::fs::read(&ours).unwrap();
+    std::fs::copy(
+        xinbao_store::sealed::sealed_key_path(&db_path(stranger.path())),
+        &ours,
+    )
+    .unwrap();
+    let err = Store::open_sealed(dir.path(), PROFILE, ACTOR, "clerk-pass2", None)
+        .err()
+        .unwrap();
+    assert_eq!(err.code(), "store.sealed_damaged");
+    assert!(err.to_string().contains("another database"), "{err}");
+    std::fs::write(&ours, kept).unwrap();
+
     // A keyring appears later: the key moves into it, and the profile opens the keyring's
     // way from then on, with everything in it.
     let vault = MemoryVault::default();
