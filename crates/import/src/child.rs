@@ -108,6 +108,13 @@ fn serve(request: &Request) -> i32 {
 
 fn read_file(request: &Request, out: &mut impl Write) -> Result<(), ImportError> {
     let path = &request.path;
+    // Whether an xlsx sheet has merged ranges to spread is found by inflating the whole
+    // sheet: that scan runs beside the workbook's open and the inspection, which do not need
+    // it (a 100k-row list's 29 MB sheet).
+    let merge_scan = (request.rows && request.format == Format::Xlsx).then(|| {
+        let path = path.clone();
+        std::thread::spawn(move || crate::source::spreads_merges(&path))
+    });
     let mut book = Workbook::open(path, request.format)?;
     let info = inspect_open(&mut book, path, request.format, &request.options)?;
     let found = Found {
@@ -129,7 +136,9 @@ fn read_file(request: &Request, out: &mut impl Write) -> Result<(), ImportError>
     // Each row is encoded as it comes, a frame of rows at a time. An xlsx sheet lends its
     // cells (nothing is copied per cell); other files hand owned rows.
     let mut batch = RowBatch::default();
-    if book.lends_cells(path) {
+    // A scan that failed is taken for merges: the owned rows spread them, scanning again.
+    let spreads = merge_scan.is_none_or(|scan| scan.join().unwrap_or(true));
+    if book.is_xlsx() && !spreads {
         book.read_lent(path, sheet, &mut |_| {}, &mut |row_no, cells| {
             if row_no <= header_row {
                 return Ok(true);

@@ -174,13 +174,14 @@ impl Workbook {
         }
     }
 
-    /// Whether [`Workbook::read_lent`] reads this file: an xlsx sheet with no merged range
-    /// to spread (merged values are spread into owned cells by [`Workbook::read`]).
-    pub fn lends_cells(&self, path: &Path) -> bool {
-        matches!(self, Workbook::Xlsx(_)) && !spreads_merges(path)
+    /// An xlsx workbook, which [`Workbook::read_lent`] reads when its sheet has no merged
+    /// range to spread ([`spreads_merges`]; merged values are spread into owned cells by
+    /// [`Workbook::read`]).
+    pub fn is_xlsx(&self) -> bool {
+        matches!(self, Workbook::Xlsx(_))
     }
 
-    /// Reads an xlsx sheet ([`Workbook::lends_cells`]) row by row into `sink`, each row's
+    /// Reads an xlsx sheet ([`Workbook::is_xlsx`]) row by row into `sink`, each row's
     /// cells as calamine lends them: a shared string is not copied, a row allocates
     /// nothing. The import's parser child encodes them as they come.
     pub fn read_lent(
@@ -266,7 +267,7 @@ fn apply_merges(merges: &mut [Merge], row_no0: u32, cells: &mut [RawCell]) {
 /// Whether an xlsx file's merged ranges are spread: hand-made lists, where merges occur,
 /// are small; a machine export of a million rows is not read twice to find them (merged
 /// ranges are stored after the cells).
-fn spreads_merges(path: &Path) -> bool {
+pub fn spreads_merges(path: &Path) -> bool {
     crate::sniff::largest_worksheet_bytes(path).is_some_and(|n| n <= MERGE_SCAN_LIMIT)
         && crate::sniff::any_merged_range(path)
 }
