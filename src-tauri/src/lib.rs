@@ -173,16 +173,20 @@ impl AppState {
         Ok(store)
     }
 
+    /// The open profile's sealed key, taken out of the store; `None` for a keyring's
+    /// profile or before the store opens.
+    fn sealed_key(&self) -> Option<xinbao_store::sealed::SealedKey> {
+        self.with_store(|s| Ok::<_, UiError>(s.sealed_key()))
+            .ok()
+            .flatten()
+    }
+
     /// A keyring may have appeared since the profile was sealed (the login screen said which
     /// package provides one): the key moves into it, and the next start opens the keyring's
     /// way, with "remember this computer" and the offline unlock. Where none answers, the
     /// profile stays sealed. The store is not held meanwhile.
     pub async fn move_key_into_keyring(&self) {
-        let Some(sealed) = self
-            .with_store(|s| Ok::<_, UiError>(s.sealed_key()))
-            .ok()
-            .flatten()
-        else {
+        let Some(sealed) = self.sealed_key() else {
             return;
         };
         let moved = tauri::async_runtime::spawn_blocking(move || {
@@ -220,11 +224,7 @@ impl AppState {
         if !self.sealed {
             return;
         }
-        let Some(resealer) = self
-            .with_store(|s| Ok::<_, UiError>(s.sealed_key()))
-            .ok()
-            .flatten()
-        else {
+        let Some(resealer) = self.sealed_key() else {
             return;
         };
         let password = zeroize::Zeroizing::new(password.to_string());

@@ -133,32 +133,31 @@ pub(crate) fn load_or_create(db_path: &Path, vault: &dyn KeyVault, create: bool)
 }
 
 /// Keeps `key` (the database's own) in `vault`, under the id named beside the database or a
-/// new one: saved to the vault before the id is written, as for a new key.
+/// new one.
 pub(crate) fn adopt(db_path: &Path, vault: &dyn KeyVault, key: &DbKey) -> Result<()> {
     let id = match read_key_id(db_path)? {
         Some(id) => id,
         None => uuid::Uuid::new_v4().to_string(),
     };
+    keep(db_path, vault, &id, key)
+}
+
+fn new_key(db_path: &Path, vault: &dyn KeyVault) -> Result<DbKey> {
+    let key = DbKey::random();
+    keep(db_path, vault, &uuid::Uuid::new_v4().to_string(), &key)?;
+    Ok(key)
+}
+
+/// Saves `key` to the vault under `id` *before* the id is written beside the database: a
+/// crash between the two leaves an unused vault entry, never a database without its key.
+fn keep(db_path: &Path, vault: &dyn KeyVault, id: &str, key: &DbKey) -> Result<()> {
     vault
-        .save(&id, key.to_hex().as_str())
+        .save(id, key.to_hex().as_str())
         .map_err(StoreError::KeyVault)?;
     crate::write_private_atomically(
         &key_id_path(db_path),
         format!("{KEY_ID_PREFIX}{id}\n").as_bytes(),
     )
-}
-
-fn new_key(db_path: &Path, vault: &dyn KeyVault) -> Result<DbKey> {
-    let key = DbKey::random();
-    let id = uuid::Uuid::new_v4().to_string();
-    vault
-        .save(&id, key.to_hex().as_str())
-        .map_err(StoreError::KeyVault)?;
-    crate::write_private_atomically(
-        &key_id_path(db_path),
-        format!("{KEY_ID_PREFIX}{id}\n").as_bytes(),
-    )?;
-    Ok(key)
 }
 
 #[cfg(test)]

@@ -119,9 +119,9 @@ pub(crate) fn seal(db_path: &Path, owner: &str, key: &DbKey, password: &str) -> 
         owner: Some(owner.into()),
         m_kib: M_KIB,
         t_cost: T_COST,
-        salt: hex(&salt),
-        nonce: hex(&nonce),
-        sealed: hex(&in_out),
+        salt: hex::encode(salt),
+        nonce: hex::encode(nonce),
+        sealed: hex::encode(&in_out),
     };
     let json = serde_json::to_string_pretty(&file).expect("the sealed key encodes");
     crate::write_private_atomically(&sealed_key_path(db_path), json.as_bytes())
@@ -201,21 +201,11 @@ fn sealing_key(
     Ok(ring::aead::LessSafeKey::new(unbound))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
+/// Hex of the sealed file's fields; `None` for text that is not, or too long to be, one.
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    let text = text.as_bytes();
-    if text.len() % 2 != 0 || text.len() > 256 {
-        return None;
-    }
-    text.chunks(2)
-        .map(|pair| {
-            let digit = |c: u8| char::from(c).to_digit(16);
-            u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).ok()
-        })
-        .collect()
+    (text.len() <= 256)
+        .then(|| hex::decode(text).ok())
+        .flatten()
 }
 
 #[cfg(test)]
@@ -287,7 +277,7 @@ mod tests {
         // One flipped bit of the sealed key: the tag no longer matches.
         let mut sealed = unhex(&file.sealed).unwrap();
         sealed[0] ^= 1;
-        file.sealed = hex(&sealed);
+        file.sealed = hex::encode(&sealed);
         std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
         assert!(matches!(
             open_or_create(&db, OWNER, "first-pass1", None),
