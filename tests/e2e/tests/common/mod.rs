@@ -395,9 +395,24 @@ impl App {
         el.send_keys(text).await.unwrap();
     }
 
+    /// Types `text` into the field `css` names, finding it again when the screen repainted
+    /// it between the find and the typing (WebKitWebDriver then answers with an empty error).
     pub async fn fill(&self, css: &str, text: &str) {
-        let el = self.wait_css(css).await;
-        self.type_into(&el, text).await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let el = self.wait_css(css).await;
+            let typed = match el.clear().await {
+                Ok(()) => el.send_keys(text).await,
+                Err(e) => Err(e),
+            };
+            match typed {
+                Ok(()) => break,
+                Err(e) if is_stale(&e) && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("fill {css}: {e}"),
+            }
+        }
     }
 
     /// The text of what `css` finds; found again if the screen repainted it in between (as
