@@ -180,6 +180,34 @@ fn main() {
         );
         return;
     }
+    if args.len() >= 4 && args[1] == "accept" {
+        // The accept alone: a copy of the database a "stage" step left (its one staged
+        // batch), so the step can run again and again (and be profiled apart).
+        let work = Path::new(&args[3]);
+        let _ = std::fs::remove_file(work);
+        std::fs::copy(&args[2], work).unwrap();
+        let mut store = xinbao_store::Store::open(work, &bench_key()).unwrap();
+        // For the analysis only: what costs what (a trigger or an index dropped first).
+        if let Ok(sql) = std::env::var("XINBAO_BENCH_BEFORE_ACCEPT") {
+            store.connection().execute_batch(&sql).unwrap();
+        }
+        let t = Instant::now();
+        let summary = xinbao_store::imports::accept_with(
+            &mut store,
+            "bench",
+            1,
+            &|_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        println!(
+            "{:.3} {} {:.1}",
+            t.elapsed().as_secs_f64(),
+            summary.rows_valid,
+            peak_rss_mib()
+        );
+        return;
+    }
     if args.len() >= 3 && (args[1] == "read" || args[1] == "stage" || args[1] == "export") {
         let file = PathBuf::from(&args[2]);
         let t = Instant::now();
