@@ -472,6 +472,118 @@ fn fix_a_cell_then_accept_only_valid_rows_or_reject_all() {
     assert_eq!(orders::get(&env.store, env.order).unwrap().lines.len(), 2);
 }
 
+/// The accept indexes the merchants of the lines it adds (once for the batch, not by a
+/// trigger per line): the order list's search finds the order by each accepted line's
+/// procurement number and merchant name, into a draft and into a confirmed order alike,
+/// and a row left out adds nothing to the search.
+#[test]
+fn an_accepted_import_is_found_by_its_merchants() {
+    let mut env = Env::new();
+    let with_no = |no: &'static str, mut r: Vec<C>| {
+        r[0] = C::S(no);
+        r
+    };
+    let file = env.path("merchants.xlsx");
+    write_xlsx(
+        &file,
+        &[(
+            "Sheet1",
+            vec![
+                header_row(),
+                with_no("YW2026000101", row("张三百货", "13800138000", 10.0)),
+                with_no("YW2026000102", row("李四饰品", "139001390", 5.0)),
+                with_no("YW2026000103", row("王五玩具", "13700137000", 1.0)),
+            ],
+        )],
+        &[],
+    );
+    let search = |env: &Env, term: &str| -> Vec<i64> {
+        orders::list(
+            &env.store,
+            &orders::ListQuery {
+                search: Some(term.into()),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .orders
+        .iter()
+        .map(|o| o.id)
+        .collect()
+    };
+    let batch = env.stage(&file).unwrap().summary.id;
+    assert!(
+        search(&env, "张三百货").is_empty(),
+        "a staged row is not the order's yet"
+    );
+    imports::accept(&mut env.store, "test", batch).unwrap();
+    let lines = |env: &Env| -> Vec<(i64, String)> {
+        orders::get(&env.store, env.order)
+            .unwrap()
+            .lines
+            .iter()
+            .map(|l| (l.position, l.line.merchant_name.clone().unwrap()))
+            .collect()
+    };
+    assert_eq!(
+        lines(&env),
+        [(0, "张三百货".into()), (1, "王五玩具".into())],
+        "positions follow the sheet, the invalid row left out"
+    );
+    assert_eq!(search(&env, "张三百货"), [env.order]);
+    assert_eq!(search(&env, "YW2026000103"), [env.order]);
+    assert_eq!(search(&env, "王五玩具"), [env.order]);
+    assert!(
+        search(&env, "李四饰品").is_empty(),
+        "the invalid row stayed out"
+    );
+    assert_eq!(
+        env.count("SELECT count(*) FROM merchant_names WHERE procurement_no = 'YW2026000102'"),
+        0
+    );
+
+    // A second import into the draft goes on after its last line.
+    let batch = env.stage(&file).unwrap().summary.id;
+    imports::accept(&mut env.store, "test", batch).unwrap();
+    assert_eq!(
+        lines(&env)[2..],
+        [(2, "张三百货".into()), (3, "王五玩具".into())]
+    );
+    env.store
+        .connection()
+        .execute(
+            "DELETE FROM order_lines WHERE order_id = ?1 AND position >= 2",
+            [env.order],
+        )
+        .unwrap();
+
+    // A confirmed order's lines are accepted one by one (each goes to the platform too).
+    env.store
+        .connection()
+        .execute_batch(&format!(
+            "UPDATE export_orders SET passport_no='E12345678', country='RU', total_cents=100, state='confirmed', confirmed_at='x' WHERE id={0};",
+            env.order
+        ))
+        .unwrap();
+    let later = env.path("later.xlsx");
+    write_xlsx(
+        &later,
+        &[(
+            "Sheet1",
+            vec![
+                header_row(),
+                with_no("YW2026000104", row("赵六箱包", "13600136000", 3.0)),
+            ],
+        )],
+        &[],
+    );
+    let batch = env.stage(&later).unwrap().summary.id;
+    imports::accept(&mut env.store, "test", batch).unwrap();
+    assert_eq!(lines(&env)[2], (2, "赵六箱包".into()));
+    assert_eq!(search(&env, "赵六箱包"), [env.order]);
+    assert_eq!(search(&env, "YW2026000104"), [env.order]);
+}
+
 #[test]
 fn duplicate_rows_in_a_file_are_flagged() {
     let mut env = Env::new();
