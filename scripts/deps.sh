@@ -10,8 +10,9 @@ build=(build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev libgtk-3
        librsvg2-dev libsoup-3.0-dev libayatana-appindicator3-dev libxdo-dev fonts-noto-cjk
        dbus dbus-x11 gnome-keyring)
 # webkit2gtk-driver must match libwebkit2gtk-4.1-0's version: installed in the same call.
+# openbox and wmctrl: a window manager to maximise the window in (the window-state test).
 testing=(xvfb xauth x11-utils xdotool xclip imagemagick webkit2gtk-driver keyutils rpm desktop-file-utils
-         python3 python3-pip procps)
+         python3 python3-pip procps openbox wmctrl)
 
 wanted=("${build[@]}")
 [ "${1:-}" = "--test" ] && wanted+=("${testing[@]}")

@@ -35,6 +35,120 @@ async fn the_window_opens_as_large_as_it_was_left() {
     app.quit().await;
 }
 
+/// A window manager on the test's display for as long as it lives (maximising is the
+/// window manager's to do: on a bare X display a window cannot be maximised).
+struct WindowManager(std::process::Child);
+
+impl WindowManager {
+    async fn start() -> WindowManager {
+        let wm = std::process::Command::new("openbox")
+            .arg("--sm-disable")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("openbox (scripts/deps.sh --test installs it)");
+        // Managing once the root window names it as the supporting window manager.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let out = std::process::Command::new("xprop")
+                .args(["-root", "_NET_SUPPORTING_WM_CHECK"])
+                .output()
+                .unwrap();
+            if String::from_utf8_lossy(&out.stdout).contains("window id") {
+                return WindowManager(wm);
+            }
+            assert!(Instant::now() < deadline, "openbox did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for WindowManager {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Asks the window manager (wmctrl) to do `args` to the app's window, once it manages it.
+/// (WebDriver's own resize waited for ever now and then under a window manager.)
+async fn wm(args: &[&str]) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let done = std::process::Command::new("wmctrl")
+            .args(["-x", "-r", "xinbao-desk"])
+            .args(args)
+            .status()
+            .expect("wmctrl (scripts/deps.sh --test installs it)");
+        if done.success() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "wmctrl {args:?}: no window");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the window's outer size, as the page sees it, is within `min..=max`.
+async fn wait_outer_size(app: &App, min: (i64, i64), max: (i64, i64)) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let size = app
+            .client
+            .execute("return [window.outerWidth, window.outerHeight]", vec![])
+            .await
+            .unwrap();
+        let w = size[0].as_i64().unwrap();
+        let h = size[1].as_i64().unwrap();
+        if (min.0..=max.0).contains(&w) && (min.1..=max.1).contains(&h) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the window is {w}x{h}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Left maximised, the window opens maximised (its size before is kept for "restore").
+#[tokio::test(flavor = "multi_thread")]
+async fn the_window_opens_maximised_when_it_was_left_maximised() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    let _wm = WindowManager::start().await;
+    let app = App::start(data.path(), &platform).await;
+    wm(&["-e", "0,-1,-1,1100,700"]).await;
+    wait_outer_size(&app, (1090, 690), (1110, 740)).await;
+    wm(&["-b", "add,maximized_vert,maximized_horz"]).await;
+    wait_outer_size(&app, (1250, 760), (1280, 800)).await;
+    let state = data.path().join("window-state.json");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let kept = std::fs::read_to_string(&state).unwrap_or_default();
+        if kept.contains("\"maximized\": true") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not kept maximised: {kept}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.quit().await;
+
+    let app = App::start(data.path(), &platform).await;
+    // Maximised on the 1280x800 screen, not the 1100x700 it had before.
+    wait_outer_size(&app, (1250, 760), (1280, 800)).await;
+    let maximised = app
+        .client
+        .execute(
+            "return window.__TAURI__.window.getCurrentWindow().isMaximized()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        maximised,
+        serde_json::json!(true),
+        "the window says it is maximised"
+    );
+    app.quit().await;
+}
+
 /// A session bus with nothing to start on it: no Secret Service (D-Bus itself is there, as
 /// on a kiosk). Without service directories nothing is activated on demand.
 struct EmptyBus {
