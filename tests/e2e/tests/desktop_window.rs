@@ -47,6 +47,8 @@ impl WindowManager {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("openbox (scripts/deps.sh --test installs it)");
+        // Stopped by its guard, also when it never starts managing.
+        let wm = WindowManager(wm);
         // Managing once the root window names it as the supporting window manager.
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
@@ -55,7 +57,7 @@ impl WindowManager {
                 .output()
                 .unwrap();
             if String::from_utf8_lossy(&out.stdout).contains("window id") {
-                return WindowManager(wm);
+                return wm;
             }
             assert!(Instant::now() < deadline, "openbox did not start");
             tokio::time::sleep(Duration::from_millis(100)).await;
