@@ -18,21 +18,27 @@ async fn the_window_opens_as_large_as_it_was_left() {
     );
     app.client.set_window_size(1100, 700).await.unwrap();
     // Kept as soon as the window rests, not only at a clean exit.
-    let state = data.path().join("window-state.json");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let kept = std::fs::read_to_string(&state).unwrap_or_default();
-        if kept.contains("\"width\": 1100") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "not kept: {kept}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_kept(data.path(), "\"width\": 1100").await;
     app.quit().await;
 
     let app = App::start(data.path(), &platform).await;
     assert_eq!(app.client.get_window_size().await.unwrap(), (1100, 700));
     app.quit().await;
+}
+
+/// Waits until the window's state kept in `data_dir` says `what` (it is written once the
+/// window rests after a change, not only at exit).
+async fn wait_kept(data_dir: &std::path::Path, what: &str) {
+    let state = data_dir.join("window-state.json");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let kept = std::fs::read_to_string(&state).unwrap_or_default();
+        if kept.contains(what) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "not kept ({what}): {kept}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// A window manager on the test's display for as long as it lives (maximising is the
@@ -120,16 +126,7 @@ async fn the_window_opens_maximised_when_it_was_left_maximised() {
     wait_outer_size(&app, (1090, 690), (1110, 740)).await;
     wm(&["-b", "add,maximized_vert,maximized_horz"]).await;
     wait_outer_size(&app, (1250, 760), (1280, 800)).await;
-    let state = data.path().join("window-state.json");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let kept = std::fs::read_to_string(&state).unwrap_or_default();
-        if kept.contains("\"maximized\": true") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "not kept maximised: {kept}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_kept(data.path(), "\"maximized\": true").await;
     app.quit().await;
 
     let app = App::start(data.path(), &platform).await;
