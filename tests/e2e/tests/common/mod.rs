@@ -378,16 +378,8 @@ impl App {
     /// reports an element detached mid-click as stale, as not found, or as an error with no
     /// words at all.)
     pub async fn click(&self, css: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            match self.wait_css(css).await.click().await {
-                Ok(()) => return,
-                Err(e) if is_stale(&e) && Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                Err(e) => panic!("click {css}: {e}"),
-            }
-        }
+        self.on_current(css, "click", |el| async move { el.click().await })
+            .await
     }
 
     pub async fn type_into(&self, el: &Element, text: &str) {
@@ -396,36 +388,37 @@ impl App {
     }
 
     /// Types `text` into the field `css` names, finding it again when the screen repainted
-    /// it between the find and the typing (WebKitWebDriver then answers with an empty error).
+    /// it between the find and the typing.
     pub async fn fill(&self, css: &str, text: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let el = self.wait_css(css).await;
-            let typed = match el.clear().await {
-                Ok(()) => el.send_keys(text).await,
-                Err(e) => Err(e),
-            };
-            match typed {
-                Ok(()) => break,
-                Err(e) if is_stale(&e) && Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                Err(e) => panic!("fill {css}: {e}"),
-            }
-        }
+        self.on_current(css, "fill", |el| async move {
+            el.clear().await?;
+            el.send_keys(text).await
+        })
+        .await
     }
 
     /// The text of what `css` finds; found again if the screen repainted it in between (as
     /// the editor does after a save).
     pub async fn text(&self, css: &str) -> String {
+        self.on_current(css, "text of", |el| async move { el.text().await })
+            .await
+    }
+
+    /// Does `op` to what `css` finds on screen now: when the element found was replaced
+    /// before `op` reached it, the new one is found and `op` done to it (for up to 10 s).
+    async fn on_current<T, F, Fut>(&self, css: &str, what: &str, op: F) -> T
+    where
+        F: Fn(Element) -> Fut,
+        Fut: std::future::Future<Output = Result<T, fantoccini::error::CmdError>>,
+    {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            match self.wait_css(css).await.text().await {
-                Ok(text) => return text,
+            match op(self.wait_css(css).await).await {
+                Ok(v) => return v,
                 Err(e) if is_stale(&e) && Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
                 }
-                Err(e) => panic!("text of {css}: {e}"),
+                Err(e) => panic!("{what} {css}: {e}"),
             }
         }
     }
