@@ -672,9 +672,7 @@ fn accept_rows(
         let mut from = 0i64;
         while from <= last_row {
             let to = from + PROGRESS_EVERY;
-            let n = copy.execute(params![batch_id, batch.order_id, from, to, at])? as i64;
-            position += n;
-            added += n;
+            added += copy.execute(params![batch_id, batch.order_id, from, to, at])? as i64;
             from = to;
             if cancel.load(Ordering::Relaxed) {
                 return Err(StoreError::Cancelled);
@@ -684,7 +682,12 @@ fn accept_rows(
                 total: batch.rows_valid,
             });
         }
-        debug_assert_eq!(next.load(Ordering::Relaxed), position);
+        debug_assert_eq!(
+            next.load(Ordering::Relaxed),
+            position + added,
+            "one position a line"
+        );
+        position = next.load(Ordering::Relaxed);
         drop(copy);
         tx.remove_function("xinbao_next_position", 0)?;
         tx.remove_function("xinbao_line_uuid", 0)?;
