@@ -1,16 +1,19 @@
-//! The window answers while a long job runs: during the accept of a 400,000-line import
+//! The window answers while a long job runs: during the accept of a 1,000,000-line import
 //! (on a connection of its own, off the main thread), the order list is asked for and the
 //! screens switched, and each answers within a second and a half — before, each waited for
-//! the whole accept. An accept cancelled on its way keeps nothing.
+//! the whole accept. (The issue's 200 ms is a target, measured and printed here, not asserted:
+//! a busy machine would make it flake; waiting on the accept would take seconds.) An accept
+//! cancelled on its way keeps nothing.
 
 mod common;
 use common::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-/// Enough lines for the accept to run a few seconds here (150,000 took under a second once
-/// the accept stopped buffering its rows: too short to ask the window three times).
-const ROWS: u32 = 400_000;
+/// The million lines the issue names: the accept runs long enough here to ask the window
+/// dozens of times (150,000 took under a second once the accept stopped buffering its rows:
+/// too short to ask three times).
+const ROWS: u32 = 1_000_000;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_window_answers_while_a_large_import_is_accepted() {

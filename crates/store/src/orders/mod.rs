@@ -273,14 +273,14 @@ pub(crate) fn insert_line(
     insert_line_of(tx, at, order_id, position, l, None)
 }
 
-/// [`insert_line`], for a line an import adds: it carries its batch (the import's one
-/// audit row names the file; see `imports::accept`).
 /// A new line's uuid: time-ordered (v7), so a million lines of an import go to the end of
 /// the uuid index instead of into a million random places in it.
 pub(crate) fn line_uuid() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// [`insert_line`], for a line an import adds: it carries its batch (the import's one
+/// audit row names the file; see `imports::accept`).
 pub(crate) fn insert_line_of(
     tx: &Transaction<'_>,
     at: &str,
