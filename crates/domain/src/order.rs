@@ -172,6 +172,18 @@ pub const LINE_FIELDS: [&str; 9] = [
     "note",
 ];
 
+/// The fields a complete line has (names as in [`LINE_FIELDS`]): a line must be complete
+/// to be confirmed. The store finds incomplete lines in SQL by this same list.
+pub const REQUIRED_LINE_FIELDS: [&str; 7] = [
+    "merchant_name",
+    "mobile",
+    "order_month",
+    "product_name",
+    "quantity",
+    "packages",
+    "amount",
+];
+
 impl LineForm {
     /// The nine texts, in [`LINE_FIELDS`] order.
     pub fn to_fields(&self) -> [&str; 9] {
@@ -257,18 +269,26 @@ impl OrderLineDraft {
     /// The fields a complete line still lacks (names as in [`LineForm`]). A line must be
     /// complete to be confirmed, and stays complete once its order is confirmed.
     pub fn missing_fields(&self) -> Vec<&'static str> {
-        [
-            ("merchant_name", self.merchant_name.is_none()),
-            ("mobile", self.mobile.is_none()),
-            ("order_month", self.order_month.is_none()),
-            ("product_name", self.product_name.is_none()),
-            ("quantity", self.quantity.is_none()),
-            ("packages", self.packages.is_none()),
-            ("amount", self.amount_cents.is_none()),
-        ]
-        .into_iter()
-        .filter_map(|(name, missing)| missing.then_some(name))
-        .collect()
+        REQUIRED_LINE_FIELDS
+            .into_iter()
+            .filter(|field| self.lacks(field))
+            .collect()
+    }
+
+    /// Whether the field (a name of [`LINE_FIELDS`]) is empty.
+    fn lacks(&self, field: &str) -> bool {
+        match field {
+            "procurement_no" => self.procurement_no.is_none(),
+            "merchant_name" => self.merchant_name.is_none(),
+            "mobile" => self.mobile.is_none(),
+            "order_month" => self.order_month.is_none(),
+            "product_name" => self.product_name.is_none(),
+            "quantity" => self.quantity.is_none(),
+            "packages" => self.packages.is_none(),
+            "amount" => self.amount_cents.is_none(),
+            "note" => self.note.is_none(),
+            other => unreachable!("not a line field: {other}"),
+        }
     }
 
     /// One `required` error per missing field of the line at `index`.
@@ -284,15 +304,7 @@ impl OrderLineDraft {
 
     /// A row the clerk left entirely empty (ignored rather than stored).
     pub fn is_blank(&self) -> bool {
-        self.procurement_no.is_none()
-            && self.merchant_name.is_none()
-            && self.mobile.is_none()
-            && self.order_month.is_none()
-            && self.product_name.is_none()
-            && self.quantity.is_none()
-            && self.packages.is_none()
-            && self.amount_cents.is_none()
-            && self.note.is_none()
+        LINE_FIELDS.iter().all(|field| self.lacks(field))
     }
 }
 

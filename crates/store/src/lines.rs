@@ -6,6 +6,7 @@ use crate::orders::{line_row, load_order, LineDetail};
 use crate::{Result, Store};
 use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
+use xinbao_domain::order::REQUIRED_LINE_FIELDS;
 
 /// Most lines in one page.
 pub const MAX_PAGE: u32 = 500;
@@ -31,6 +32,9 @@ pub struct LinesQuery {
     pub month: Option<String>,
     /// Only lines linked to no merchant order.
     pub unlinked_only: bool,
+    /// Only lines that keep the order from being confirmed: incomplete, linked to no
+    /// merchant order, or linked to another merchant's.
+    pub problems_only: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -82,7 +86,30 @@ fn filters(q: &LinesQuery) -> (String, Vec<Value>) {
     if q.unlinked_only {
         sql.push_str(" AND NOT EXISTS (SELECT 1 FROM line_links k WHERE k.line_id = l.id)");
     }
+    if q.problems_only {
+        // The line-level reasons of the domain's `confirm_problems`, in SQL.
+        let incomplete = REQUIRED_LINE_FIELDS
+            .iter()
+            .map(|field| format!("l.{} IS NULL", column_of(field)))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        sql.push_str(&format!(
+            " AND ({incomplete}
+                  OR NOT EXISTS (SELECT 1 FROM line_links k WHERE k.line_id = l.id)
+                  OR EXISTS (SELECT 1 FROM line_links k JOIN merchant_orders m ON m.id = k.merchant_order_id
+                             WHERE k.line_id = l.id AND NOT coalesce({}, 0)))",
+            crate::links::same_merchant_sql("l.procurement_no", "l.mobile")
+        ));
+    }
     (sql, args)
+}
+
+/// The `order_lines` column of a line field (names as in the domain's `LINE_FIELDS`).
+fn column_of(field: &str) -> &str {
+    match field {
+        "amount" => "amount_cents",
+        other => other,
+    }
 }
 
 fn with_order(order_id: i64, args: &[Value], more: &[Value]) -> Vec<Value> {

@@ -180,6 +180,17 @@ fn change_link(
     Ok(changed)
 }
 
+/// Whether merchant order `m` is of the line's merchant, in SQL over the line's procurement
+/// number and mobile (columns or parameters): the domain's `same_merchant` (same
+/// procurement number in any case when both have one, else the same mobile). NULL when
+/// the line has no mobile and the numbers cannot be compared.
+pub(crate) fn same_merchant_sql(procurement_no: &str, mobile: &str) -> String {
+    format!(
+        "(({procurement_no} IS NOT NULL AND upper(m.procurement_no) = upper({procurement_no}))
+          OR (({procurement_no} IS NULL OR m.procurement_no IS NULL) AND m.mobile = {mobile}))"
+    )
+}
+
 /// Merchant orders of the line's merchant (by procurement number, else mobile), the line's
 /// month first: what the linking screen offers.
 pub fn candidates_for_line(store: &Store, line_id: i64) -> Result<Vec<MerchantOrder>> {
@@ -192,14 +203,14 @@ pub fn candidates_for_line(store: &Store, line_id: i64) -> Result<Vec<MerchantOr
         )
         .optional()?
         .ok_or(StoreError::LineNotFound(line_id))?;
-    let mut stmt = store.conn.prepare_cached(
+    let mut stmt = store.conn.prepare_cached(&format!(
         "SELECT m.id, m.procurement_no, m.merchant_name, m.mobile, m.order_month, m.buyer_name, m.product_name,
                 m.quantity, m.packages, m.amount_cents, m.sent_at
          FROM merchant_orders m
-         WHERE (?1 IS NOT NULL AND upper(procurement_no) = upper(?1))
-            OR ((?1 IS NULL OR procurement_no IS NULL) AND mobile = ?2)
+         WHERE {}
          ORDER BY order_month = ?3 DESC, order_month DESC, id",
-    )?;
+        same_merchant_sql("?1", "?2")
+    ))?;
     // Offered to the page: the mobile masked (the full one only through the audited reveal).
     let rows = stmt.query_map(params![procurement_no, mobile, month], |r| {
         merchant_order_row(r).map(|mut m| {

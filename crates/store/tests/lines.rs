@@ -415,3 +415,86 @@ fn totals_and_pages_are_read_from_the_one_index_of_an_orders_lines() {
         .unwrap();
     assert_eq!(indexes, 1, "one index by order, not one per purpose");
 }
+
+/// "With problems only" leaves the lines the domain's confirmation check names, no more
+/// and no fewer: incomplete, unlinked, linked to another merchant's order.
+#[test]
+fn the_problems_filter_leaves_exactly_the_lines_the_confirmation_check_names() {
+    let (_dir, mut store) = temp_store();
+    let by_number = xinbao_store::links::MerchantOrder {
+        procurement_no: Some("YW2026000123".into()),
+        ..merchant_order("MO-P", "王五", "13700137000", 100)
+    };
+    links::upsert_merchant_orders(
+        &mut store,
+        &[
+            merchant_order("MO-1", "张三", "13800138000", 100),
+            merchant_order("MO-2", "李四", "13900139000", 100),
+            by_number,
+        ],
+    )
+    .unwrap();
+    let mut incomplete = line("张三", "13800138000", "1");
+    incomplete.product_name = String::new();
+    let mut numbered = line("王五", "13500135000", "1");
+    numbered.procurement_no = "yw2026000123".into();
+    let form = OrderForm {
+        total_amount: "5".into(),
+        lines: vec![
+            line("张三", "13800138000", "1"), // linked to its merchant's order: fine
+            line("李四", "13900139000", "1"), // linked to nothing
+            incomplete,                       // linked, but no product
+            line("李四", "13900139000", "1"), // linked, then its mobile changed
+            numbered, // another mobile, but the same procurement number (any case): fine
+        ],
+        ..complete_form()
+    };
+    let id = orders::create_draft(&mut store, ACTOR, &form).unwrap();
+    let ids: Vec<i64> = orders::get(&store, id)
+        .unwrap()
+        .lines
+        .iter()
+        .map(|l| l.id)
+        .collect();
+    for (line, mo) in [(0, "MO-1"), (2, "MO-1"), (3, "MO-2"), (4, "MO-P")] {
+        links::link(&mut store, ACTOR, ids[line], mo).unwrap();
+    }
+    let mut moved = line("李四", "13600136000", "1");
+    moved.product_name = "袜子".into();
+    assert!(orders::save_line(&mut store, ACTOR, id, ids[3], &moved).unwrap());
+
+    let problems = LinesQuery {
+        problems_only: true,
+        ..Default::default()
+    };
+    let page = lines::page(&store, id, &problems).unwrap();
+    let found: Vec<i64> = page.lines.iter().map(|l| l.id).collect();
+    assert_eq!(found, [ids[1], ids[2], ids[3]]);
+    assert_eq!(lines::summary(&store, id, &problems).unwrap().matching, 3);
+
+    // The same lines as the domain's check names, by their index in the order.
+    let err = orders::confirm_check(&mut store, id).unwrap_err();
+    let mut named: Vec<usize> = err
+        .field_errors()
+        .iter()
+        .filter_map(|f| f.field.strip_prefix("lines["))
+        .filter_map(|rest| rest.split(']').next()?.parse().ok())
+        .collect();
+    named.dedup();
+    assert_eq!(named, [1, 2, 3], "{:?}", err.field_errors());
+
+    // Mended, the filter leaves nothing.
+    links::link(&mut store, ACTOR, ids[1], "MO-2").unwrap();
+    let mut fixed = line("张三", "13800138000", "1");
+    fixed.product_name = "袜子".into();
+    assert!(orders::save_line(&mut store, ACTOR, id, ids[2], &fixed).unwrap());
+    links::unlink(&mut store, ACTOR, ids[3], "MO-2").unwrap();
+    links::upsert_merchant_orders(
+        &mut store,
+        &[merchant_order("MO-3", "李四", "13600136000", 100)],
+    )
+    .unwrap();
+    links::link(&mut store, ACTOR, ids[3], "MO-3").unwrap();
+    assert!(lines::page(&store, id, &problems).unwrap().lines.is_empty());
+    assert_eq!(lines::summary(&store, id, &problems).unwrap().matching, 0);
+}

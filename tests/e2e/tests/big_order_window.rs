@@ -322,6 +322,22 @@ async fn a_large_order_is_linked_a_page_at_a_time() {
     app.click("[data-testid='big-filter-unlinked']").await;
     app.wait_count("[data-testid='link-page'] [data-testid='link-line']", 2)
         .await;
+    // With problems only (what keeps the order from confirmation, as the store decides):
+    // the linked line is complete and linked to its merchant's order, so it leaves too.
+    app.click("[data-testid='big-filter-problems']").await;
+    app.wait_count("[data-testid='link-page'] [data-testid='link-line']", 1)
+        .await;
+    app.wait_text("[data-testid='link-range']", "第 1–1 行")
+        .await;
+    app.wait_until(
+        "[data-testid='link-page'] [data-testid='link-line-state']",
+        "the line left with a problem",
+        |t| t == "未关联",
+    )
+    .await;
+    app.click("[data-testid='big-filter-problems']").await;
+    app.wait_count("[data-testid='link-page'] [data-testid='link-line']", 2)
+        .await;
 
     // Removed again from the same screen, the linked line picked again.
     app.click("[data-testid='link-page'] li:first-child [data-testid='link-line']")

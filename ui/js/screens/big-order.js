@@ -44,7 +44,7 @@ export async function render(view, id) {
     clear(view).append(h('p.error-banner', { role: 'alert' }, errorText(err)));
     return;
   }
-  const filters = { merchant: '', month: '', unlinked_only: false };
+  const filters = { merchant: '', month: '', unlinked_only: false, problems_only: false };
   const query = (extra) => ({ ...filters, limit: PAGE, ...extra });
   // The lines in the page: from row `firstRow` on, and whether the filters leave lines
   // before and after them.
@@ -279,7 +279,8 @@ export async function render(view, id) {
   refreshTotals();
 }
 
-/** The filters of a large order's lines (merchant, month, unlinked only), as the order's
+/** The filters of a large order's lines (merchant, month, unlinked only, with problems
+ * only: what keeps the order from being confirmed, as the store decides), as the order's
  * page and its linking screen both show them: `changed()` after each change of `filters`
  * (typing settles for 250 ms first). `more` is put at the end of the bar. */
 export function lineFilterBar(filters, changed, ...more) {
@@ -294,14 +295,15 @@ export function lineFilterBar(filters, changed, ...more) {
       },
     },
   }));
-  const unlinked = h('label.inline', {}, h('input', {
-    type: 'checkbox', 'data-testid': 'big-filter-unlinked',
-    on: { change: (e) => { filters.unlinked_only = e.target.checked; changed(); } },
-  }), t('big.unlinked_only'));
+  const checkbox = (name, testid, label) => h('label.inline', {}, h('input', {
+    type: 'checkbox', 'data-testid': testid,
+    on: { change: (e) => { filters[name] = e.target.checked; changed(); } },
+  }), t(label));
   return h('div.filter-bar', { role: 'search' },
     filterInput('merchant', 'big.filter_merchant', { type: 'search', size: 14 }),
     filterInput('month', 'big.filter_month', { size: 8, placeholder: t('editor.order_month_hint') }),
-    unlinked,
+    checkbox('unlinked_only', 'big-filter-unlinked', 'big.unlinked_only'),
+    checkbox('problems_only', 'big-filter-problems', 'big.problems_only'),
     ...more);
 }
 

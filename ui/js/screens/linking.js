@@ -5,7 +5,7 @@
 // shows 已关联; a link can be added or removed while the order allows `edit_links`. Each
 // change is saved at once with its audit row (and queued for the platform once the order
 // is confirmed). An order of many lines is linked the same way, its lines a page at a time
-// (filters: merchant, month, unlinked only) instead of grouped whole.
+// (filters: merchant, month, unlinked only, with problems only) instead of grouped whole.
 import { call } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, errorText } from '../i18n.js';
@@ -198,7 +198,7 @@ function candidatePanel(panel, line, rowNo, list, frozen, error, changed) {
 async function renderPaged(view, orderId, selectedLineId) {
   const header = await call('order_header', { id: orderId });
   const frozen = !allows(header, 'edit_links');
-  const filters = { merchant: '', month: '', unlinked_only: false };
+  const filters = { merchant: '', month: '', unlinked_only: false, problems_only: false };
   let page = null;
   let at = {};
   let selected = selectedLineId;

@@ -240,6 +240,25 @@ fn grid_of_a_big_order(store: &Store, id: i64, n: u32) -> rusqlite::Result<()> {
             ..q()
         })
     });
+    time("filter: with problems only", &|| {
+        page(LinesQuery {
+            problems_only: true,
+            ..q()
+        })
+    });
+    // The count the filter bar shows reads every line's problems: the whole order.
+    time("count with problems only (whole order)", &|| {
+        lines::summary(
+            store,
+            id,
+            &LinesQuery {
+                problems_only: true,
+                ..q()
+            },
+        )
+        .expect("count")
+        .matching as usize
+    });
     time("totals (lines, sum, unlinked)", &|| {
         lines::summary(store, id, &q()).expect("totals").lines as usize
     });
