@@ -350,6 +350,10 @@ pub(crate) fn inspect_open(
 enum Msg {
     Info(Box<FileInfo>),
     Rows(Vec<RawRow>),
+    /// The parser read the whole sheet. Without it the writer never commits: a reader that
+    /// failed half-way (a sheet broken after many rows, a child killed) hangs up just as
+    /// one that finished would.
+    End,
 }
 
 /// The outcome of [`stage`].
@@ -419,7 +423,10 @@ pub fn stage(
                 let msg = match child.next()? {
                     Said::Info(info) => Msg::Info(info),
                     Said::Rows(rows) => Msg::Rows(rows),
-                    Said::End => break,
+                    Said::End => {
+                        let _ = tx.send(Msg::End);
+                        break;
+                    }
                 };
                 if tx.send(msg).is_err() {
                     // The writer hung up (error or cancel): dropping the child stops it.
@@ -478,11 +485,19 @@ pub fn stage(
                 hasher: Default::default(),
                 key: Vec::with_capacity(256),
             };
+            let mut read_whole = false;
             for msg in rx.iter() {
                 if cancel.load(Ordering::Relaxed) {
                     return Err(ImportError::Cancelled);
                 }
-                let Msg::Rows(batch) = msg else { continue };
+                let batch = match msg {
+                    Msg::Rows(batch) => batch,
+                    Msg::End => {
+                        read_whole = true;
+                        break;
+                    }
+                    Msg::Info(_) => continue,
+                };
                 for mut row in batch {
                     let mut texts: [String; 9] = Default::default();
                     let mut pre = Vec::new();
@@ -551,6 +566,11 @@ pub fn stage(
                     rows_done: writer.rows_read() as u64,
                     estimated_total: info.estimated_rows,
                 });
+            }
+            if !read_whole {
+                // The reader stopped half-way: nothing is committed, and its own error
+                // (joined below) is the one the clerk is told.
+                return Err(ImportError::Cancelled);
             }
             skipped += sparse.len() as u64;
             seen.sort_unstable();

@@ -214,3 +214,33 @@ fn a_reader_that_dies_or_talks_nonsense_is_an_error_not_a_crash() {
         env.assert_untouched();
     }
 }
+
+/// A sheet that breaks after thousands of good rows (past the first frames the parser sends):
+/// the rows already read are not kept as a staged import, the error is the file's.
+#[test]
+fn a_sheet_broken_after_many_rows_keeps_none_of_them() {
+    let mut env = Env::new();
+    let full = env.path("long.xlsx");
+    let mut rows = vec![header_row()];
+    rows.extend((0..20_000).map(|_| row("张三", "13800138000", 1.0)));
+    write_xlsx(&full, &[("S", rows)], &[]);
+    let broken = env.path("broken.xlsx");
+    let mut from = zip::ZipArchive::new(std::fs::File::open(&full).unwrap()).unwrap();
+    let mut to = zip::ZipWriter::new(std::fs::File::create(&broken).unwrap());
+    for i in 0..from.len() {
+        let mut entry = from.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+        if name.starts_with("xl/worksheets/") {
+            // Cut inside the rows, then a tag that never closes.
+            bytes.truncate(bytes.len() * 3 / 4);
+            bytes.extend_from_slice(b"<row r=\"x\"><c r=<<<");
+        }
+        to.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        to.write_all(&bytes).unwrap();
+    }
+    to.finish().unwrap();
+    refused(&mut env, &broken, "import.damaged");
+}
