@@ -18,6 +18,12 @@ pub fn write_block(
     first_field: &str,
     text: &str,
 ) -> Result<PathBuf, ImportError> {
+    if text.len() as u64 > MAX_DROPPED_BYTES {
+        return Err(ImportError::TooLarge {
+            path: name.into(),
+            max_bytes: MAX_DROPPED_BYTES,
+        });
+    }
     let first = COLUMNS
         .iter()
         .position(|c| c.field == first_field)
@@ -61,20 +67,17 @@ fn private_file(dir: &Path, file_name: &str) -> Result<(PathBuf, std::fs::File),
     Ok((path, file))
 }
 
-/// The largest spreadsheet taken by a drop: it crosses from the window in memory.
+/// The largest spreadsheet taken by a drop, and the largest block taken by a paste: both
+/// cross from the window in memory, and are written whole before the parser's limits apply.
 pub const MAX_DROPPED_BYTES: u64 = 512 << 20;
 
 /// A spreadsheet dropped onto the window, as the window read it (the page knows its name
 /// and bytes, never its path): written under `dir` as a file of its owner's alone, to be
-/// read like a chosen file (sniffed by its content, parsed in the child). Only the last
-/// part of `name` is kept, so a name cannot lead out of `dir`.
+/// read like a chosen file (sniffed by its content, parsed in the child). The name is made
+/// a plain file name ([`plain_file_name`]), so it cannot lead out of `dir`.
 pub fn write_dropped(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, ImportError> {
-    let base = name
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or_default()
-        .trim_start_matches('.');
-    let base = if base.is_empty() { "dropped" } else { base };
+    let base = plain_file_name(name);
+    let base = base.as_str();
     if bytes.len() as u64 > MAX_DROPPED_BYTES {
         return Err(ImportError::TooLarge {
             path: base.into(),
@@ -89,8 +92,67 @@ pub fn write_dropped(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, Im
     Ok(path)
 }
 
+/// The last part of a name the window gave, as a file name on every system: no folder
+/// (`/`, `\\`), no drive (`C:name` would leave the folder on Windows), none of the
+/// characters Windows refuses, no leading dots, at most 120 characters.
+fn plain_file_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let plain: String = last
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .take(120)
+        .collect();
+    let plain = plain.trim_start_matches('.').trim_end_matches(['.', ' ']);
+    if plain.is_empty() {
+        "dropped".into()
+    } else {
+        plain.into()
+    }
+}
+
 /// Removes what [`write_block`] left under `dir` (blocks staged, or never staged because
 /// the clerk cancelled, or the app stopped).
 pub fn clear(dir: &Path) {
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dropped_name_stays_a_plain_file_name_inside_the_folder() {
+        for (given, kept) in [
+            ("orders.xlsx", "orders.xlsx"),
+            ("../../etc/passwd", "passwd"),
+            ("C:\\Users\\a\\list.xlsx", "list.xlsx"),
+            ("C:evil.xlsx", "C_evil.xlsx"),
+            ("a<b>|c?.xlsx", "a_b__c_.xlsx"),
+            ("..hidden", "hidden"),
+            ("name. . ", "name"),
+            ("..", "dropped"),
+            ("", "dropped"),
+        ] {
+            assert_eq!(plain_file_name(given), kept, "{given}");
+        }
+        assert_eq!(plain_file_name(&"x".repeat(500)).len(), 120);
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_dropped(dir.path(), "C:evil.xlsx", b"PK").unwrap();
+        assert!(path.starts_with(dir.path()), "{}", path.display());
+    }
+
+    #[test]
+    fn a_pasted_block_larger_than_a_drop_is_refused_before_it_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = "1\t".repeat((MAX_DROPPED_BYTES / 2) as usize + 1);
+        let err = write_block(dir.path(), "粘贴", "merchant_name", &big).unwrap_err();
+        assert_eq!(err.code(), "import.too_large", "{err}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
 }
