@@ -321,17 +321,27 @@ pub async fn import_stage(
         };
         let outcome = state.as_clerk_job(|store, _| {
             xinbao_import::stage(store, &path, order_id, &options, &progress, &cancel)
-        })?;
-        if !confirmed.is_empty() {
-            state.as_clerk(|s, _| imports::remember_mapping(s, &confirmed))?;
-        }
-        // Staged: the file's token is spent, and a pasted block's file is not needed.
-        if let Ok(taken) = take_path(&state, token) {
-            if taken.starts_with(pasted_dir(&state.data_dir)) {
-                if let Some(folder) = taken.parent() {
-                    xinbao_import::paste::clear(folder);
+        });
+        // Staged or cancelled: the file's token is spent, and a pasted or dropped file (the
+        // clerk's rows, outside the encrypted store) goes at once. After any other error the
+        // page may ask again (another sheet, another mapping), so the file stays until then
+        // or until the app starts again.
+        let spent = match &outcome {
+            Ok(_) => true,
+            Err(e) => e.code == "import.cancelled",
+        };
+        if spent {
+            if let Ok(taken) = take_path(&state, token) {
+                if taken.starts_with(pasted_dir(&state.data_dir)) {
+                    if let Some(folder) = taken.parent() {
+                        xinbao_import::paste::clear(folder);
+                    }
                 }
             }
+        }
+        let outcome = outcome?;
+        if !confirmed.is_empty() {
+            state.as_clerk(|s, _| imports::remember_mapping(s, &confirmed))?;
         }
         Ok(outcome)
     })
@@ -432,11 +442,18 @@ pub async fn import_accept(app: AppHandle, batch_id: i64) -> Result<BatchSummary
     tauri::async_runtime::spawn_blocking(move || {
         let state = handle.state::<AppState>();
         let cancel = Arc::new(AtomicBool::new(false));
-        state
-            .accepting
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(batch_id, cancel.clone());
+        {
+            // One accept of a batch at a time: a second would replace the first's cancel
+            // flag, and the clerk's cancel would no longer reach the accept under way.
+            let mut accepting = state.accepting.lock().unwrap_or_else(|p| p.into_inner());
+            if accepting.contains_key(&batch_id) {
+                return Err(UiError::new(
+                    "import.accepting",
+                    "this import is being accepted already",
+                ));
+            }
+            accepting.insert(batch_id, cancel.clone());
+        }
         let progress = |p: imports::AcceptProgress| {
             let _ = handle.emit("accept-progress", p);
         };
