@@ -25,7 +25,7 @@ mod tests {
             .chain(xinbao_import::ImportError::CODES.iter().copied())
             .chain(xinbao_sync::SyncError::CODES.iter().copied())
             .chain(xinbao_wire::API_ERROR_CODES.iter().copied())
-            .chain(["import.no_file", "ipc", "app.locked"]);
+            .chain(["import.no_file", "import.accepting", "ipc", "app.locked"]);
         for (lang, _) in LANGUAGES {
             let table = keys(lang);
             for code in codes.clone() {

@@ -16,13 +16,18 @@ pub const MAX_PAGE: u32 = 500;
 /// with the app's information.
 pub const PAGED_FROM_LINES: i64 = 1000;
 
-/// Which lines, and where: after a position (the next page), before one (the previous),
-/// or from a row number (a jump); by default from the first line.
+/// Which lines, and where: after a line (the next page), before one (the previous), or
+/// from a row number (a jump); by default from the first line. A line is named by its
+/// position and id: two lines may share a position (each computer of a confirmed order adds
+/// at its own end), so pages go by (position, id). Without the id, every line at that
+/// position is passed.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LinesQuery {
     pub after_position: Option<i64>,
+    pub after_id: Option<i64>,
     pub before_position: Option<i64>,
+    pub before_id: Option<i64>,
     /// 1-based, among the lines the filters leave.
     pub from_row: Option<i64>,
     pub limit: Option<u32>,
@@ -130,22 +135,26 @@ pub fn page(store: &Store, order_id: i64, q: &LinesQuery) -> Result<LinesPage> {
     let columns =
         "l.id, l.uuid, l.position, l.procurement_no, l.merchant_name, l.mobile, l.order_month,
                    l.product_name, l.quantity, l.packages, l.amount_cents, l.note";
-    let (sql, bound, reverse) = if let Some(before) = q.before_position {
+    // (position, id) beyond or before the named line: a range of the order's index
+    // (order_id, position, id, …), as a row value so SQLite bounds the range by both.
+    let after = |n: usize| format!("(l.position, l.id) > (?{n}, ?{})", n + 1);
+    let before = |n: usize| format!("(l.position, l.id) < (?{n}, ?{})", n + 1);
+    let (sql, bound, reverse) = if let Some(position) = q.before_position {
         (
-            format!("SELECT {columns} FROM order_lines l WHERE l.order_id = ?1{filter} AND l.position < ?{next} ORDER BY l.position DESC LIMIT ?{}", next + 1),
-            with_order(order_id, &args, &[Value::Integer(before), Value::Integer(limit)]),
+            format!("SELECT {columns} FROM order_lines l WHERE l.order_id = ?1{filter} AND {} ORDER BY l.position DESC, l.id DESC LIMIT ?{}", before(next), next + 2),
+            with_order(order_id, &args, &[Value::Integer(position), Value::Integer(q.before_id.unwrap_or(i64::MIN)), Value::Integer(limit)]),
             true,
         )
     } else if let Some(row) = q.from_row {
         (
-            format!("SELECT {columns} FROM order_lines l WHERE l.order_id = ?1{filter} ORDER BY l.position LIMIT ?{next} OFFSET ?{}", next + 1),
-            with_order(order_id, &args, &[Value::Integer(limit), Value::Integer((row - 1).max(0))]),
+            format!("SELECT {columns} FROM order_lines l WHERE l.order_id = ?1{filter} ORDER BY l.position, l.id LIMIT ?{next} OFFSET ?{}", next + 1),
+            with_order(order_id, &args, &[Value::Integer(limit), Value::Integer(row.saturating_sub(1).max(0))]),
             false,
         )
     } else {
         (
-            format!("SELECT {columns} FROM order_lines l WHERE l.order_id = ?1{filter} AND l.position > ?{next} ORDER BY l.position LIMIT ?{}", next + 1),
-            with_order(order_id, &args, &[Value::Integer(q.after_position.unwrap_or(-1)), Value::Integer(limit)]),
+            format!("SELECT {columns} FROM order_lines l WHERE l.order_id = ?1{filter} AND {} ORDER BY l.position, l.id LIMIT ?{}", after(next), next + 2),
+            with_order(order_id, &args, &[Value::Integer(q.after_position.unwrap_or(i64::MIN)), Value::Integer(q.after_id.unwrap_or(i64::MAX)), Value::Integer(limit)]),
             false,
         )
     };
@@ -158,22 +167,51 @@ pub fn page(store: &Store, order_id: i64, q: &LinesQuery) -> Result<LinesPage> {
     }
     // How many matching lines lie before and after the page: counted on the index, and
     // only as far as needed (EXISTS for "after").
-    let count_before = |position: i64| -> Result<i64> {
-        Ok(conn.prepare_cached(&format!(
-            "SELECT count(*) FROM order_lines l WHERE l.order_id = ?1{filter} AND l.position < ?{next}"
-        ))?
-        .query_row(rusqlite::params_from_iter(with_order(order_id, &args, &[Value::Integer(position)]).iter()), |r| r.get(0))?)
+    let count_before = |position: i64, id: i64| -> Result<i64> {
+        Ok(conn
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM order_lines l WHERE l.order_id = ?1{filter} AND {}",
+                before(next)
+            ))?
+            .query_row(
+                rusqlite::params_from_iter(
+                    with_order(
+                        order_id,
+                        &args,
+                        &[Value::Integer(position), Value::Integer(id)],
+                    )
+                    .iter(),
+                ),
+                |r| r.get(0),
+            )?)
     };
-    let exists_after = |position: i64| -> Result<bool> {
-        Ok(conn.prepare_cached(&format!(
-            "SELECT EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = ?1{filter} AND l.position > ?{next})"
-        ))?
-        .query_row(rusqlite::params_from_iter(with_order(order_id, &args, &[Value::Integer(position)]).iter()), |r| r.get(0))?)
+    let exists_after = |position: i64, id: i64| -> Result<bool> {
+        Ok(conn
+            .prepare_cached(&format!(
+                "SELECT EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = ?1{filter} AND {})",
+                after(next)
+            ))?
+            .query_row(
+                rusqlite::params_from_iter(
+                    with_order(
+                        order_id,
+                        &args,
+                        &[Value::Integer(position), Value::Integer(id)],
+                    )
+                    .iter(),
+                ),
+                |r| r.get(0),
+            )?)
     };
     let (first_row, has_before, has_after) = match (rows.first(), rows.last()) {
         (Some(first), Some(last)) => {
-            let before = count_before(first.position)?;
-            (before + 1, before > 0, exists_after(last.position)?)
+            let id = |l: &crate::orders::LineRow| l.line.id.unwrap_or_default();
+            let before = count_before(first.position, id(first))?;
+            (
+                before + 1,
+                before > 0,
+                exists_after(last.position, id(last))?,
+            )
         }
         _ => (0, false, false),
     };

@@ -498,3 +498,83 @@ fn the_problems_filter_leaves_exactly_the_lines_the_confirmation_check_names() {
     assert!(lines::page(&store, id, &problems).unwrap().lines.is_empty());
     assert_eq!(lines::summary(&store, id, &problems).unwrap().matching, 0);
 }
+
+/// Two lines may share a position (each computer of a confirmed order adds at its own end,
+/// and the platform's copy keeps both): pages go by (position, id), so paging either way
+/// shows every line once, and the row numbers count them all.
+#[test]
+fn lines_that_share_a_position_are_each_paged_once_both_ways() {
+    let (_dir, mut store) = temp_store();
+    let form = OrderForm {
+        lines: (1..=30)
+            .map(|i| line(&format!("商户{i}"), "13800138000", "1"))
+            .collect(),
+        ..complete_form()
+    };
+    let id = orders::create_draft(&mut store, ACTOR, &form).unwrap();
+    // Three lines at each position; ids go the other way round within a position.
+    store
+        .connection()
+        .execute(
+            "UPDATE order_lines SET position = (29 - position) / 3 WHERE order_id = ?1",
+            [id],
+        )
+        .unwrap();
+    let expected: Vec<i64> = orders::get(&store, id)
+        .unwrap()
+        .lines
+        .iter()
+        .map(|l| l.id)
+        .collect();
+    assert_eq!(expected.len(), 30);
+    let page_of = |q: LinesQuery| lines::page(&store, id, &q).unwrap();
+    let ids = |p: &lines::LinesPage| p.lines.iter().map(|l| l.id).collect::<Vec<_>>();
+
+    let mut seen = Vec::new();
+    let mut page = page_of(LinesQuery {
+        limit: Some(4),
+        ..Default::default()
+    });
+    loop {
+        assert_eq!(page.first_row as usize, seen.len() + 1, "row numbers");
+        seen.extend(ids(&page));
+        if !page.has_after {
+            break;
+        }
+        let last = page.lines.last().unwrap();
+        page = page_of(LinesQuery {
+            limit: Some(4),
+            after_position: Some(last.position),
+            after_id: Some(last.id),
+            ..Default::default()
+        });
+    }
+    assert_eq!(seen, expected, "forward, every line once");
+
+    let mut back = Vec::new();
+    let mut page = page_of(LinesQuery {
+        limit: Some(4),
+        from_row: Some(27),
+        ..Default::default()
+    });
+    assert_eq!(page.first_row, 27);
+    loop {
+        back.splice(0..0, ids(&page));
+        if !page.has_before {
+            break;
+        }
+        let (above, first) = (page.first_row, &page.lines[0]);
+        page = page_of(LinesQuery {
+            limit: Some(4),
+            before_position: Some(first.position),
+            before_id: Some(first.id),
+            ..Default::default()
+        });
+        assert_eq!(
+            page.first_row,
+            above - page.lines.len() as i64,
+            "row numbers back"
+        );
+    }
+    assert_eq!(back, expected, "backward, every line once");
+}

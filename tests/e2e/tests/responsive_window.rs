@@ -40,6 +40,12 @@ async fn the_window_answers_while_a_large_import_is_accepted() {
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
+    // A second accept of the same batch (a double click, a script) is refused at once, and
+    // the cancel below still reaches the first.
+    let again = app
+        .invoke("import_accept", json!({ "batchId": batch }))
+        .await;
+    assert_eq!(again["err"]["code"], "import.accepting", "{again}");
     let cancelled = app
         .invoke("import_accept_cancel", json!({ "batchId": batch }))
         .await;

@@ -36,6 +36,10 @@ function text(l, field) {
   return l[field] == null ? '' : String(l[field]);
 }
 
+/** The pages after and before this line, as the store names a line: (position, id). */
+export const after = (line) => ({ after_position: line.position, after_id: line.id });
+export const before = (line) => ({ before_position: line.position, before_id: line.id });
+
 export async function render(view, id) {
   let detail;
   try {
@@ -57,8 +61,8 @@ export async function render(view, id) {
   const body = h('tbody', {});
   const where = h('span.muted', { 'data-testid': 'big-range', 'aria-live': 'polite' });
   const totals = h('span.totals', { 'data-testid': 'big-totals', 'aria-live': 'polite' });
-  const prev = h('button.btn', { type: 'button', 'data-testid': 'big-prev', on: { click: () => show({ before_position: shown[0].position }) } }, t('list.prev'));
-  const next = h('button.btn', { type: 'button', 'data-testid': 'big-next', on: { click: () => show({ after_position: shown[shown.length - 1].position }) } }, t('list.next'));
+  const prev = h('button.btn', { type: 'button', 'data-testid': 'big-prev', on: { click: () => show(before(shown[0])) } }, t('list.prev'));
+  const next = h('button.btn', { type: 'button', 'data-testid': 'big-next', on: { click: () => show(after(shown[shown.length - 1])) } }, t('list.next'));
   const jump = h('input.num', {
     type: 'number', min: 1, size: 9, 'data-testid': 'big-jump', 'aria-label': t('big.jump_label'),
     on: { keydown: (e) => { if (e.key === 'Enter') show({ from_row: Number(e.target.value) || 1 }); } },
@@ -98,7 +102,7 @@ export async function render(view, id) {
     if (loading || !hasAfter || !shown.length) return;
     loading = true;
     try {
-      const page = await call('order_lines', { id, query: query({ after_position: shown[shown.length - 1].position }) });
+      const page = await call('order_lines', { id, query: query(after(shown[shown.length - 1])) });
       const from = firstRow + shown.length;
       body.append(...page.lines.map((l, i) => viewRow(l, from + i)));
       shown = shown.concat(page.lines);

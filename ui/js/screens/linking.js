@@ -12,7 +12,7 @@ import { t, errorText } from '../i18n.js';
 import { cents } from '../format.js';
 import { stateBadge } from '../ui.js';
 import { allows } from '../actions.js';
-import { lineFilterBar } from './big-order.js';
+import { after, before, lineFilterBar } from './big-order.js';
 import { pagedFromLines } from '../limits.js';
 
 /** The lines of the same merchant and month: which merchant a line is of is the domain's
@@ -206,8 +206,8 @@ async function renderPaged(view, orderId, selectedLineId) {
   const list = h('ul.link-line-list', { 'data-testid': 'link-page' });
   const where = h('span.muted', { 'data-testid': 'link-range', 'aria-live': 'polite' });
   const right = h('section.card.link-candidates', { 'aria-live': 'polite' });
-  const prev = h('button.btn', { type: 'button', 'data-testid': 'link-prev', on: { click: () => show({ before_position: page.lines[0].position }) } }, t('list.prev'));
-  const next = h('button.btn', { type: 'button', 'data-testid': 'link-next', on: { click: () => show({ after_position: page.lines[page.lines.length - 1].position }) } }, t('list.next'));
+  const prev = h('button.btn', { type: 'button', 'data-testid': 'link-prev', on: { click: () => show(before(page.lines[0])) } }, t('list.prev'));
+  const next = h('button.btn', { type: 'button', 'data-testid': 'link-next', on: { click: () => show(after(page.lines[page.lines.length - 1])) } }, t('list.next'));
 
   // As on the order's page: an answer that comes after a later question's is dropped.
   let asked = 0;
