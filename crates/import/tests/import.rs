@@ -294,6 +294,17 @@ fn cells_as_clerks_really_have_them() {
     );
     assert!(row7.errors[0].message_en.contains("scientific notation"));
     assert_eq!(out.summary.rows_invalid, 2);
+    // A fix of another cell of row 10 keeps its formula's error: "#N/A" is no product,
+    // though the domain would take it as a name. A fix of that cell mends the row.
+    let row10 = imports::fix_cell(&mut env.store, b, 10, "note", "checked").unwrap();
+    let codes: Vec<(&str, &str)> = row10
+        .errors
+        .iter()
+        .map(|e| (e.field.as_str(), e.code.as_str()))
+        .collect();
+    assert_eq!(codes, [("product_name", "cell.error")]);
+    let row10 = imports::fix_cell(&mut env.store, b, 10, "product_name", "袜子").unwrap();
+    assert!(row10.errors.is_empty(), "{:?}", row10.errors);
 }
 
 #[test]

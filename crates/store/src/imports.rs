@@ -475,7 +475,18 @@ pub fn fix_cell(
     let row = rows_in(&tx, batch_id, row_no)?;
     let mut texts = row.texts;
     texts[index] = text.to_string();
-    let (line, errors) = validate_row(texts.clone(), Vec::new());
+    // A formula's error (#N/A) was found when the cell was read, and its text is one the
+    // domain would take as a name: that problem stays until the clerk edits that cell.
+    let read_time: Vec<FieldError> = row
+        .errors
+        .iter()
+        .filter(|e| e.code == xinbao_domain::Code::CellError.as_str() && e.field != field)
+        .map(|e| {
+            xinbao_domain::Invalid::new(xinbao_domain::Code::CellError, e.message_en.clone())
+                .at(e.field.clone())
+        })
+        .collect();
+    let (line, errors) = validate_row(texts.clone(), read_time);
     let was_invalid = !row.errors.is_empty();
     let raw = if errors.is_empty() {
         None
