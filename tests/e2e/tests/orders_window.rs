@@ -4,6 +4,7 @@
 
 mod common;
 use common::{App, Platform};
+use serde_json::json;
 use std::process::Command;
 use std::time::Instant;
 
@@ -766,5 +767,93 @@ async fn a_dark_desktop_gets_a_dark_window() {
     assert_eq!(look[1], "rgb(17, 23, 34)", "{look}");
     assert_eq!(look[2], "rgb(228, 233, 242)", "{look}");
     app.screenshot("dark").await;
+    app.quit().await;
+}
+
+/// "Never loses a keystroke": what the clerk types while 暂存 is on its way stays on screen
+/// (the save stores what was there when it began, and the grid is redrawn from it), and is
+/// kept and saved next.
+#[tokio::test(flavor = "multi_thread")]
+async fn what_is_typed_while_a_save_is_on_its_way_is_not_lost() {
+    let data = tempfile::tempdir().unwrap();
+    let platform = Platform::start();
+    let app = App::start_logged_in(data.path(), &platform).await;
+    app.click("[data-testid='new-order']").await;
+    app.fill("#buyer_name", "Ivan").await;
+    app.wait_count("[data-testid='line-row']", 1).await;
+    app.fill("[data-testid='line-merchant_name']", "张三").await;
+    // The keys land after the save took the form and before its answer is drawn.
+    app.client
+        .execute(
+            "const fetch = window.fetch;
+             window.fetch = async (input, init) => {
+               const answer = await fetch(input, init);
+               if (String(input.url || input).endsWith('/create_draft')) {
+                 window.fetch = fetch;
+                 const type = (css, text) => {
+                   const el = document.querySelector(css);
+                   el.value = text;
+                   el.dispatchEvent(new Event('input', { bubbles: true }));
+                 };
+                 type('#buyer_name', 'Ivan Petrov');
+                 type(\"[data-testid='line-product_name']\", '袜子');
+                 window.__typedDuringSave = true;
+               }
+               return answer;
+             };
+",
+            vec![],
+        )
+        .await
+        .unwrap();
+    app.click("[data-testid='save-draft']").await;
+    app.wait_until("[data-testid='save-status']", "the save", |t| {
+        t.starts_with("已暂存")
+    })
+    .await;
+    let typed = app
+        .client
+        .execute("return window.__typedDuringSave === true;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(typed, json!(true), "the keys were typed during the save");
+    let buyer = app.wait_css("#buyer_name").await;
+    assert_eq!(app.value(&buyer).await, "Ivan Petrov");
+    assert_eq!(cell_value(&app, 0, "product_name").await, "袜子");
+    assert_eq!(cell_value(&app, 0, "merchant_name").await, "张三");
+    let hash = app
+        .client
+        .execute("return location.hash;", vec![])
+        .await
+        .unwrap();
+    let id: i64 = hash
+        .as_str()
+        .unwrap()
+        .trim_start_matches("#/orders/")
+        .parse()
+        .unwrap();
+    let stored = app.invoke("get_order", json!({ "id": id })).await;
+    assert_eq!(stored["ok"]["buyer_name"], "Ivan", "{stored}");
+    assert!(
+        stored["ok"]["lines"][0]["product_name"].is_null(),
+        "{stored}"
+    );
+    // Still to be saved, and saved by the next 暂存 into the same order.
+    app.click("[data-testid='save-draft']").await;
+    let deadline = Instant::now() + std::time::Duration::from_secs(20);
+    let stored = loop {
+        let stored = app.invoke("get_order", json!({ "id": id })).await;
+        if stored["ok"]["buyer_name"] == "Ivan Petrov" || Instant::now() > deadline {
+            break stored;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(stored["ok"]["buyer_name"], "Ivan Petrov", "{stored}");
+    assert_eq!(stored["ok"]["lines"][0]["product_name"], "袜子", "{stored}");
+    assert_eq!(
+        stored["ok"]["lines"].as_array().unwrap().len(),
+        1,
+        "{stored}"
+    );
     app.quit().await;
 }

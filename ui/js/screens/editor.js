@@ -756,13 +756,19 @@ class Editor {
       } else {
         await call('save_order', { id, form });
       }
-      this.load(await call('get_order', { id }));
+      const saved = await call('get_order', { id });
+      // The grid took keys while the save was on its way: what was typed since `form` was
+      // taken is put back on the saved order below, still to be saved.
+      const typed = this.form();
+      this.load(saved);
       if (location.hash !== `#/orders/${id}`) history.replaceState(null, '', `#/orders/${id}`);
       // Rows left entirely empty are not stored: say so rather than let them vanish.
       const skipped = form.lines.length - (this.detail.lines?.length ?? form.lines.length);
       this.status = t('editor.saved', { time: localTime(this.detail.updated_at) })
         + (skipped > 0 ? t('editor.blank_skipped', { n: skipped }) : '');
+      const later = this.putBack(form, typed, skipped === 0);
       this.draw();
+      if (later) this.changed();
       return true;
     } catch (err) {
       this.setStatus(err.code === 'invalid' ? t('editor.save_failed') : errorText(err), true);
@@ -773,6 +779,30 @@ class Editor {
     } finally {
       this.saving = false;
     }
+  }
+
+  /** Puts on the order just loaded what was typed after `sent` was taken (`typed`): the
+   * buyer's fields and the cells that differ, and rows added since. Cells go by row, so
+   * only when the save kept every row (`sameRows`) and none was removed meanwhile.
+   * Whether anything was put back. */
+  putBack(sent, typed, sameRows) {
+    let any = false;
+    for (const k of Object.keys(this.buyer)) {
+      if (typed[k] !== sent[k]) { this.buyer[k] = typed[k]; any = true; }
+    }
+    if (!sameRows || typed.lines.length < sent.lines.length) return any;
+    typed.lines.forEach((line, i) => {
+      const before = sent.lines[i];
+      if (!before) {
+        this.lines.push({ ...emptyLine(), ...line, id: null });
+        any = true;
+        return;
+      }
+      for (const [k, v] of Object.entries(line)) {
+        if (k !== 'id' && v !== before[k]) { this.lines[i][k] = v; any = true; }
+      }
+    });
+    return any;
   }
 
   /** 批量导入: a new order is saved first, so the lines have an order to go to. */
