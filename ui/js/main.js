@@ -65,6 +65,8 @@ async function showLogin(options = {}) {
   lock(true);
   const screen = options.online ? { ...session, offline_available: false } : session;
   const account = await login.render(view, screen, options.mode);
+  // Not ready again until the screen the login leads to is drawn (route() says so).
+  document.body.dataset.ready = 'false';
   session = await call('session_info');
   session.clerk = session.clerk || account;
   lock(false);

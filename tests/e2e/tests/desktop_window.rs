@@ -361,10 +361,13 @@ async fn a_keyring_installed_later_takes_the_sealed_key() {
         let bus = EmptyBus::start(data.path()).await;
         let app = App::start_with_env(data.path(), &platform, &bus.env()).await;
         app.log_in(&platform).await;
+        app.wait_css("[data-testid='orders-empty']").await;
         app.click("[data-testid='new-order']").await;
         app.fill("#buyer_name", "Kept Buyer").await;
         app.click("[data-testid='save-draft']").await;
         app.wait_css("[data-testid='delete-draft']").await;
+        let saved = app.wait_css("#buyer_name").await;
+        assert_eq!(app.value(&saved).await, "Kept Buyer", "the draft as saved");
         app.quit().await;
     }
     let sealed = find_file(data.path(), "key-sealed").expect("sealed without a keyring");

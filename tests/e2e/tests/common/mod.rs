@@ -250,6 +250,9 @@ impl App {
         }
         self.wait_css("body:not(.locked) [data-testid='account-name']")
             .await;
+        // The screen the login leads to is drawn after the lock lifts: a click before it
+        // is done can land on a screen it then replaces.
+        self.wait_css("body[data-ready='true']").await;
     }
 
     /// Fills the online login with `identifier` and `password`, answers the captcha from
