@@ -166,42 +166,36 @@ pub fn page(store: &Store, order_id: i64, q: &LinesQuery) -> Result<LinesPage> {
         rows.reverse();
     }
     // How many matching lines lie before and after the page: counted on the index, and
-    // only as far as needed (EXISTS for "after").
-    let count_before = |position: i64, id: i64| -> Result<i64> {
+    // only as far as needed (EXISTS for "after"), around the named line.
+    let around = |sql: String, position: i64, id: i64| -> Result<i64> {
+        let bound = with_order(
+            order_id,
+            &args,
+            &[Value::Integer(position), Value::Integer(id)],
+        );
         Ok(conn
-            .prepare_cached(&format!(
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params_from_iter(bound.iter()), |r| r.get(0))?)
+    };
+    let count_before = |position: i64, id: i64| {
+        around(
+            format!(
                 "SELECT count(*) FROM order_lines l WHERE l.order_id = ?1{filter} AND {}",
                 before(next)
-            ))?
-            .query_row(
-                rusqlite::params_from_iter(
-                    with_order(
-                        order_id,
-                        &args,
-                        &[Value::Integer(position), Value::Integer(id)],
-                    )
-                    .iter(),
-                ),
-                |r| r.get(0),
-            )?)
+            ),
+            position,
+            id,
+        )
     };
     let exists_after = |position: i64, id: i64| -> Result<bool> {
-        Ok(conn
-            .prepare_cached(&format!(
+        Ok(around(
+            format!(
                 "SELECT EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = ?1{filter} AND {})",
                 after(next)
-            ))?
-            .query_row(
-                rusqlite::params_from_iter(
-                    with_order(
-                        order_id,
-                        &args,
-                        &[Value::Integer(position), Value::Integer(id)],
-                    )
-                    .iter(),
-                ),
-                |r| r.get(0),
-            )?)
+            ),
+            position,
+            id,
+        )? != 0)
     };
     let (first_row, has_before, has_after) = match (rows.first(), rows.last()) {
         (Some(first), Some(last)) => {
