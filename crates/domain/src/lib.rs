@@ -8,6 +8,7 @@
 pub mod code;
 pub mod countries;
 pub mod mask;
+pub mod matching;
 pub mod money;
 pub mod normalize;
 pub mod order;

@@ -464,9 +464,24 @@ pub fn merchant_key(line: &OrderLineDraft) -> Option<String> {
 /// case) when both have one, otherwise the same mobile number. The store's candidate
 /// query (`links::candidates_for_line`) asks the same in SQL.
 pub fn same_merchant(line: &OrderLineDraft, mo: &MerchantOrderRef) -> bool {
-    match (&line.procurement_no, &mo.procurement_no) {
+    same_merchant_by(
+        line.procurement_no.as_deref(),
+        line.mobile.as_deref(),
+        mo.procurement_no.as_deref(),
+        &mo.mobile,
+    )
+}
+
+/// [`same_merchant`] over the four values it reads (the matcher has no drafts to hand).
+pub fn same_merchant_by(
+    line_procurement_no: Option<&str>,
+    line_mobile: Option<&str>,
+    mo_procurement_no: Option<&str>,
+    mo_mobile: &str,
+) -> bool {
+    match (line_procurement_no, mo_procurement_no) {
         (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-        _ => line.mobile.as_deref() == Some(mo.mobile.as_str()),
+        _ => line_mobile == Some(mo_mobile),
     }
 }
 
