@@ -98,6 +98,15 @@ enum AdminCmd {
         #[arg(long)]
         packages: Option<i64>,
     },
+    /// Many merchant orders sent to one company at once, from a CSV file whose header row
+    /// names its columns: procurement_no, month, amount (required), id, buyer_name,
+    /// product_name, quantity, packages. All of them or, on the first bad row, none.
+    AddMerchantOrders {
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        file: std::path::PathBuf,
+    },
     /// Lock a settlement amount of a merchant order for a company.
     AddAuthorization {
         #[arg(long)]
@@ -251,6 +260,25 @@ fn run_admin(data_dir: &std::path::Path, cmd: AdminCmd) -> ExitCode {
                 packages,
             },
         ),
+        AdminCmd::AddMerchantOrders { company, file } => {
+            // Every error names the file (and the row and column, as the admin module says).
+            let name = file.display().to_string();
+            std::fs::File::open(&file)
+                .map_err(|e| {
+                    xinbao_platform::ApiErr::unprocessable(
+                        "merchant_orders.file",
+                        format!("cannot read it: {e}"),
+                    )
+                })
+                .and_then(|f| {
+                    admin::add_merchant_orders(&mut conn, &company, std::io::BufReader::new(f))
+                })
+                .map(|n| format!("{n} merchant orders added"))
+                .map_err(|mut e| {
+                    e.body.message = format!("{name}: {}", e.body.message);
+                    e
+                })
+        }
         AdminCmd::AddAuthorization {
             company,
             merchant_order,
