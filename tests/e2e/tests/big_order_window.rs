@@ -380,10 +380,12 @@ async fn a_large_order_is_linked_a_page_at_a_time() {
         ("packages", "1"),
         ("amount_cents", "12.5\u{e007}"),
     ] {
-        let input = app
-            .wait_css(&format!("tr.is-new [data-testid='big-input-{field}']"))
-            .await;
-        app.type_into(&input, value).await;
+        // Found again if the refusal above repainted the new row in between.
+        app.fill(
+            &format!("tr.is-new [data-testid='big-input-{field}']"),
+            value,
+        )
+        .await;
     }
     app.wait_text("[data-testid='big-range']", "符合条件 1501 行，共 1501 行")
         .await;

@@ -100,17 +100,28 @@ async fn wm(args: &[&str]) {
 async fn wait_outer_size(app: &App, min: (i64, i64), max: (i64, i64)) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let size = app
-            .client
-            .execute("return [window.outerWidth, window.outerHeight]", vec![])
-            .await
-            .unwrap();
-        let w = size[0].as_i64().unwrap();
-        let h = size[1].as_i64().unwrap();
+        // A script run while the window manager resizes the window has once never come back
+        // (the whole run waited for ever): each ask gets two seconds, then it is asked again.
+        let asked = tokio::time::timeout(
+            Duration::from_secs(2),
+            app.client
+                .execute("return [window.outerWidth, window.outerHeight]", vec![]),
+        )
+        .await;
+        let (w, h) = match asked {
+            Ok(size) => {
+                let size = size.unwrap();
+                (size[0].as_i64().unwrap(), size[1].as_i64().unwrap())
+            }
+            Err(_) => (0, 0),
+        };
         if (min.0..=max.0).contains(&w) && (min.1..=max.1).contains(&h) {
             return;
         }
-        assert!(Instant::now() < deadline, "the window is {w}x{h}");
+        assert!(
+            Instant::now() < deadline,
+            "the window is {w}x{h} (0x0: no answer)"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
