@@ -10,7 +10,7 @@ use tauri::State;
 use xinbao_domain::{countries, money, OrderForm};
 use xinbao_store::orders::{self, ListQuery, OrderDetail, OrderPage, SaveOutcome};
 use xinbao_store::unsaved::{self, Slot};
-use xinbao_store::{audit, lines, links, reveal};
+use xinbao_store::{audit, lines, links, matching, reveal};
 
 type Res<T> = Result<T, UiError>;
 
@@ -50,6 +50,13 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         paged_from_lines: lines::PAGED_FROM_LINES,
         max_dropped_bytes: xinbao_import::paste::MAX_DROPPED_BYTES,
     }
+}
+
+/// The error screen's 【恢复加密前的副本】 ([`AppState::restore_plain_copy`]): where the
+/// unreadable encrypted file was kept.
+#[tauri::command(async)]
+pub fn restore_plain_copy(app: tauri::AppHandle, state: State<'_, AppState>) -> Res<String> {
+    state.restore_plain_copy(&app)
 }
 
 /// The UI painted its first screen: log the cold-start time (measured from `main`).
@@ -378,7 +385,7 @@ pub fn attach_customs_no(state: State<'_, AppState>, id: i64, customs_no: String
 
 /// 关联商户订单: the merchant orders the line's merchant sent to this company (cached).
 #[tauri::command(async)]
-pub fn link_candidates(state: State<'_, AppState>, line_id: i64) -> Res<Vec<links::MerchantOrder>> {
+pub fn link_candidates(state: State<'_, AppState>, line_id: i64) -> Res<Vec<links::Candidate>> {
     state.as_clerk(|s, _| links::candidates_for_line(s, line_id))
 }
 
@@ -399,6 +406,59 @@ pub fn unlink_line(
         .as_clerk(|s, actor| links::unlink(s, actor, line_id, &merchant_order_id))
         .inspect(|_| state.platform.poke())
 }
+
+/// 自动匹配: the counts by class, the proposals to walk, the latest runs. The matching
+/// commands run on a connection of their own: a million-line plan or run keeps the app's
+/// connection free, so the window answers meanwhile.
+#[tauri::command(async)]
+pub fn match_review(state: State<'_, AppState>, id: i64) -> Res<matching::Review> {
+    state.as_clerk_job(|s, _| matching::review(s, id, MATCH_REVIEW_LIMIT))
+}
+
+/// 全部关联: the unique exact proposals, as one run.
+#[tauri::command(async)]
+pub fn match_apply_exact(state: State<'_, AppState>, id: i64) -> Res<matching::Run> {
+    state
+        .as_clerk_job(|s, actor| matching::apply_exact(s, actor, id))
+        .inspect(|_| state.platform.poke())
+}
+
+/// A choice or a suggestion the clerk accepted, as one run.
+#[tauri::command(async)]
+pub fn match_apply_picked(
+    state: State<'_, AppState>,
+    id: i64,
+    links: Vec<(i64, String)>,
+    picked: matching::Picked,
+) -> Res<matching::Run> {
+    state
+        .as_clerk_job(|s, actor| matching::apply_picked(s, actor, id, &links, picked))
+        .inspect(|_| state.platform.poke())
+}
+
+/// 撤销本次匹配.
+#[tauri::command(async)]
+pub fn match_undo(state: State<'_, AppState>, id: i64, run: i64) -> Res<usize> {
+    state
+        .as_clerk_job(|s, actor| matching::undo_run(s, actor, id, run))
+        .inspect(|_| state.platform.poke())
+}
+
+/// 关联商户订单 for a merchant-month group: every line to every ticked merchant order.
+#[tauri::command(async)]
+pub fn link_group(
+    state: State<'_, AppState>,
+    id: i64,
+    line_ids: Vec<i64>,
+    merchant_order_ids: Vec<String>,
+) -> Res<matching::Run> {
+    state
+        .as_clerk_job(|s, actor| matching::link_group(s, actor, id, &line_ids, &merchant_order_ids))
+        .inspect(|_| state.platform.poke())
+}
+
+/// The most proposals the linking screen lists at once (the counts are whole).
+const MATCH_REVIEW_LIMIT: usize = 500;
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,9 @@
 /// screen shows (the remembered company).
 pub const WHILE_LOCKED: &[&str] = &[
     "app_info",
+    // Only in the one state that offers it (the store did not open, its plain copy kept):
+    // nobody can log in then, and it deletes nothing.
+    "restore_plain_copy",
     "ui_ready",
     "i18n_table",
     "set_language",

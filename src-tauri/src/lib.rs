@@ -67,6 +67,16 @@ impl AppState {
                 &xinbao_sync::OsKeyring::database_keys(paths::APP_IDENTIFIER),
             );
             match opened {
+                // A seal moved into the keyring whose key the keyring cannot give back: the
+                // store took the seal back, and the password opens the profile again.
+                Err(StoreError::SealedProfile { .. }) => {
+                    log::warn!("the keyring cannot give the profile's key: sealed again");
+                    sealed = true;
+                    Err(UiError::new(
+                        "app.locked",
+                        "log in online to open this computer's orders",
+                    ))
+                }
                 Err(StoreError::KeyVault(why))
                     if matches!(place, Ok(KeyPlace::None))
                         && xinbao_sync::secrets::no_secret_service(&why) =>
@@ -127,6 +137,38 @@ impl AppState {
     /// Whether the store is open (always, unless sealed and not yet logged in, or failed).
     pub fn store_open(&self) -> bool {
         self.store_arc().is_ok()
+    }
+
+    /// The error screen's offer when the encrypted profile's key cannot be read and its
+    /// plain copy from before the encryption exists (`store.key_lost_copy_kept`): the copy
+    /// is put back (the unreadable file kept aside, see [`xinbao_store::restore_plain_copy`])
+    /// and the profile opened, encrypted again with a new key. Refused in any other state,
+    /// so a script in the page cannot move an open profile aside. Returns where the
+    /// unreadable file was kept.
+    pub fn restore_plain_copy(&self, app: &tauri::AppHandle) -> Result<String, UiError> {
+        let mut slot = self.store.write().unwrap_or_else(|p| p.into_inner());
+        if !matches!(&*slot, Err(e) if e.code == "store.key_lost_copy_kept") {
+            return Err(UiError::from(StoreError::NoPlainCopy {
+                path: paths::profile_db_path(&self.data_dir, &self.profile)?,
+            }));
+        }
+        let aside = xinbao_store::restore_plain_copy(&self.data_dir, &self.profile)?;
+        log::warn!(
+            "the plain copy from before the encryption was put back; the unreadable file is kept in {}",
+            aside.display()
+        );
+        let store = Store::open_profile(
+            &self.data_dir,
+            &self.profile,
+            &xinbao_sync::OsKeyring::database_keys(paths::APP_IDENTIFIER),
+        )?;
+        self.platform
+            .store_opened(paths::APP_IDENTIFIER, &self.profile, &store);
+        let store = Arc::new(Mutex::new(store));
+        *slot = Ok(store.clone());
+        drop(slot);
+        self.platform.start(app, store);
+        Ok(aside.display().to_string())
     }
 
     /// A sealed profile, opened with the password the platform just accepted (`old` opens a
@@ -355,6 +397,7 @@ pub fn run() {
         })
         .invoke_handler(gate::guard(tauri::generate_handler![
             commands::app_info,
+            commands::restore_plain_copy,
             commands::ui_ready,
             commands::i18n_table,
             commands::set_language,
@@ -408,6 +451,11 @@ pub fn run() {
             commands::link_candidates,
             commands::link_line,
             commands::unlink_line,
+            commands::match_review,
+            commands::match_apply_exact,
+            commands::match_apply_picked,
+            commands::match_undo,
+            commands::link_group,
             files::import_pick_file,
             files::import_inspect,
             files::import_stage,

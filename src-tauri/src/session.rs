@@ -18,6 +18,8 @@ pub const SYNC_EVENT: &str = "sync-status";
 
 pub struct Platform {
     pub secrets: Arc<dyn Secrets>,
+    /// The keyring behind `secrets` (unless sealed), to name once the store opens.
+    keyring: Arc<ProfileKeyring>,
     poke: Arc<Notify>,
     status_tx: watch::Sender<SyncStatus>,
     /// The clerk of this run: set by login or unlock, cleared by logout.
@@ -34,17 +36,18 @@ impl Platform {
     /// failed to open and the app shows why) nothing can log in anyway. `sealed` (no
     /// keyring here): the session is kept in memory for this run.
     pub fn new(service: &str, profile: &str, store: Option<&Store>, sealed: bool) -> Platform {
+        let keyring = Arc::new(ProfileKeyring::default());
+        if let Some(store) = store {
+            keyring.name_after(service, profile, store);
+        }
         let secrets: Arc<dyn Secrets> = if sealed {
             Arc::new(MemorySecrets::default())
         } else {
-            Arc::new(
-                store
-                    .and_then(|s| OsKeyring::for_profile(service, profile, s).ok())
-                    .unwrap_or_else(|| OsKeyring::new(service, profile)),
-            )
+            keyring.clone()
         };
         Platform {
             secrets,
+            keyring,
             poke: Arc::new(Notify::new()),
             status_tx: watch::Sender::new(SyncStatus {
                 state: "idle".into(),
@@ -54,6 +57,12 @@ impl Platform {
             verifier: Mutex::new(None),
             wrong_passwords: Mutex::new(0),
         }
+    }
+
+    /// The profile's store opened after the start (its plain copy was put back): the
+    /// keyring's entries are named after it from now on.
+    pub fn store_opened(&self, service: &str, profile: &str, store: &Store) {
+        self.keyring.name_after(service, profile, store);
     }
 
     /// The clerk logged in or unlocked with `password`.
@@ -153,5 +162,37 @@ impl Platform {
             Schedule::default(),
         );
         tauri::async_runtime::spawn(task);
+    }
+}
+
+/// The keyring entries of the profile ([`OsKeyring::for_profile`]), named once its store is
+/// open: at the start, or later when the store opens only then. Before that nothing may
+/// use them (nobody can log in while the store is closed).
+#[derive(Default)]
+struct ProfileKeyring(std::sync::OnceLock<OsKeyring>);
+
+impl ProfileKeyring {
+    fn name_after(&self, service: &str, profile: &str, store: &Store) {
+        let keyring = OsKeyring::for_profile(service, profile, store)
+            .unwrap_or_else(|_| OsKeyring::new(service, profile));
+        let _ = self.0.set(keyring);
+    }
+
+    fn named(&self) -> xinbao_sync::Result<&OsKeyring> {
+        self.0.get().ok_or_else(|| {
+            xinbao_sync::SyncError::Keyring("the profile's database is not open".into())
+        })
+    }
+}
+
+impl Secrets for ProfileKeyring {
+    fn get(&self, key: &str) -> xinbao_sync::Result<Option<String>> {
+        self.named()?.get(key)
+    }
+    fn set(&self, key: &str, value: &str) -> xinbao_sync::Result<()> {
+        self.named()?.set(key, value)
+    }
+    fn delete(&self, key: &str) -> xinbao_sync::Result<()> {
+        self.named()?.delete(key)
     }
 }

@@ -99,14 +99,36 @@ function updateAccount(acct) {
   showRealnamePrompt(currentHash());
 }
 
+/** The plain copy kept from before the encryption, offered back (Rust decides whether it may). */
+function restoreCopyOffer() {
+  const status = h('p', { 'data-testid': 'restore-copy-status', 'aria-live': 'polite' });
+  const button = h('button.btn.btn-primary', { type: 'button', 'data-testid': 'restore-copy' }, t('app.restore_copy'));
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const aside = await call('restore_plain_copy');
+      status.textContent = t('app.restore_copy_done', { path: aside });
+      const again = h('button.btn', { type: 'button', 'data-testid': 'restore-copy-continue' }, t('app.restore_copy_continue'));
+      again.addEventListener('click', () => window.location.reload());
+      status.append(' ', again);
+    } catch (err) {
+      status.textContent = errorText(err);
+      button.disabled = false;
+    }
+  });
+  return h('div.restore-copy', {}, h('p', {}, t('app.restore_copy_explain')), button, status);
+}
+
 async function route() {
   if (info.store_error) {
     // Nothing to go to but this: no screens, no account.
     document.body.classList.add('locked');
-    clear(view).append(h('section.card.error-screen', { role: 'alert', 'data-testid': 'store-error' },
+    const screen = h('section.card.error-screen', { role: 'alert', 'data-testid': 'store-error' },
       h('h1', {}, t('app.store_failed')),
       h('p', {}, errorText(info.store_error)),
-      h('p.muted', {}, `${t('app.data_dir')}: ${info.data_dir}`)));
+      h('p.muted', {}, `${t('app.data_dir')}: ${info.data_dir}`));
+    if (info.store_error.code === 'store.key_lost_copy_kept') screen.append(restoreCopyOffer());
+    clear(view).append(screen);
     document.body.dataset.ready = 'true';
     return;
   }

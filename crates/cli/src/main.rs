@@ -12,6 +12,7 @@ use xinbao_store::orders::{self, ListQuery, SyncState};
 use xinbao_store::{imports, paths, Store, StoreError};
 
 mod edit;
+mod matching;
 mod platform;
 mod progress;
 
@@ -62,6 +63,9 @@ enum Command {
     },
     /// Write the import template (模板) to OUT.xlsx.
     Template { out: PathBuf },
+    /// Put back the plain copy kept from before the profile's encryption, when the encrypted
+    /// file's key cannot be read (store.key_lost_copy_kept); the unreadable file is kept aside.
+    RestoreCopy,
     /// Import a spreadsheet's lines into an order (staged; --accept adds the valid rows).
     Import {
         file: PathBuf,
@@ -218,6 +222,41 @@ enum OrdersCommand {
         #[arg(long)]
         merchant_order: String,
     },
+    /// 自动匹配: proposes links from the order's unlinked lines to the cached merchant
+    /// orders of the same merchant and month, counted by class (exact, ambiguous,
+    /// suggestion, none with why). Changes nothing without --apply.
+    Match {
+        id: i64,
+        /// 全部关联: link the unique exact proposals, as one run (undone with `unmatch`).
+        #[arg(long)]
+        apply: bool,
+    },
+    /// 撤销本次匹配: removes the links of one run (of `match --apply` or `link-group`)
+    /// and nothing else.
+    Unmatch {
+        id: i64,
+        #[arg(long)]
+        run: i64,
+    },
+    /// 关联商户订单 for a merchant-month group: every line of the group to every merchant
+    /// order given, in one run. The group is --merchant (procurement number, else mobile)
+    /// with --month, or the lines given by id.
+    #[command(group(clap::ArgGroup::new("group").required(true).args(["lines", "merchant"])))]
+    LinkGroup {
+        id: i64,
+        /// A line by id (repeatable).
+        #[arg(long = "line", conflicts_with_all = ["merchant", "month"])]
+        lines: Vec<i64>,
+        /// The group's merchant: its procurement number, else its mobile.
+        #[arg(long, requires = "month")]
+        merchant: Option<String>,
+        /// The group's month, e.g. 2026-10 or 2026年10月.
+        #[arg(long, requires = "merchant")]
+        month: Option<String>,
+        /// A merchant order to link (repeatable).
+        #[arg(long = "merchant-order", required = true)]
+        merchant_orders: Vec<String>,
+    },
     /// Remove a line's link (before declaration).
     Unlink {
         #[arg(long)]
@@ -360,7 +399,7 @@ fn main() -> ExitCode {
 
 /// Any failure of a command: the store's or the importer's, each with its stable code.
 #[derive(Debug, thiserror::Error)]
-enum CliError {
+pub(crate) enum CliError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -418,9 +457,13 @@ impl CliError {
             | StoreError::Refused { .. }
             | StoreError::NotReopenable(_)
             | StoreError::LinkOtherMerchant { .. }
-            | StoreError::ImportDecided(_) => REFUSED,
+            | StoreError::MerchantOrderTaken { .. }
+            | StoreError::RunUndone(_)
+            | StoreError::ImportDecided(_)
+            | StoreError::NoPlainCopy { .. } => REFUSED,
             StoreError::KeyMissing { .. }
             | StoreError::KeyWrong { .. }
+            | StoreError::KeyLostCopyKept { .. }
             | StoreError::KeyVault(_)
             | StoreError::SealedProfile { .. }
             | StoreError::SealedOtherPassword
@@ -704,6 +747,11 @@ fn doctor_without_key(path: &std::path::Path, error: &StoreError, output: Output
                 "missing"
             }
         );
+        if let Some(copy) = &report.plain_copy {
+            println!(
+                "plain copy from before the encryption: {copy} (xinbao restore-copy puts it back)"
+            );
+        }
     });
 }
 
@@ -738,10 +786,24 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
         _ => {}
     }
     let data_dir = cli.data_dir.unwrap_or_else(paths::default_data_dir);
+    if let Command::RestoreCopy = cli.command {
+        let aside = xinbao_store::restore_plain_copy(&data_dir, &cli.profile)?;
+        output.answer(&serde_json::json!({ "unreadable_kept_in": aside }), || {
+            format!(
+                "the plain copy is back; the unreadable encrypted file is kept in {}",
+                aside.display()
+            )
+        });
+        return Ok(());
+    }
     let vault = xinbao_sync::OsKeyring::database_keys(paths::APP_IDENTIFIER);
     let mut store = match Store::open_profile(&data_dir, &cli.profile, &vault) {
         Ok(store) => store,
-        Err(e @ (StoreError::KeyMissing { .. } | StoreError::KeyWrong { .. })) => {
+        Err(
+            e @ (StoreError::KeyMissing { .. }
+            | StoreError::KeyWrong { .. }
+            | StoreError::KeyLostCopyKept { .. }),
+        ) => {
             if let Command::Doctor = cli.command {
                 doctor_without_key(
                     &paths::profile_db_path(&data_dir, &cli.profile)?,
@@ -758,7 +820,10 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
         return platform::run(store, &cli.profile, cli.command, output);
     }
     match cli.command {
-        Command::Template { .. } | Command::Completions { .. } | Command::Man => {
+        Command::Template { .. }
+        | Command::Completions { .. }
+        | Command::Man
+        | Command::RestoreCopy => {
             unreachable!("handled above")
         }
         Command::Doctor => {
@@ -954,6 +1019,26 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
                     },
                 );
             }
+            OrdersCommand::Match { id, apply } => {
+                matching::run_match(&mut store, output, id, apply)?
+            }
+            OrdersCommand::Unmatch { id, run } => {
+                matching::run_unmatch(&mut store, output, id, run)?
+            }
+            OrdersCommand::LinkGroup {
+                id,
+                lines,
+                merchant,
+                month,
+                merchant_orders,
+            } => matching::run_link_group(
+                &mut store,
+                output,
+                id,
+                lines,
+                merchant.zip(month),
+                &merchant_orders,
+            )?,
             OrdersCommand::Unlink {
                 line,
                 merchant_order,

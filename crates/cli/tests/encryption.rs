@@ -7,7 +7,6 @@ use common::*;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 use xinbao_store::{orders, paths, DbKey, Store};
 use xinbao_sync::Secrets;
 
@@ -125,70 +124,201 @@ fn older_plain_profile(path: &Path) -> (i64, i64) {
     (20, audit)
 }
 
+/// `xinbao doctor` on `dir`, told to kill itself at `crash_at` (a crash point of
+/// `xinbao_store::crash`): whether it died there.
+fn doctor_killed_at(dir: &Path, crash_at: &str) -> bool {
+    use std::os::unix::process::ExitStatusExt;
+    let out = Command::new(env!("CARGO_BIN_EXE_xinbao"))
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("doctor")
+        .env_remove(paths::DATA_DIR_ENV)
+        .env(xinbao_store::crash::CRASH_AT_ENV, crash_at)
+        .output()
+        .unwrap();
+    out.status.signal() == Some(9)
+}
+
+/// A copy of the older plain profile at `pristine` in a new data folder.
+fn plain_profile_from(pristine: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(dir.path());
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::copy(pristine, &path).unwrap();
+    dir
+}
+
+/// Whatever the moment of the kill, the next start finds one good database with every row
+/// and the key in the keyring; the plain copy is kept until a start after the encryption
+/// opened the encrypted file with the keyring's key, and not a moment longer.
+fn assert_one_good_file(dir: &Path, (drafts, audit): (i64, i64), when: &str) {
+    let path = db_path(dir);
+    let out = xinbao(dir, &["doctor", "--json"]);
+    assert!(
+        out.status.success(),
+        "after a kill {when}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["encrypted"], true, "after a kill {when}");
+    assert_eq!(v["orders"]["draft"], drafts, "after a kill {when}");
+    // A later start, with the key read from the keyring again.
+    let store = open_profile(dir);
+    let rows: i64 = store
+        .connection()
+        .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, audit, "after a kill {when}");
+    drop(store);
+    assert!(
+        !Path::new(&format!("{}.encrypting", path.display())).exists(),
+        "after a kill {when}"
+    );
+    assert!(
+        !xinbao_store::plain_copy_path(&path).exists(),
+        "after a kill {when}: the plain copy outlived the start that read the key"
+    );
+}
+
+/// The conversion's every step through its crash points (the process kills itself there),
+/// then kills from outside spread over a whole conversion as long as this machine takes for
+/// one (`XINBAO_KILL_ROUNDS` rounds of twenty, one by default): a kill between two points,
+/// inside SQLite's own writes, is as safe as one at a point.
 #[cfg(unix)]
 #[test]
 fn a_conversion_killed_at_any_moment_leaves_one_good_file() {
     let pristine_dir = tempfile::tempdir().unwrap();
     let pristine = db_path(pristine_dir.path());
-    let (drafts, audit) = older_plain_profile(&pristine);
+    let expected = older_plain_profile(&pristine);
     assert!(std::fs::read(&pristine)
         .unwrap()
         .starts_with(b"SQLite format 3\0"));
 
-    let mut killed_plain = 0;
-    let mut killed_encrypted = 0;
-    for delay_ms in [
-        0u64, 20, 60, 120, 250, 400, 550, 700, 850, 1000, 1200, 1500, 2000,
+    for point in [
+        "key.saved",
+        "write.key-id",
+        "encrypt.checked",
+        "encrypt.copy_kept",
+        "encrypt.swapped",
+        "open.journal_switched",
     ] {
-        let dir = tempfile::tempdir().unwrap();
-        let path = db_path(dir.path());
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::copy(&pristine, &path).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_xinbao"))
-            .arg("--data-dir")
-            .arg(dir.path())
-            .arg("doctor")
-            .env_remove(paths::DATA_DIR_ENV)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
-        if std::fs::read(&path)
-            .unwrap()
-            .starts_with(b"SQLite format 3\0")
-        {
-            killed_plain += 1;
-        } else {
-            killed_encrypted += 1;
-        }
-
-        // Whatever the moment, the next start finds one good database with every row.
-        let out = xinbao(dir.path(), &["doctor", "--json"]);
-        assert!(
-            out.status.success(),
-            "after a kill at {delay_ms} ms: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(v["encrypted"], true);
-        assert_eq!(
-            v["orders"]["draft"], drafts,
-            "after a kill at {delay_ms} ms"
-        );
-        let store = open_profile(dir.path());
-        let rows: i64 = store
-            .connection()
-            .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(rows, audit, "after a kill at {delay_ms} ms");
-        drop(store);
-        assert!(!Path::new(&format!("{}.encrypting", path.display())).exists());
+        let dir = plain_profile_from(&pristine);
+        assert!(doctor_killed_at(dir.path(), point), "never reached {point}");
+        assert_one_good_file(dir.path(), expected, &format!("at {point}"));
     }
-    eprintln!("killed before the swap: {killed_plain}, after: {killed_encrypted}");
+    // The start after the encryption, killed as it removes the plain copy.
+    let dir = plain_profile_from(&pristine);
+    assert!(xinbao(dir.path(), &["doctor"]).status.success());
+    assert!(xinbao_store::plain_copy_path(&db_path(dir.path())).exists());
+    assert!(doctor_killed_at(dir.path(), "encrypt.verified"));
+    assert_one_good_file(dir.path(), expected, "at encrypt.verified");
+
+    // How long a conversion takes here, busy or not: the kills are spread over it.
+    let dir = plain_profile_from(&pristine);
+    let started = std::time::Instant::now();
+    assert!(xinbao(dir.path(), &["doctor"]).status.success());
+    let whole = started.elapsed();
+    let rounds: u32 = std::env::var("XINBAO_KILL_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1);
+    let (mut killed_plain, mut killed_encrypted) = (0, 0);
+    for round in 0..rounds {
+        for i in 0..20u32 {
+            // Twenty moments from the start to a little past the end, shifted each round.
+            let delay = whole.mul_f64((f64::from(i) + f64::from(round) / f64::from(rounds)) / 18.0);
+            let dir = plain_profile_from(&pristine);
+            let path = db_path(dir.path());
+            let mut child = Command::new(env!("CARGO_BIN_EXE_xinbao"))
+                .arg("--data-dir")
+                .arg(dir.path())
+                .arg("doctor")
+                .env_remove(paths::DATA_DIR_ENV)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(delay);
+            child.kill().unwrap(); // SIGKILL
+            child.wait().unwrap();
+            if std::fs::read(&path)
+                .unwrap()
+                .starts_with(b"SQLite format 3\0")
+            {
+                killed_plain += 1;
+            } else {
+                killed_encrypted += 1;
+            }
+            assert_one_good_file(
+                dir.path(),
+                expected,
+                &format!("at {} ms of {} ms", delay.as_millis(), whole.as_millis()),
+            );
+        }
+    }
+    eprintln!(
+        "a conversion takes {} ms here; killed before the swap: {killed_plain}, after: {killed_encrypted}",
+        whole.as_millis()
+    );
+}
+
+/// The keyring loses the key of a profile it has just been given (a keyring that kept it
+/// in memory only, a power cut before it wrote its file): the start after the encryption
+/// says so, names the plain copy kept from before it, and `xinbao restore-copy` puts that
+/// copy back (the unreadable file kept aside); the start after that encrypts it again.
+#[cfg(unix)]
+#[test]
+fn a_key_the_keyring_lost_after_the_encryption_gives_the_plain_copy_back() {
+    let pristine_dir = tempfile::tempdir().unwrap();
+    let pristine = db_path(pristine_dir.path());
+    let expected = older_plain_profile(&pristine);
+    let dir = plain_profile_from(&pristine);
+    let path = db_path(dir.path());
+    assert!(xinbao(dir.path(), &["doctor"]).status.success());
+    let id = std::fs::read_to_string(xinbao_store::key::key_id_path(&path)).unwrap();
+    let id = id.split_whitespace().nth(1).unwrap().to_string();
+    vault().delete(&id).unwrap();
+    let encrypted = std::fs::read(&path).unwrap();
+
+    let out = xinbao(dir.path(), &["doctor", "--json"]);
+    assert!(!out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error_code"], "store.key_lost_copy_kept", "{v}");
+    assert_eq!(
+        v["plain_copy"],
+        xinbao_store::plain_copy_path(&path).display().to_string()
+    );
+    let words = v["error"].as_str().unwrap();
+    assert!(
+        words.contains("restore-copy") && !words.contains("damaged"),
+        "{words}"
+    );
+    let listed = xinbao(dir.path(), &["orders", "list"]);
+    assert_eq!(listed.status.code(), Some(5), "an authentication matter");
+    assert!(String::from_utf8_lossy(&listed.stderr).contains("store.key_lost_copy_kept"));
+
+    let out = xinbao(dir.path(), &["--json", "restore-copy"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let aside = PathBuf::from(v["unreadable_kept_in"].as_str().unwrap());
+    assert_eq!(
+        std::fs::read(aside.join(path.file_name().unwrap())).unwrap(),
+        encrypted,
+        "the unreadable file is kept, not deleted"
+    );
+    assert!(aside.join("key-id").exists());
+    assert!(std::fs::read(&path)
+        .unwrap()
+        .starts_with(b"SQLite format 3\0"));
+    // Nothing more to put back: refused with its reason, nothing changed.
+    let again = xinbao(dir.path(), &["--json", "restore-copy"]);
+    assert_eq!(again.status.code(), Some(4));
+    assert_one_good_file(dir.path(), expected, "never: the keyring lost the key");
 }
 
 /// A profile made by the app on a computer without a keyring is sealed by the clerk's

@@ -124,6 +124,8 @@ pub struct KeyMissing {
     pub encrypted: bool,
     pub key_present: bool,
     pub key_id_file: bool,
+    /// The plain copy kept from before the encryption, when there is one to put back.
+    pub plain_copy: Option<String>,
     pub error_code: String,
     pub error: String,
 }
@@ -136,6 +138,10 @@ pub fn key_missing(path: &std::path::Path, error: &crate::StoreError) -> KeyMiss
         encrypted: crate::file_kind(path).ok() == Some(crate::FileKind::Encrypted),
         key_present: false,
         key_id_file: crate::key::key_id_path(path).exists(),
+        plain_copy: match error {
+            crate::StoreError::KeyLostCopyKept { copy, .. } => Some(copy.display().to_string()),
+            _ => None,
+        },
         error_code: error.code().to_string(),
         error: error.to_string(),
     }

@@ -27,6 +27,16 @@ pub enum StoreError {
     SealedProfile { path: PathBuf },
     #[error("the keyring refused to keep or give the database key: {0}")]
     KeyVault(String),
+    #[error("{path} was encrypted, but its key cannot be read back ({why}). The plain copy made just before the encryption is kept at {copy}: put it back (the app offers it; `xinbao restore-copy`) and every order from before the encryption is there again. Nothing was deleted")]
+    KeyLostCopyKept {
+        path: PathBuf,
+        copy: PathBuf,
+        why: String,
+    },
+    #[error(
+        "{path} has no plain copy from before its encryption to put back (or it opens as it is)"
+    )]
+    NoPlainCopy { path: PathBuf },
     #[error("{path} is not encrypted: open it through its profile, which encrypts it first")]
     NotEncrypted { path: PathBuf },
     #[error("the encrypted copy of {path} did not match the original ({found}); the original was kept as it was")]
@@ -43,6 +53,12 @@ pub enum StoreError {
     MerchantOrderNotFound(String),
     #[error("merchant order {merchant_order} belongs to another merchant than line {line}")]
     LinkOtherMerchant { line: i64, merchant_order: String },
+    #[error("merchant order {merchant_order} already backs export order {order}: a merchant order is linked to one export order")]
+    MerchantOrderTaken { merchant_order: String, order: i64 },
+    #[error("order {order} has no matching run {run}")]
+    RunNotFound { order: i64, run: i64 },
+    #[error("matching run {0} was undone already")]
+    RunUndone(i64),
     #[error(transparent)]
     State(#[from] StateError),
     #[error("{} field(s) are invalid: {}", .0.len(), join(.0))]
@@ -102,6 +118,8 @@ impl StoreError {
             StoreError::SealedDamaged { .. } => "store.sealed_damaged",
             StoreError::SealedProfile { .. } => "store.sealed_profile",
             StoreError::KeyVault(_) => "store.key_vault",
+            StoreError::KeyLostCopyKept { .. } => "store.key_lost_copy_kept",
+            StoreError::NoPlainCopy { .. } => "store.no_plain_copy",
             StoreError::NotEncrypted { .. } => "store.not_encrypted",
             StoreError::EncryptionCheck { .. } => "store.encryption_check",
             StoreError::BadProfileName(_) => "store.bad_profile_name",
@@ -110,6 +128,9 @@ impl StoreError {
             StoreError::LineNotFound(_) => "line.not_found",
             StoreError::MerchantOrderNotFound(_) => "merchant_order.not_found",
             StoreError::LinkOtherMerchant { .. } => "link.other_merchant",
+            StoreError::MerchantOrderTaken { .. } => "link.merchant_order_taken",
+            StoreError::RunNotFound { .. } => "match.run_not_found",
+            StoreError::RunUndone(_) => "match.run_undone",
             StoreError::State(e) => e.code(),
             StoreError::Invalid(_) => "invalid",
             StoreError::ConfirmBlocked(_) => "confirm.blocked",
@@ -137,6 +158,8 @@ impl StoreError {
         "store.sealed_damaged",
         "store.sealed_profile",
         "store.key_vault",
+        "store.key_lost_copy_kept",
+        "store.no_plain_copy",
         "store.not_encrypted",
         "store.encryption_check",
         "store.bad_profile_name",
@@ -144,6 +167,9 @@ impl StoreError {
         "line.not_found",
         "merchant_order.not_found",
         "link.other_merchant",
+        "link.merchant_order_taken",
+        "match.run_not_found",
+        "match.run_undone",
         "invalid",
         "confirm.blocked",
         "customs.taken",

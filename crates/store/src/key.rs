@@ -150,10 +150,24 @@ fn new_key(db_path: &Path, vault: &dyn KeyVault) -> Result<DbKey> {
 
 /// Saves `key` to the vault under `id` *before* the id is written beside the database: a
 /// crash between the two leaves an unused vault entry, never a database without its key.
+/// The vault must give the key back before anything depends on it: its "saved" answers for
+/// the call, and a read-back through a new request is the least proof that the entry is
+/// there to be read (what a keyring keeps across a crash or a power cut is its own affair:
+/// the encryption keeps the plain copy until a later start has read the key, see
+/// [`crate::encryption`]).
 fn keep(db_path: &Path, vault: &dyn KeyVault, id: &str, key: &DbKey) -> Result<()> {
-    vault
-        .save(id, key.to_hex().as_str())
-        .map_err(StoreError::KeyVault)?;
+    let hex = key.to_hex();
+    vault.save(id, hex.as_str()).map_err(StoreError::KeyVault)?;
+    let back = vault
+        .load(id)
+        .map_err(StoreError::KeyVault)?
+        .map(zeroize::Zeroizing::new);
+    if back.as_ref().map(|b| b.trim()) != Some(hex.as_str()) {
+        return Err(StoreError::KeyVault(
+            "the keyring said it kept the database key, but does not give it back".into(),
+        ));
+    }
+    crate::crash::point("key.saved");
     crate::write_private_atomically(
         &key_id_path(db_path),
         format!("{KEY_ID_PREFIX}{id}\n").as_bytes(),

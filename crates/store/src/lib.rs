@@ -6,12 +6,15 @@
 //! domain's state machine here, and by triggers in the database (`migrations/`).
 
 pub mod audit;
+pub mod crash;
 pub mod doctor;
+mod encryption;
 mod error;
 pub mod imports;
 pub mod key;
 pub mod lines;
 pub mod links;
+pub mod matching;
 mod migrate;
 pub mod order_book;
 pub mod orders;
@@ -23,6 +26,7 @@ pub mod sealed;
 pub mod settings;
 pub mod unsaved;
 
+pub use encryption::{plain_copy_path, restore_plain_copy};
 pub use error::StoreError;
 pub use key::{DbKey, KeyVault};
 pub use migrate::{supported_schema_version, APPLICATION_ID};
@@ -87,6 +91,7 @@ impl Store {
         unlock(&conn, key, path)?;
         // WAL: readers (the CLI, a second connection) never block the app.
         conn.pragma_update(None, "journal_mode", "WAL")?;
+        crate::crash::point("open.journal_switched");
         configure(&conn)?;
         migrate::run(&mut conn, path)?;
         outbox::redact_old_acknowledged(&mut conn)?;
@@ -120,8 +125,10 @@ impl Store {
 
     /// Opens the database of `profile` under `data_dir` (see [`paths`]) with its key from
     /// `vault`. A new profile gets a new key; a plain database of an older version is
-    /// encrypted first ([`encrypt_in_place`]); an encrypted one whose key is gone is
-    /// refused with `store.key_missing`, never opened as empty, never overwritten.
+    /// encrypted first ([`encryption`]), its plain copy kept until a later start opens the
+    /// encrypted one with the vault's key; an encrypted one whose key is gone is refused with
+    /// `store.key_missing` (or `store.key_lost_copy_kept` while that copy exists), never
+    /// opened as empty, never overwritten.
     pub fn open_profile(data_dir: &Path, profile: &str, vault: &dyn KeyVault) -> Result<Store> {
         let path = paths::profile_db_path(data_dir, profile)?;
         if let Some(dir) = path.parent() {
@@ -134,9 +141,31 @@ impl Store {
         if sealed::is_sealed(&path) {
             return Err(StoreError::SealedProfile { path });
         }
-        let key = key::load_or_create(&path, vault, kind != FileKind::Encrypted)?;
+        if kind == FileKind::Encrypted {
+            let opened =
+                key::load_or_create(&path, vault, false).and_then(|key| Store::open(&path, &key));
+            return match opened {
+                Ok(store) => {
+                    encryption::forget_plain_copy(&path)?;
+                    sealed::forget_set_aside(&path)?;
+                    Ok(store)
+                }
+                // A seal moved into this keyring whose key the keyring cannot give back: the
+                // profile is the seal's again.
+                Err(
+                    e @ (StoreError::KeyMissing { .. }
+                    | StoreError::KeyWrong { .. }
+                    | StoreError::KeyVault(_)),
+                ) if sealed::take_back_set_aside(&path)? => {
+                    drop(e);
+                    Err(StoreError::SealedProfile { path })
+                }
+                Err(e) => Err(encryption::lost_key_with_copy(&path, e)),
+            };
+        }
+        let key = key::load_or_create(&path, vault, true)?;
         if kind == FileKind::Plain {
-            encrypt_in_place(&path, &key)?;
+            encryption::encrypt_in_place(&path, &key)?;
         }
         Store::open(&path, &key)
     }
@@ -179,17 +208,25 @@ impl Store {
             }
             _ => {}
         }
-        let key = sealed::open_or_create(&path, owner, password, old_password)?;
+        let key = sealed::open_or_create(&path, owner, password, old_password)
+            .map_err(|e| encryption::lost_key_with_copy(&path, e))?;
         if kind == FileKind::Plain {
-            encrypt_in_place(&path, &key)?;
+            encryption::encrypt_in_place(&path, &key)?;
         }
-        Store::open(&path, &key).map_err(|e| match e {
+        let store = Store::open(&path, &key).map_err(|e| match e {
             // The seal opened, so it is not the password: the file is another database's.
-            StoreError::KeyWrong { .. } => StoreError::SealedDamaged {
-                path: sealed::sealed_key_path(&path),
-            },
+            StoreError::KeyWrong { .. } => encryption::lost_key_with_copy(
+                &path,
+                StoreError::SealedDamaged {
+                    path: sealed::sealed_key_path(&path),
+                },
+            ),
             e => e,
-        })
+        })?;
+        if kind == FileKind::Encrypted {
+            encryption::forget_plain_copy(&path)?;
+        }
+        Ok(store)
     }
 
     /// A sealed profile's key, to seal again under a new password or move into a keyring
@@ -289,96 +326,51 @@ fn configure(conn: &Connection) -> Result<()> {
 }
 
 /// Gives SQLCipher the key: the connection's first statement. A wrong key (or a file that
-/// is not a database at all) shows at the first read.
+/// is not a database at all) shows at the first read as SQLite's "not a database"; any other
+/// failure of that read (a journal a read-only look cannot roll back, a busy file, a disk
+/// error) is that failure, never called a wrong key.
 pub(crate) fn unlock(conn: &Connection, key: &DbKey, path: &Path) -> Result<()> {
+    sqlcipher_ready();
     let statement =
         zeroize::Zeroizing::new(format!("PRAGMA key = \"{}\";", key.sql_literal().as_str()));
     conn.execute_batch(&statement)?;
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
     })
-    .map_err(|_| StoreError::KeyWrong { path: path.into() })?;
+    .map_err(|e| match sqlite_code(&e) {
+        Some(rusqlite::ErrorCode::NotADatabase) => StoreError::KeyWrong { path: path.into() },
+        _ => StoreError::from(e),
+    })?;
     Ok(())
 }
 
-/// The temporary file an encryption writes before it replaces the plain database.
-fn encrypting_path(path: &Path) -> PathBuf {
-    PathBuf::from(format!("{}.encrypting", path.display()))
-}
-
-/// Encrypts a plain profile database of an older version, safe against a kill at any
-/// moment: the encrypted copy is written beside it, checked (SQLite finds it sound and every
-/// table holds as many rows as the original), synced, and only then renamed over the plain
-/// file. Until the rename the plain file is untouched and the copy is thrown away at the
-/// next start; after it, the encrypted file is whole.
-fn encrypt_in_place(path: &Path, key: &DbKey) -> Result<()> {
-    migrate::refuse_foreign_or_newer(path, None)?;
-    let tmp = encrypting_path(path);
-    remove_if_exists(&tmp)?;
-    private_file(&tmp)?;
-    let counts = {
-        let plain = Connection::open(path)?;
-        plain.busy_timeout(std::time::Duration::from_secs(5))?;
-        // Everything into the main file, and out of WAL mode: a plain -wal left beside the
-        // encrypted file would be read as its journal.
-        plain.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        plain.pragma_update(None, "journal_mode", "DELETE")?;
-        let counts = table_counts(&plain)?;
-        let app_id: i64 = plain.pragma_query_value(None, "application_id", |r| r.get(0))?;
-        plain.execute(
-            "ATTACH DATABASE ?1 AS encrypted KEY ?2",
-            (tmp.to_string_lossy(), key.sql_literal().as_str()),
-        )?;
-        plain.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
-        plain.execute_batch(&format!("PRAGMA encrypted.application_id = {app_id};"))?;
-        plain.execute_batch("DETACH DATABASE encrypted;")?;
-        counts
-    };
-    {
-        let copy = Connection::open(&tmp)?;
-        unlock(&copy, key, &tmp)?;
-        let integrity: String = copy.query_row("PRAGMA integrity_check(1)", [], |r| r.get(0))?;
-        if integrity != "ok" || table_counts(&copy)? != counts {
-            drop(copy);
-            remove_if_exists(&tmp)?;
-            return Err(StoreError::EncryptionCheck {
-                path: path.into(),
-                found: integrity,
-            });
+/// Waits until SQLCipher has initialised itself. SQLite runs SQLCipher's initialisation
+/// after it marks itself initialised and outside its own lock (`SQLITE_EXTRA_INIT`), so a
+/// thread that opens a connection in that moment has its `PRAGMA key` refused ("An error
+/// occurred with PRAGMA key or rekey", nothing logged): seen when tests opened profiles in
+/// parallel at a process's start. Every key given by this crate passes here first: the first
+/// caller initialises and proves a key is taken, the others wait for it.
+pub(crate) fn sqlcipher_ready() {
+    static READY: std::sync::Once = std::sync::Once::new();
+    READY.call_once(|| {
+        for _ in 0..5_000 {
+            let taken = Connection::open_in_memory()
+                .and_then(|c| c.execute_batch("PRAGMA key = 'ready';"))
+                .is_ok();
+            if taken {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
         }
-    }
-    let io = |p: &Path| {
-        let p = p.to_path_buf();
-        move |e| StoreError::Io { path: p, source: e }
-    };
-    std::fs::File::open(&tmp)
-        .and_then(|f| f.sync_all())
-        .map_err(io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(io(path))?;
-    sync_dir(path)?;
-    Ok(())
+    });
 }
 
-/// Rows per table (the virtual tables' shadow tables included), to compare two copies.
-fn table_counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
-    let names: Vec<String> = conn
-        .prepare(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND rootpage > 0 \
-             AND name NOT LIKE 'sqlite_%' ORDER BY name",
-        )?
-        .query_map([], |r| r.get(0))?
-        .collect::<std::result::Result<_, _>>()?;
-    names
-        .into_iter()
-        .map(|name| {
-            let n = conn.query_row(
-                &format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\"")),
-                [],
-                |r| r.get(0),
-            )?;
-            Ok((name, n))
-        })
-        .collect()
+/// SQLite's primary result code of a failure, if it is one of SQLite's.
+pub(crate) fn sqlite_code(e: &rusqlite::Error) -> Option<rusqlite::ErrorCode> {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) => Some(f.code),
+        _ => None,
+    }
 }
 
 pub(crate) fn remove_if_exists(path: &Path) -> Result<()> {
@@ -426,6 +418,9 @@ pub fn write_private_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(io(&tmp))?;
     f.write_all(bytes).map_err(io(&tmp))?;
     f.sync_all().map_err(io(&tmp))?;
+    if let Some(name) = path.file_name() {
+        crate::crash::point(&format!("write.{}", name.to_string_lossy()));
+    }
     std::fs::rename(&tmp, path).map_err(io(path))?;
     sync_dir(path)
 }

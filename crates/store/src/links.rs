@@ -1,13 +1,13 @@
 //! Merchant orders cached from the platform, and linking (关联商户订单) a line to them.
 
 use crate::audit::{self, Change, Entity};
-use crate::orders::{load_lines, load_order};
+use crate::orders::load_order;
 use crate::outbox::{self, kind};
 use crate::{now, Result, Store, StoreError};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use xinbao_domain::order::{same_merchant, Action, MerchantOrderRef};
+use xinbao_domain::order::{same_merchant_by, Action, MerchantOrderRef};
 use xinbao_domain::OrderState;
 
 /// A merchant order (商户交易订单) sent to this company, as cached locally.
@@ -64,31 +64,34 @@ pub fn upsert_merchant_orders(store: &mut Store, orders: &[MerchantOrder]) -> Re
     Ok(orders.len())
 }
 
-fn merchant_order_ref(conn: &rusqlite::Connection, id: &str) -> Result<MerchantOrderRef> {
-    conn.query_row(
-        "SELECT id, procurement_no, merchant_name, mobile FROM merchant_orders WHERE id = ?1",
-        [id],
-        |r| {
-            Ok(MerchantOrderRef {
-                id: r.get(0)?,
-                procurement_no: r.get(1)?,
-                merchant_name: r.get(2)?,
-                mobile: r.get(3)?,
-            })
-        },
-    )
-    .optional()?
-    .ok_or_else(|| StoreError::MerchantOrderNotFound(id.to_string()))
+/// How a link was made: by hand, or by 自动匹配 (exact, a clerk's choice among equal
+/// solutions, an accepted suggestion), or by group linking (a merchant-month group to the
+/// ticked merchant orders, in one step).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum How {
+    Hand,
+    Exact,
+    Choice,
+    Suggestion,
+    Group,
 }
 
-fn order_of_line(conn: &rusqlite::Connection, line_id: i64) -> Result<i64> {
-    conn.query_row(
-        "SELECT order_id FROM order_lines WHERE id = ?1",
-        [line_id],
-        |r| r.get(0),
-    )
-    .optional()?
-    .ok_or(StoreError::LineNotFound(line_id))
+impl How {
+    /// Made by 自动匹配 (exact, a choice, a suggestion), not by the clerk's own pick.
+    pub fn is_matched(self) -> bool {
+        matches!(self, How::Exact | How::Choice | How::Suggestion)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            How::Hand => "hand",
+            How::Exact => "exact",
+            How::Choice => "choice",
+            How::Suggestion => "suggestion",
+            How::Group => "group",
+        }
+    }
 }
 
 /// Links a line to a merchant order of the same merchant. Linking twice is a no-op.
@@ -116,68 +119,267 @@ fn change_link(
 ) -> Result<bool> {
     let tx = store.conn.transaction()?;
     let order_id = order_of_line(&tx, line_id)?;
-    let order = load_order(&tx, order_id)?;
-    order.state.allows(Action::EditLinks)?;
-    let mo = merchant_order_ref(&tx, merchant_order_id)?;
-    let line = load_lines(&tx, order_id)?
-        .into_iter()
-        .find(|l| l.line.id == Some(line_id))
-        .ok_or(StoreError::LineNotFound(line_id))?;
-    if add && !same_merchant(&line.line, &mo) {
-        return Err(StoreError::LinkOtherMerchant {
-            line: line_id,
-            merchant_order: mo.id,
-        });
-    }
-    let at = now();
+    let mut links = LinkWriter::new(&tx, actor, order_id)?;
     let changed = if add {
-        tx.execute(
-            "INSERT OR IGNORE INTO line_links (line_id, merchant_order_id, created_at) VALUES (?1, ?2, ?3)",
-            params![line_id, mo.id, at],
-        )?
+        links.add(line_id, merchant_order_id, How::Hand, None)?
     } else {
-        tx.execute(
-            "DELETE FROM line_links WHERE line_id = ?1 AND merchant_order_id = ?2",
-            params![line_id, mo.id],
-        )?
-    } > 0;
-    if changed {
-        let link = json!({ "line_id": line_id, "merchant_order_id": mo.id });
+        links.remove(line_id, merchant_order_id)?
+    };
+    links.finish()?;
+    tx.commit()?;
+    Ok(changed)
+}
+
+fn order_of_line(conn: &rusqlite::Connection, line_id: i64) -> Result<i64> {
+    conn.query_row(
+        "SELECT order_id FROM order_lines WHERE id = ?1",
+        [line_id],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or(StoreError::LineNotFound(line_id))
+}
+
+/// Every link written to one order inside one transaction: the order's state checked once,
+/// each link checked (the line is the order's, the merchant order is cached, of the line's
+/// merchant and held by no other export order), its audit row, and its outbox row once the
+/// order is confirmed. Reads only the line and the merchant order it links, so a link to a
+/// million-line order costs what a link to a small one does.
+pub(crate) struct LinkWriter<'t> {
+    tx: &'t Transaction<'t>,
+    actor: &'t str,
+    order_id: i64,
+    order_uuid: String,
+    confirmed: bool,
+    base_rev: Option<i64>,
+    at: String,
+    changed: usize,
+}
+
+impl<'t> LinkWriter<'t> {
+    pub(crate) fn new(tx: &'t Transaction<'t>, actor: &'t str, order_id: i64) -> Result<Self> {
+        let order = load_order(tx, order_id)?;
+        order.state.allows(Action::EditLinks)?;
+        Ok(LinkWriter {
+            tx,
+            actor,
+            order_id,
+            confirmed: order.state == OrderState::Confirmed,
+            base_rev: crate::orders::remote_rev(tx, order_id)?,
+            order_uuid: order.uuid,
+            at: now(),
+            changed: 0,
+        })
+    }
+
+    pub(crate) fn at(&self) -> &str {
+        &self.at
+    }
+
+    /// The line's uuid, procurement number and mobile, if it is this order's.
+    fn line(&self, line_id: i64) -> Result<(String, Option<String>, Option<String>)> {
+        self.tx
+            .prepare_cached(
+                "SELECT uuid, procurement_no, mobile FROM order_lines WHERE id = ?1 AND order_id = ?2",
+            )?
+            .query_row(params![line_id, self.order_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?
+            .ok_or(StoreError::LineNotFound(line_id))
+    }
+
+    pub(crate) fn add(
+        &mut self,
+        line_id: i64,
+        merchant_order_id: &str,
+        how: How,
+        run: Option<i64>,
+    ) -> Result<bool> {
+        let (line_uuid, procurement_no, mobile) = self.line(line_id)?;
+        let mo = merchant_order_ref(self.tx, merchant_order_id)?;
+        if !same_merchant_by(
+            procurement_no.as_deref(),
+            mobile.as_deref(),
+            mo.procurement_no.as_deref(),
+            &mo.mobile,
+        ) {
+            return Err(StoreError::LinkOtherMerchant {
+                line: line_id,
+                merchant_order: mo.id,
+            });
+        }
+        // What the matcher proposes never uses a merchant order another export order holds.
+        // A link by hand (one, or a group) stays the clerk's word, as before matching: the
+        // demo data and today's orders share merchant orders between export orders, and
+        // between computers only the platform can decide (not yet).
+        if how.is_matched() {
+            if let Some(order) = holder_besides(self.tx, &mo.id, self.order_id)? {
+                return Err(StoreError::MerchantOrderTaken {
+                    merchant_order: mo.id,
+                    order,
+                });
+            }
+        }
+        self.insert(line_id, &mo.id, how, run, Some(line_uuid))
+    }
+
+    /// A link the matcher planned inside this same transaction (its gate, month and holder
+    /// checked by the plan): written without reading its line and merchant order again.
+    pub(crate) fn add_planned(
+        &mut self,
+        line_id: i64,
+        merchant_order_id: &str,
+        how: How,
+        run: i64,
+    ) -> Result<bool> {
+        self.insert(line_id, merchant_order_id, how, Some(run), None)
+    }
+
+    /// The link, its audit row and (confirmed) its outbox row; `line_uuid` read here when
+    /// the outbox needs it and the caller did not read it.
+    fn insert(
+        &mut self,
+        line_id: i64,
+        merchant_order_id: &str,
+        how: How,
+        run: Option<i64>,
+        line_uuid: Option<String>,
+    ) -> Result<bool> {
+        let added = self
+            .tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO line_links (line_id, merchant_order_id, created_at, how, run_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![line_id, merchant_order_id, self.at, how.as_str(), run])?
+            > 0;
+        if added {
+            let line_uuid = match line_uuid {
+                Some(uuid) => uuid,
+                None if self.confirmed => self.line(line_id)?.0,
+                None => String::new(),
+            };
+            let after = json!({ "line_id": line_id, "merchant_order_id": merchant_order_id, "how": how.as_str(), "run": run });
+            self.written(
+                line_id,
+                line_uuid,
+                merchant_order_id.to_string(),
+                None,
+                Some(after),
+            )?;
+        }
+        Ok(added)
+    }
+
+    pub(crate) fn remove(&mut self, line_id: i64, merchant_order_id: &str) -> Result<bool> {
+        let (line_uuid, _, _) = self.line(line_id)?;
+        let removed = self
+            .tx
+            .prepare_cached(
+                "DELETE FROM line_links WHERE line_id = ?1 AND merchant_order_id = ?2 RETURNING how, run_id",
+            )?
+            .query_row(params![line_id, merchant_order_id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?))
+            })
+            .optional()?;
+        let Some((how, run)) = removed else {
+            return Ok(false);
+        };
+        let before = json!({ "line_id": line_id, "merchant_order_id": merchant_order_id, "how": how, "run": run });
+        self.written(
+            line_id,
+            line_uuid,
+            merchant_order_id.to_string(),
+            Some(before),
+            None,
+        )?;
+        Ok(true)
+    }
+
+    fn written(
+        &mut self,
+        line_id: i64,
+        line_uuid: String,
+        merchant_order_id: String,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> Result<()> {
+        let add = after.is_some();
         audit::record(
-            &tx,
-            &at,
+            self.tx,
+            &self.at,
             Change {
-                actor,
-                order_id,
+                actor: self.actor,
+                order_id: self.order_id,
                 entity: Entity::Link,
-                entity_id: format!("{line_id}:{}", mo.id),
+                entity_id: format!("{line_id}:{merchant_order_id}"),
                 action: if add { "link" } else { "unlink" },
-                before: (!add).then(|| link.clone()),
-                after: add.then_some(link),
+                before,
+                after,
             },
         )?;
-        if order.state == OrderState::Confirmed {
+        if self.confirmed {
             outbox::enqueue(
-                &tx,
-                &at,
-                order_id,
+                self.tx,
+                &self.at,
+                self.order_id,
                 if add {
                     kind::LINK_ADD
                 } else {
                     kind::LINK_REMOVE
                 },
                 &xinbao_wire::LinkPayload {
-                    order_uuid: order.uuid.clone(),
-                    line_uuid: line.uuid.clone(),
-                    merchant_order_id: mo.id.clone(),
-                    base_rev: crate::orders::remote_rev(&tx, order_id)?,
+                    order_uuid: self.order_uuid.clone(),
+                    line_uuid,
+                    merchant_order_id,
+                    base_rev: self.base_rev,
                 },
             )?;
         }
-        crate::orders::touch(&tx, order_id, &at)?;
+        self.changed += 1;
+        Ok(())
     }
-    tx.commit()?;
-    Ok(changed)
+
+    /// How many links were added or removed; the order marked changed if any were.
+    pub(crate) fn finish(self) -> Result<usize> {
+        if self.changed > 0 {
+            crate::orders::touch(self.tx, self.order_id, &self.at)?;
+        }
+        Ok(self.changed)
+    }
+}
+
+fn merchant_order_ref(conn: &rusqlite::Connection, id: &str) -> Result<MerchantOrderRef> {
+    conn.prepare_cached(
+        "SELECT id, procurement_no, merchant_name, mobile FROM merchant_orders WHERE id = ?1",
+    )?
+    .query_row([id], |r| {
+        Ok(MerchantOrderRef {
+            id: r.get(0)?,
+            procurement_no: r.get(1)?,
+            merchant_name: r.get(2)?,
+            mobile: r.get(3)?,
+        })
+    })
+    .optional()?
+    .ok_or_else(|| StoreError::MerchantOrderNotFound(id.to_string()))
+}
+
+/// The export order other than `order_id` whose lines hold the merchant order, if any: a
+/// merchant order backs the purchases of one export order.
+pub(crate) fn holder_besides(
+    conn: &rusqlite::Connection,
+    merchant_order_id: &str,
+    order_id: i64,
+) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT l.order_id FROM line_links k JOIN order_lines l ON l.id = k.line_id
+             WHERE k.merchant_order_id = ?1 AND l.order_id <> ?2 ORDER BY l.order_id LIMIT 1",
+        )?
+        .query_row(params![merchant_order_id, order_id], |r| r.get(0))
+        .optional()?)
 }
 
 /// Whether merchant order `m` is of the line's merchant, in SQL over the line's procurement
@@ -191,15 +393,29 @@ pub(crate) fn same_merchant_sql(procurement_no: &str, mobile: &str) -> String {
     )
 }
 
+/// A merchant order the linking screen offers: the mobile masked, and the other export
+/// order that holds it already, if one does (shown as taken, with that order).
+#[derive(Debug, Clone, Serialize)]
+pub struct Candidate {
+    #[serde(flatten)]
+    pub order: MerchantOrder,
+    pub taken_by: Option<i64>,
+}
+
 /// Merchant orders of the line's merchant (by procurement number, else mobile), the line's
 /// month first: what the linking screen offers.
-pub fn candidates_for_line(store: &Store, line_id: i64) -> Result<Vec<MerchantOrder>> {
-    let (procurement_no, mobile, month): (Option<String>, Option<String>, Option<String>) = store
+pub fn candidates_for_line(store: &Store, line_id: i64) -> Result<Vec<Candidate>> {
+    let (order_id, procurement_no, mobile, month): (
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ) = store
         .conn
         .query_row(
-            "SELECT procurement_no, mobile, order_month FROM order_lines WHERE id = ?1",
+            "SELECT order_id, procurement_no, mobile, order_month FROM order_lines WHERE id = ?1",
             [line_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()?
         .ok_or(StoreError::LineNotFound(line_id))?;
@@ -218,7 +434,16 @@ pub fn candidates_for_line(store: &Store, line_id: i64) -> Result<Vec<MerchantOr
             m
         })
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let orders: Vec<MerchantOrder> = rows.collect::<Result<_, _>>()?;
+    orders
+        .into_iter()
+        .map(|order| {
+            Ok(Candidate {
+                taken_by: holder_besides(&store.conn, &order.id, order_id)?,
+                order,
+            })
+        })
+        .collect()
 }
 
 const MERCHANT_ORDER_COLUMNS: &str =

@@ -34,11 +34,18 @@ pub(crate) fn refuse_foreign_or_newer(path: &Path, key: Option<&DbKey>) -> Resul
         return Ok(());
     }
     let not_ours = || StoreError::NotOurDatabase { path: path.into() };
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|_| not_ours())?;
-    if let Some(key) = key {
-        crate::unlock(&conn, key, path)?;
-    }
+    let conn = match look(path, key, OpenFlags::SQLITE_OPEN_READ_ONLY) {
+        // A kill in the middle of a write left a hot rollback journal, which a read-only
+        // connection cannot roll back. SQLite's own recovery must run before anyone can read
+        // the file (a newer version would run it too): the look is taken read-write, and
+        // what it writes is the file as it was at its last commit.
+        Err(StoreError::Sqlite(e)) if is_hot_journal(&e) => look(
+            path,
+            key,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?,
+        other => other?,
+    };
     let tables: i64 = conn
         .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
         .map_err(|_| not_ours())?;
@@ -67,6 +74,33 @@ pub(crate) fn refuse_foreign_or_newer(path: &Path, key: Option<&DbKey>) -> Resul
         }),
         _ => Ok(()),
     }
+}
+
+/// A connection to an existing file with `flags`, its first page read (with `key` if it
+/// is encrypted). A file SQLite does not take for a database is not ours; a wrong key is
+/// [`StoreError::KeyWrong`]; any other failure is SQLite's own.
+fn look(path: &Path, key: Option<&DbKey>, flags: OpenFlags) -> Result<Connection> {
+    let not_ours = || StoreError::NotOurDatabase { path: path.into() };
+    let conn = Connection::open_with_flags(path, flags).map_err(|_| not_ours())?;
+    match key {
+        Some(key) => crate::unlock(&conn, key, path)?,
+        None => {
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map_err(|e| match crate::sqlite_code(&e) {
+                Some(rusqlite::ErrorCode::NotADatabase) => not_ours(),
+                _ => StoreError::from(e),
+            })?;
+        }
+    }
+    Ok(conn)
+}
+
+/// SQLITE_READONLY_ROLLBACK: a read-only connection found a hot journal it may not roll back.
+fn is_hot_journal(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.extended_code == rusqlite::ffi::SQLITE_READONLY_ROLLBACK)
 }
 
 /// Applies the pending migrations, each in its own transaction.

@@ -141,14 +141,53 @@ impl SealedKey {
     }
 
     /// Moves the key into `vault` (a keyring appeared since the profile was made without
-    /// one): kept there and named beside the database first, the sealed copy removed last,
-    /// so a crash in between leaves the sealed way working. The vault's refusal is its
-    /// error, and the profile stays sealed.
+    /// one): kept there and named beside the database first, the seal set aside last, so a
+    /// crash in between leaves the sealed way working. The seal is kept aside
+    /// ([`set_aside_path`]) until a later start has opened the profile with the keyring's
+    /// key; a start whose keyring cannot give the key takes the seal back. The vault's
+    /// refusal is its error, and the profile stays sealed.
     pub fn move_into(&self, vault: &dyn crate::KeyVault) -> Result<()> {
         crate::key::adopt(&self.db_path, vault, &self.key)?;
-        crate::remove_if_exists(&sealed_key_path(&self.db_path))?;
+        crate::crash::point("move.adopted");
+        let (seal, aside) = (
+            sealed_key_path(&self.db_path),
+            set_aside_path(&self.db_path),
+        );
+        std::fs::rename(&seal, &aside).map_err(|source| StoreError::Io { path: seal, source })?;
+        crate::crash::point("move.set_aside");
         crate::sync_dir(&self.db_path)
     }
+}
+
+/// A seal whose key was moved into a keyring, kept until the keyring has given the key to a
+/// later start.
+pub fn set_aside_path(db_path: &Path) -> PathBuf {
+    db_path.with_file_name("key-sealed.moved")
+}
+
+/// The keyring's key opened the profile: the seal set aside is no longer needed.
+pub(crate) fn forget_set_aside(db_path: &Path) -> Result<()> {
+    let aside = set_aside_path(db_path);
+    if aside.exists() {
+        crate::remove_if_exists(&aside)?;
+        crate::sync_dir(db_path)?;
+    }
+    Ok(())
+}
+
+/// The keyring cannot give the key the seal was moved for: the seal is put back (the
+/// profile opens the password's way again). Whether there was one to put back.
+pub(crate) fn take_back_set_aside(db_path: &Path) -> Result<bool> {
+    let aside = set_aside_path(db_path);
+    if !aside.exists() {
+        return Ok(false);
+    }
+    std::fs::rename(&aside, sealed_key_path(db_path)).map_err(|source| StoreError::Io {
+        path: aside,
+        source,
+    })?;
+    crate::sync_dir(db_path)?;
+    Ok(true)
 }
 
 /// The key, or `None` when `password` is not the one it was sealed with.

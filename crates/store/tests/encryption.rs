@@ -310,3 +310,73 @@ fn without_a_keyring_the_key_is_sealed_by_the_password_and_the_orders_stay() {
     assert_eq!(err.code(), "store.key_vault");
     assert!(!xinbao_store::sealed::sealed_key_path(&db_path(other.path())).exists());
 }
+
+/// The profile's files as a kill in the middle of a rollback-journal transaction leaves
+/// them (the switch to WAL right after an encryption is one): the database copied with its
+/// `-journal` while the transaction is open, so the copy has a hot journal and no locks.
+fn killed_mid_transaction(path: &Path, key: &DbKey, into: &Path) {
+    let conn = Connection::open(path).unwrap();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex().as_str()))
+        .unwrap();
+    conn.execute_batch(
+        "PRAGMA journal_mode = DELETE;
+         PRAGMA cache_size = 2;
+         BEGIN;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+         INSERT INTO audit_log (at, actor, entity, entity_id, action, after_json)
+             SELECT 'now', 'unfinished', 'order', i, 'bulk', hex(randomblob(120)) FROM n;",
+    )
+    .unwrap();
+    let journal = PathBuf::from(format!("{}-journal", path.display()));
+    assert!(journal.exists(), "the transaction spilled to the file");
+    std::fs::create_dir_all(into.parent().unwrap()).unwrap();
+    std::fs::copy(path, into).unwrap();
+    std::fs::copy(&journal, format!("{}-journal", into.display())).unwrap();
+    for beside in [
+        xinbao_store::key::key_id_path(path),
+        xinbao_store::sealed::sealed_key_path(path),
+    ] {
+        if beside.exists() {
+            std::fs::copy(&beside, into.with_file_name(beside.file_name().unwrap())).unwrap();
+        }
+    }
+    conn.execute_batch("ROLLBACK;").unwrap();
+}
+
+/// A kill in the middle of a write of SQLite's own (a rollback journal left behind): the
+/// next start rolls the journal back and opens every row; it never calls the key wrong or
+/// the file damaged (before, the read-only look that guards against newer versions could
+/// not roll back and answered `store.key_wrong`, for good).
+#[test]
+fn a_hot_journal_left_by_a_kill_is_rolled_back_not_taken_for_a_wrong_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = MemoryVault::default();
+    let mut store = Store::open_profile(dir.path(), PROFILE, &vault).unwrap();
+    orders::create_draft(&mut store, ACTOR, &complete_form()).unwrap();
+    drop(store);
+    let path = db_path(dir.path());
+    let key_id = std::fs::read_to_string(xinbao_store::key::key_id_path(&path)).unwrap();
+    let hex = xinbao_store::KeyVault::load(&vault, key_id.split_whitespace().nth(1).unwrap())
+        .unwrap()
+        .unwrap();
+    let key = DbKey::from_hex(&hex).unwrap();
+
+    let crashed = tempfile::tempdir().unwrap();
+    killed_mid_transaction(&path, &key, &db_path(crashed.path()));
+    let store = Store::open_profile(crashed.path(), PROFILE, &vault)
+        .unwrap_or_else(|e| panic!("[{}] {e}", e.code()));
+    assert_eq!(
+        orders::list(&store, &ListQuery::default()).unwrap().total,
+        1
+    );
+    let rewritten: i64 = store
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE actor = 'unfinished'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(rewritten, 0, "the unfinished transaction was rolled back");
+    assert!(!Path::new(&format!("{}-journal", db_path(crashed.path()).display())).exists());
+}

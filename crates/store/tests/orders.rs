@@ -271,8 +271,17 @@ fn customs_number_declares_and_freezes_everything() {
             .iter()
             .map(|l| l.id)
             .collect();
-        links::link(&mut store, ACTOR, lines[0], "MO-1").unwrap();
-        links::link(&mut store, ACTOR, lines[1], "MO-2").unwrap();
+        // Merchant orders of its own: one backs one export order.
+        links::upsert_merchant_orders(
+            &mut store,
+            &[
+                merchant_order("MO-1b", "张三", "13800138000", 100_000),
+                merchant_order("MO-2b", "李四", "13900139000", 50_000),
+            ],
+        )
+        .unwrap();
+        links::link(&mut store, ACTOR, lines[0], "MO-1b").unwrap();
+        links::link(&mut store, ACTOR, lines[1], "MO-2b").unwrap();
         (id, lines)
     };
     orders::confirm(&mut store, ACTOR, other).unwrap();
@@ -369,7 +378,7 @@ fn link_candidates_are_the_lines_merchants_orders_its_month_first() {
     let ids: Vec<String> = links::candidates_for_line(&store, lines[1])
         .unwrap()
         .into_iter()
-        .map(|m| m.id)
+        .map(|m| m.order.id)
         .collect();
     assert_eq!(
         ids,
@@ -380,7 +389,7 @@ fn link_candidates_are_the_lines_merchants_orders_its_month_first() {
     assert!(links::candidates_for_line(&store, lines[1])
         .unwrap()
         .iter()
-        .all(|m| m.mobile == "13*******00"));
+        .all(|m| m.order.mobile == "13*******00"));
     assert_eq!(
         links::candidates_for_line(&store, 999).unwrap_err().code(),
         "line.not_found"

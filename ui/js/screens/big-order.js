@@ -254,6 +254,8 @@ export async function render(view, id) {
     h('button.btn', {
       type: 'button', 'data-testid': 'export-order', on: { click: () => saveFile('export_order', { id }) },
     }, t('editor.export')),
+    // 关联商户订单 (with 自动匹配) for the whole order, a page at a time.
+    allows(d, 'edit_links') ? h('a.btn', { href: `#/orders/${id}/link`, 'data-testid': 'big-link-open' }, t('link.title')) : null,
     allows(d, 'attach_customs') ? customsEntry(id, () => render(view, id)) : null,
     allows(d, 'confirm') ? h('button.btn', {
       type: 'button', 'data-testid': 'confirm-order',

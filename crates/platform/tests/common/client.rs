@@ -104,7 +104,7 @@ impl Device {
         let id = orders::create_draft(&mut store, "test", &form).unwrap();
         for line in orders::get(&store, id).unwrap().lines {
             let mo = links::candidates_for_line(&store, line.id).unwrap();
-            links::link(&mut store, "test", line.id, &mo[0].id).unwrap();
+            links::link(&mut store, "test", line.id, &mo[0].order.id).unwrap();
         }
         orders::confirm(&mut store, "test", id).unwrap();
         id

@@ -56,13 +56,28 @@ pub fn merchant_order(id: &str, merchant: &str, mobile: &str, cents: i64) -> Mer
 }
 
 /// A complete order whose two lines are linked: ready to confirm. Returns (order, line ids).
+/// A merchant order backs one export order, so each order after the first gets merchant
+/// orders of its own (`MO-1`, `MO-2`, `MO-3` for the first, as the tests name them; then
+/// `MO-1-2`, ...).
 pub fn linked_order(store: &mut Store) -> (i64, Vec<i64>) {
+    let taken = |id: &str| links::merchant_order(store, id).is_ok_and(|m| !m.linked.is_empty());
+    let suffix = (1..)
+        .map(|k: i32| {
+            if k == 1 {
+                String::new()
+            } else {
+                format!("-{k}")
+            }
+        })
+        .find(|s| !taken(&format!("MO-1{s}")))
+        .unwrap();
+    let mo = |n: i32| format!("MO-{n}{suffix}");
     links::upsert_merchant_orders(
         store,
         &[
-            merchant_order("MO-1", "张三", "13800138000", 100_000),
-            merchant_order("MO-2", "李四", "13900139000", 50_000),
-            merchant_order("MO-3", "李四", "13900139000", 1_000),
+            merchant_order(&mo(1), "张三", "13800138000", 100_000),
+            merchant_order(&mo(2), "李四", "13900139000", 50_000),
+            merchant_order(&mo(3), "李四", "13900139000", 1_000),
         ],
     )
     .unwrap();
@@ -73,8 +88,8 @@ pub fn linked_order(store: &mut Store) -> (i64, Vec<i64>) {
         .iter()
         .map(|l| l.id)
         .collect();
-    links::link(store, ACTOR, lines[0], "MO-1").unwrap();
-    links::link(store, ACTOR, lines[1], "MO-2").unwrap();
+    links::link(store, ACTOR, lines[0], &mo(1)).unwrap();
+    links::link(store, ACTOR, lines[1], &mo(2)).unwrap();
     (id, lines)
 }
 

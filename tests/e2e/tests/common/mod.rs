@@ -16,11 +16,17 @@ pub fn repo_root() -> PathBuf {
         .unwrap()
 }
 
-/// The app binary under test: `$XINBAO_APP_BIN`, else the workspace's debug build.
+/// The app binary under test: `$XINBAO_APP_BIN`, else the workspace's debug build (in
+/// `$CARGO_TARGET_DIR` when the tests run with one, as `scripts/test-all.sh` passes it on).
 pub fn app_binary() -> PathBuf {
     std::env::var_os("XINBAO_APP_BIN")
         .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target/debug/xinbao-desk"))
+        .unwrap_or_else(|| {
+            std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| repo_root().join("target"))
+                .join("debug/xinbao-desk")
+        })
 }
 
 pub fn cli_binary() -> PathBuf {
@@ -503,6 +509,8 @@ fn is_stale(e: &fantoccini::error::CmdError) -> bool {
     let text = e.to_string();
     text.contains("was not found")
         || text.contains("stale element")
+        // WebKitWebDriver's answer to a clear() of a field the page replaced meanwhile.
+        || text.contains("Could not parse element editable state")
         || text.trim_end().ends_with("webdriver returned error:")
 }
 
