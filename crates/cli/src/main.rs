@@ -11,6 +11,7 @@ use xinbao_import::{ImportError, ImportOptions};
 use xinbao_store::orders::{self, ListQuery, SyncState};
 use xinbao_store::{imports, paths, Store, StoreError};
 
+mod customs;
 mod edit;
 mod matching;
 mod platform;
@@ -267,7 +268,26 @@ enum OrdersCommand {
     /// 订单确认: freezes the buyer and queues the whole order for the platform.
     Confirm { id: i64 },
     /// 报关单号补录: attaches the customs declaration number; the order is then final.
-    Customs { id: i64, number: String },
+    /// With --file, 批量补录报关单号: every row of the broker's file (订单编号 + 报关单号, or
+    /// buyer + passport + total) judged, then the good rows declared in one transaction;
+    /// exit code 3 when any row was rejected (the answer lists each with why).
+    Customs {
+        #[arg(required_unless_present = "file", conflicts_with = "file")]
+        id: Option<i64>,
+        #[arg(required_unless_present = "file", conflicts_with = "file")]
+        number: Option<String>,
+        /// The broker's file (.xlsx, .xls, .ods, .csv; `orders customs-template` writes one).
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Judge every row and change nothing.
+        #[arg(long, requires = "file")]
+        dry_run: bool,
+        /// Write the rejected rows, with why, to this .xlsx.
+        #[arg(long, requires = "file")]
+        rejected: Option<PathBuf>,
+    },
+    /// The template of the customs file (批量补录报关单号) to OUT.xlsx.
+    CustomsTemplate { out: PathBuf },
     /// 重新打开: an order whose confirmation the platform refused (and does not hold) goes
     /// back to a draft, to be fixed and confirmed again.
     Reopen { id: i64 },
@@ -383,7 +403,12 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // A doctor's report on stdout is the whole answer: one JSON document.
-            if json && !matches!(e, CliError::Unhealthy | CliError::Reported(_)) {
+            if json
+                && !matches!(
+                    e,
+                    CliError::Unhealthy | CliError::Reported(_) | CliError::RowsRejected { .. }
+                )
+            {
                 let err = JsonError {
                     code: e.code(),
                     message: e.to_string(),
@@ -424,6 +449,9 @@ pub(crate) enum CliError {
     /// A store error the doctor's report has already shown (with its code).
     #[error(transparent)]
     Reported(StoreError),
+    /// Rows of a customs file were rejected; the answer (already printed) says why.
+    #[error("{rejected} of {rows} row(s) were rejected (see each row's reason)")]
+    RowsRejected { rejected: usize, rows: usize },
 }
 
 impl CliError {
@@ -437,6 +465,7 @@ impl CliError {
             CliError::NoLine { .. } => "line.not_found".into(),
             CliError::Unhealthy => "store.unhealthy".into(),
             CliError::Reported(e) => e.code().into(),
+            CliError::RowsRejected { .. } => "customs_bulk.rows_rejected".into(),
         }
     }
 
@@ -490,6 +519,7 @@ impl CliError {
             CliError::Sync(S::Api { .. }) => PLATFORM,
             CliError::Sync(S::Config(_) | S::Contract(_)) => FAILED,
             CliError::NoLine { .. } => 2,
+            CliError::RowsRejected { .. } => INVALID,
             CliError::Stdin(_)
             | CliError::Write { .. }
             | CliError::Unhealthy
@@ -507,7 +537,8 @@ impl CliError {
             | CliError::Write { .. }
             | CliError::NoLine { .. }
             | CliError::Unhealthy
-            | CliError::Reported(_) => &[],
+            | CliError::Reported(_)
+            | CliError::RowsRejected { .. } => &[],
         }
     }
 }
@@ -1082,7 +1113,22 @@ fn run(cli: Cli, edits: edit::LineEdits) -> Result<(), CliError> {
                     || format!("order {id} confirmed; queued for the platform"),
                 );
             }
-            OrdersCommand::Customs { id, number } => {
+            OrdersCommand::Customs {
+                file: Some(file),
+                dry_run,
+                rejected,
+                ..
+            } => customs::run_file(&mut store, output, &file, dry_run, rejected.as_ref())?,
+            OrdersCommand::CustomsTemplate { out } => {
+                xinbao_import::customs::write_template(&out)?;
+                output.answer(&serde_json::json!({ "path": out }), || {
+                    out.display().to_string()
+                });
+            }
+            OrdersCommand::Customs { id, number, .. } => {
+                let (Some(id), Some(number)) = (id, number) else {
+                    unreachable!("clap requires both without --file")
+                };
                 let no = orders::attach_customs_no(&mut store, CLI_ACTOR, id, &number)?;
                 output.answer(
                     &serde_json::json!({ "id": id, "state": "declared", "customs_no": no }),

@@ -33,6 +33,7 @@ codes! {
     CustomsFormat => "customs.format",
     CustomsYear => "customs.year",
     CustomsNotExport => "customs.not_export",
+    OrderNoFormat => "order_no.format",
     PassportFormat => "passport.format",
     CountryUnknown => "country.unknown",
     MonthFormat => "month.format",

@@ -12,6 +12,7 @@ pub mod matching;
 pub mod money;
 pub mod normalize;
 pub mod order;
+pub mod order_number;
 pub mod validate;
 
 pub use code::{Code, FieldError, Invalid};

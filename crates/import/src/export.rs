@@ -118,7 +118,7 @@ pub fn orders(
     sheet.set_name("信保订单").map_err(&e)?;
     let bold = header_format();
     let headers = [
-        "编号",
+        "订单编号",
         "订单状态",
         "采购商姓名",
         "护照号",
@@ -151,7 +151,7 @@ pub fn orders(
         }
         offset += page.orders.len() as u32;
         for o in &page.orders {
-            sheet.write_number(row, 0, o.id as f64).map_err(&e)?;
+            sheet.write_string(row, 0, &o.order_no).map_err(&e)?;
             sheet.write_string(row, 1, o.state.as_str()).map_err(&e)?;
             sheet
                 .write_string(row, 2, o.buyer_name.as_deref().unwrap_or(""))
@@ -214,8 +214,8 @@ pub fn order(store: &Store, order_id: i64, path: &Path, job: &Job) -> Result<u64
         .as_deref()
         .and_then(countries::by_alpha2)
         .map(|c| c.name_zh.to_string());
-    let rows: [(&str, Option<String>); 6] = [
-        ("订单编号", Some(order.id.to_string())),
+    let rows: [(&str, Option<String>); 7] = [
+        ("订单编号", Some(order.order_no.clone())),
         ("订单状态", Some(order.state.as_str().to_string())),
         ("采购商姓名", order.buyer_name.clone()),
         ("护照号", order.passport_no.clone()),
@@ -224,6 +224,7 @@ pub fn order(store: &Store, order_id: i64, path: &Path, job: &Job) -> Result<u64
             "总金额（美元）",
             order.total_cents.map(|c| Cents(c).to_string()),
         ),
+        ("报关单号", order.customs_no.clone()),
     ];
     for (i, (k, v)) in rows.iter().enumerate() {
         buyer

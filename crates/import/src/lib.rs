@@ -8,6 +8,7 @@
 pub mod cells;
 pub mod child;
 pub mod columns;
+pub mod customs;
 mod error;
 pub mod export;
 pub mod paste;

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod crash;
+pub mod customs_bulk;
 pub mod doctor;
 mod encryption;
 mod error;

@@ -256,7 +256,9 @@ class Editor {
 
     const buyer = h('fieldset.card', {},
       h('legend', {}, t('editor.buyer')),
-      h('div.form-grid', {}, ...BUYER_FIELDS.map((f) => this.buyerField(f)),
+      h('div.form-grid', {},
+        d ? h('label.field', {}, h('span.label', {}, t('editor.order_no')), h('output.mono', { 'data-testid': 'editor-order-no' }, d.order_no)) : null,
+        ...BUYER_FIELDS.map((f) => this.buyerField(f)),
         d?.customs_no ? h('label.field', {}, h('span.label', {}, t('editor.customs_no')), h('output.mono', {}, d.customs_no)) : null),
       h('datalist#country-options', {}, ...countryList().map((c) => h('option', { value: countryName(c.code) }, c.code))));
 

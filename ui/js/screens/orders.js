@@ -224,7 +224,7 @@ function row(o, refresh) {
       }, t('list.delete'))
       : null));
   return h('tr', { 'data-testid': 'order-row', dataset: { orderId: o.id }, on: { dblclick: open } },
-    h('td.num', {}, o.id),
+    h('td.mono.nowrap', { 'data-testid': 'order-no' }, o.order_no),
     h('td', { 'data-testid': 'order-buyer' }, o.buyer_name || h('span.muted', {}, t('list.unnamed'))),
     h('td', {}, revealable(o.passport_masked || '', () => call('reveal_passport', { id: o.id }), { label: t('reveal.passport_label') })),
     h('td', {}, o.country ? countryName(o.country) : ''),

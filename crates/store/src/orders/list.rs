@@ -93,6 +93,8 @@ impl SyncState {
 pub struct OrderSummary {
     pub id: i64,
     pub uuid: String,
+    /// 订单编号 (the same on every computer: [`xinbao_domain::order_number`]).
+    pub order_no: String,
     pub state: OrderState,
     pub buyer_name: Option<String>,
     pub passport_masked: Option<String>,
@@ -216,7 +218,15 @@ fn list_sql(q: &ListQuery) -> ListSql {
             let exact = bind(passport);
             format!("SELECT id FROM export_orders WHERE passport_no = {exact}")
         };
-        let own = format!("{own} UNION {by_passport}");
+        let mut own = format!("{own} UNION {by_passport}");
+        // 订单编号 as the broker quotes it: the order whose uuid starts so (its index).
+        if let Ok(start) = xinbao_domain::order_number::parse(term) {
+            let from = bind(start.as_str().into());
+            let to = bind(format!("{}~", start.as_str()));
+            own = format!(
+                "{own} UNION SELECT id FROM export_orders WHERE uuid >= {from} AND uuid < {to}"
+            );
+        }
         candidates = Some(format!("{own} UNION {merchants}"));
     }
     if let Some(state) = q.state {
@@ -351,9 +361,11 @@ pub fn list(store: &Store, q: &ListQuery) -> Result<OrderPage> {
             (_, None, true) => SyncState::Pending,
             (_, None, false) => SyncState::Synced,
         };
+        let uuid: String = r.get(1)?;
         Ok(OrderSummary {
             id: r.get(0)?,
-            uuid: r.get(1)?,
+            order_no: xinbao_domain::order_number::of(&uuid),
+            uuid,
             state,
             buyer_name: r.get(3)?,
             passport_masked: passport.as_deref().map(mask::passport),

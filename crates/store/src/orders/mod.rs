@@ -988,40 +988,53 @@ pub fn attach_customs_no(
             order: other,
         });
     }
-    let at = now();
+    declare_in(&tx, actor, &order, &customs_no, &now())?;
+    tx.commit()?;
+    Ok(customs_no)
+}
+
+/// Declares `order` (allowed to be, its number checked and free) with `customs_no` inside
+/// `tx`: the state, its audit row and the declaration queued for the platform. One order by
+/// hand and a whole file of them take this same step.
+pub(crate) fn declare_in(
+    tx: &rusqlite::Transaction,
+    actor: &str,
+    order: &OrderRow,
+    customs_no: &str,
+    at: &str,
+) -> Result<()> {
     tx.execute(
         "UPDATE export_orders SET state = 'declared', customs_no = ?2, declared_at = ?3, updated_at = ?3 WHERE id = ?1",
-        params![order_id, customs_no, at],
+        params![order.id, customs_no, at],
     )?;
     audit::record(
-        &tx,
-        &at,
+        tx,
+        at,
         Change {
             actor,
-            order_id,
+            order_id: order.id,
             entity: Entity::Order,
-            entity_id: order_id.to_string(),
+            entity_id: order.id.to_string(),
             action: "declare",
             before: Some(order_audit_json(order.state, &order.draft, None)),
             after: Some(order_audit_json(
                 OrderState::Declared,
                 &order.draft,
-                Some(&customs_no),
+                Some(customs_no),
             )),
         },
     )?;
     outbox::enqueue(
-        &tx,
-        &at,
-        order_id,
+        tx,
+        at,
+        order.id,
         kind::ORDER_DECLARE,
         &OrderDeclarePayload {
             order_uuid: order.uuid.clone(),
-            customs_no: customs_no.clone(),
-            declared_at: at.clone(),
-            base_rev: remote_rev(&tx, order_id)?,
+            customs_no: customs_no.to_string(),
+            declared_at: at.to_string(),
+            base_rev: remote_rev(tx, order.id)?,
         },
     )?;
-    tx.commit()?;
-    Ok(customs_no)
+    Ok(())
 }

@@ -25,6 +25,8 @@ pub struct LineDetail {
 pub struct OrderDetail {
     pub id: i64,
     pub uuid: String,
+    /// 订单编号 (the same on every computer: [`xinbao_domain::order_number`]).
+    pub order_no: String,
     pub state: OrderState,
     pub buyer_name: Option<String>,
     pub passport_no: Option<String>,
@@ -190,6 +192,7 @@ fn detail(store: &Store, order_id: i64, with_lines: bool) -> Result<OrderDetail>
         rejection,
         can_reopen: note.can_reopen,
         id: order.id,
+        order_no: xinbao_domain::order_number::of(&order.uuid),
         uuid: order.uuid,
         state: order.state,
         buyer_name: order.draft.buyer_name,
