@@ -38,7 +38,7 @@ impl From<ImportError> for UiError {
     }
 }
 
-fn words(state: &AppState, key: &str) -> String {
+pub(crate) fn words(state: &AppState, key: &str) -> String {
     let lang = state
         .with_store(|s| xinbao_store::settings::get(s, "language"))
         .ok()
@@ -110,7 +110,7 @@ fn hand_over(state: &AppState, path: PathBuf) -> Picked {
 }
 
 /// A random 53-bit token (JavaScript numbers hold it exactly), from the OS's random source.
-fn new_token() -> u64 {
+pub(crate) fn new_token() -> u64 {
     let bytes = uuid::Uuid::new_v4().into_bytes();
     u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) & ((1 << 53) - 1)
 }
@@ -157,6 +157,15 @@ pub async fn pick_ca_file(
 }
 
 /// Asks the clerk for a spreadsheet to import.
+/// The native dialog for a spreadsheet (the import's formats), titled by `title_key`.
+pub(crate) async fn pick_spreadsheet(
+    app: &AppHandle,
+    state: &AppState,
+    title_key: &str,
+) -> Option<Picked> {
+    pick_for_page(app, state, title_key, "import.filter_name", SPREADSHEETS).await
+}
+
 #[tauri::command]
 pub async fn import_pick_file(
     app: AppHandle,
@@ -599,7 +608,7 @@ pub fn open_log_folder(app: AppHandle) -> Result<(), UiError> {
 /// Asks where to save, then writes there on a worker thread with a connection of its own,
 /// reporting `export-progress` events (rows written); [`export_cancel`] stops it and the
 /// file is not written. `None` when the clerk cancels the dialog.
-async fn save_as(
+pub(crate) async fn save_as(
     app: &AppHandle,
     state: &AppState,
     title_key: &str,

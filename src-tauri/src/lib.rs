@@ -4,6 +4,7 @@
 
 mod account;
 mod commands;
+mod customs;
 mod error;
 mod files;
 mod gate;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub saved: Mutex<std::collections::HashMap<u64, PathBuf>>,
     /// The cancel flag of the export under way (one at a time: each asks where to save).
     pub exporting: Mutex<Option<Arc<std::sync::atomic::AtomicBool>>>,
+    /// The broker's customs files read this run, by token ([`customs`]).
+    pub customs_files: Mutex<Vec<(u64, customs::HeldFile)>>,
 }
 
 impl AppState {
@@ -122,6 +125,7 @@ impl AppState {
             accepting: Mutex::default(),
             saved: Mutex::default(),
             exporting: Mutex::default(),
+            customs_files: Mutex::default(),
         }
     }
 
@@ -456,6 +460,11 @@ pub fn run() {
             commands::match_apply_picked,
             commands::match_undo,
             commands::link_group,
+            customs::customs_pick_file,
+            customs::customs_preview,
+            customs::customs_apply,
+            customs::customs_export_rejected,
+            customs::customs_save_template,
             files::import_pick_file,
             files::import_inspect,
             files::import_stage,

@@ -16,6 +16,7 @@ import * as editor from './screens/editor.js';
 import * as linking from './screens/linking.js';
 import * as login from './screens/login.js';
 import * as sync from './screens/sync.js';
+import * as customsBulk from './screens/customs-bulk.js';
 import * as merchantOrders from './screens/merchant-orders.js';
 import * as settlement from './screens/settlement.js';
 import * as account from './screens/account.js';
@@ -160,6 +161,8 @@ async function route() {
     await account.render(view, info, session.clerk);
   } else if (hash === '#/sync') {
     await sync.render(view);
+  } else if (hash === '#/customs-bulk') {
+    await customsBulk.render(view);
   } else {
     await orders.render(view);
   }

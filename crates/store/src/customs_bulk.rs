@@ -81,6 +81,8 @@ pub struct Verdict {
     /// The order the row names, when one was found.
     pub order_id: Option<i64>,
     pub order_no: Option<String>,
+    /// The order number as the file wrote it (shown where no order was found).
+    pub file_order_no: String,
     /// The customs number as it will be stored (normalised), else as the file gave it.
     pub customs_no: String,
     /// For a format problem: the field (`order_no`, `customs_no`, `passport_no`, `total`,
@@ -189,6 +191,7 @@ fn verdict(row: &CustomsRow, status: Status, reason: impl Into<String>) -> Verdi
         status,
         order_id: None,
         order_no: None,
+        file_order_no: row.order_no.trim().to_string(),
         customs_no: row.customs_no.trim().to_string(),
         field: None,
         code: None,

@@ -118,6 +118,7 @@ export async function render(view) {
         'data-testid': 'export-orders',
         on: { click: () => saveFile('export_orders', { query: { ...query(), limit: null, offset: null } }) },
       }, t('list.export')),
+      h('a.btn', { href: '#/customs-bulk', 'data-testid': 'customs-bulk' }, t('customs_bulk.title')),
       h('a.btn.btn-primary', { href: '#/orders/new', 'data-testid': 'new-order' }, t('nav.new_order'))));
   const filterBar = h('div.filter-bar', { role: 'search' },
     h('label.inline.search', { for: 'list-search' }, t('list.search'), search),
