@@ -8,24 +8,22 @@ use crate::error::UiError;
 use crate::files::{self, Picked, Saved};
 use crate::AppState;
 use serde::Serialize;
+use std::sync::Arc;
 use tauri::{AppHandle, State};
 use xinbao_store::customs_bulk::{self, Applied, CustomsRow, Preview};
 
 type Res<T> = Result<T, UiError>;
 
-/// A broker's file read this run: its rows, by the token the page holds.
-pub struct HeldFile {
-    rows: std::sync::Arc<Vec<CustomsRow>>,
-}
+/// A broker's file read this run: its rows, held by the token the page holds.
+pub type HeldRows = Arc<Vec<CustomsRow>>;
 
 /// The files held at once (a clerk previews one, maybe two): the oldest goes first.
 const MOST_HELD: usize = 4;
 
-/// What the page gets for a chosen file: its token, its name and every row's verdict.
+/// What the page gets for a chosen file: its token and every row's verdict.
 #[derive(Serialize)]
 pub struct CustomsFile {
     file: u64,
-    file_name: String,
     preview: Preview,
 }
 
@@ -37,11 +35,7 @@ pub async fn customs_pick_file(app: AppHandle, state: State<'_, AppState>) -> Re
 
 /// Reads the chosen file (by its one-use token) and judges every row; changes nothing.
 #[tauri::command(async)]
-pub fn customs_preview(
-    state: State<'_, AppState>,
-    token: u64,
-    file_name: String,
-) -> Res<CustomsFile> {
+pub fn customs_preview(state: State<'_, AppState>, token: u64) -> Res<CustomsFile> {
     let path = files::take_path(&state, token)?;
     let rows = xinbao_import::customs::read(&path)?;
     let preview = state.as_clerk_job(|s, _| customs_bulk::preview(s, &rows))?;
@@ -53,27 +47,18 @@ pub fn customs_preview(
     if held.len() >= MOST_HELD {
         held.remove(0);
     }
-    held.push((
-        file,
-        HeldFile {
-            rows: std::sync::Arc::new(rows),
-        },
-    ));
-    Ok(CustomsFile {
-        file,
-        file_name,
-        preview,
-    })
+    held.push((file, Arc::new(rows)));
+    Ok(CustomsFile { file, preview })
 }
 
-fn held_rows(state: &AppState, file: u64) -> Res<std::sync::Arc<Vec<CustomsRow>>> {
+fn held_rows(state: &AppState, file: u64) -> Res<HeldRows> {
     state
         .customs_files
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .iter()
         .find(|(t, _)| *t == file)
-        .map(|(_, f)| f.rows.clone())
+        .map(|(_, rows)| rows.clone())
         .ok_or_else(|| UiError::new("import.no_file", format!("no customs file {file}")))
 }
 

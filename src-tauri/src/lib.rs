@@ -47,7 +47,7 @@ pub struct AppState {
     /// The cancel flag of the export under way (one at a time: each asks where to save).
     pub exporting: Mutex<Option<Arc<std::sync::atomic::AtomicBool>>>,
     /// The broker's customs files read this run, by token ([`customs`]).
-    pub customs_files: Mutex<Vec<(u64, customs::HeldFile)>>,
+    pub customs_files: Mutex<Vec<(u64, customs::HeldRows)>>,
 }
 
 impl AppState {

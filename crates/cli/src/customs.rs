@@ -46,8 +46,7 @@ pub(crate) fn run_file(
         || {
             for v in &preview.rows {
                 let order = v.order_no.as_deref().unwrap_or("-");
-                let status = serde_json::to_value(v.status).unwrap_or_default();
-                let status = status.as_str().unwrap_or_default();
+                let status = v.status.as_str();
                 if v.reason.is_empty() {
                     println!("row {}: {order} {} {status}", v.row_no, v.customs_no);
                 } else {

@@ -124,7 +124,6 @@ pub fn read(path: &Path) -> Result<Vec<CustomsRow>, ImportError> {
     let mut header: Option<Vec<Option<usize>>> = None;
     let mut rows = Vec::new();
     let mut scanned = 0u32;
-    let mut failure: Option<ImportError> = None;
     book.read(
         path,
         None,
@@ -151,19 +150,15 @@ pub fn read(path: &Path) -> Result<Vec<CustomsRow>, ImportError> {
                 return Ok(scanned < HEADER_SCAN);
             };
             if rows.len() >= MAX_ROWS {
-                failure = Some(ImportError::TooManyRows {
+                return Err(ImportError::TooManyRows {
                     path: path.into(),
                     max: MAX_ROWS as u64,
                 });
-                return Ok(false);
             }
             rows.push(customs_row(&row, columns, is_1904.get()));
             Ok(true)
         },
     )?;
-    if let Some(e) = failure {
-        return Err(e);
-    }
     let Some(columns) = header else {
         return Err(ImportError::MissingColumns {
             path: path.into(),
@@ -334,12 +329,9 @@ pub fn write_rejected(
         sheet
             .write_number(out, 5, f64::from(row.row_no))
             .map_err(&e)?;
-        let status = serde_json::to_value(verdict.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let status = verdict.status.as_str();
         let words =
-            xinbao_i18n::text("zh-CN", &format!("customs_bulk.status.{status}")).unwrap_or(&status);
+            xinbao_i18n::text("zh-CN", &format!("customs_bulk.status.{status}")).unwrap_or(status);
         sheet
             .write_string_with_format(out, 6, format!("{words}：{}", verdict.reason), &red)
             .map_err(&e)?;

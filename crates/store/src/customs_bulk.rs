@@ -35,8 +35,7 @@ pub struct CustomsRow {
 }
 
 /// What a row does (or why not). The words are the translation tables' `customs_bulk.status.*`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Status {
     /// Declared by this file.
     WillDeclare,
@@ -64,12 +63,35 @@ pub enum Status {
 }
 
 impl Status {
+    /// The stable name the CLI's JSON, the window and the translation keys use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::WillDeclare => "will_declare",
+            Status::AlreadyDeclared => "already_declared",
+            Status::Duplicate => "duplicate",
+            Status::NotConfirmed => "not_confirmed",
+            Status::DeclaredOtherNumber => "declared_other_number",
+            Status::UnknownOrder => "unknown_order",
+            Status::AmbiguousOrder => "ambiguous_order",
+            Status::NumberTaken => "number_taken",
+            Status::ConflictInFile => "conflict_in_file",
+            Status::BadFormat => "bad_format",
+            Status::NoOrder => "no_order",
+        }
+    }
+
     /// Rows the file cannot apply: listed in the rejected-rows export with their reason.
     pub fn rejected(self) -> bool {
         !matches!(
             self,
             Status::WillDeclare | Status::AlreadyDeclared | Status::Duplicate
         )
+    }
+}
+
+impl Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -375,43 +397,38 @@ fn in_file_conflicts(verdicts: &mut [Verdict], found: &[Option<Found>]) {
             by_number.entry(f.customs_no.as_str()).or_default().push(i);
         }
     }
+    let of = |i: usize| found[i].as_ref().expect("grouped rows were found");
+    let differ = |rows: &[usize], key: &dyn Fn(&Found) -> String| {
+        rows.iter().any(|&i| key(of(i)) != key(of(rows[0])))
+    };
     let mut conflicted = vec![false; verdicts.len()];
-    for (rows, what) in by_order
+    let groups = by_order
         .values()
-        .map(|r| (r, "gives this order another customs number"))
+        .filter(|rows| differ(rows, &|f| f.customs_no.clone()))
+        .map(|rows| (rows, "gives this order another customs number"))
         .chain(
             by_number
                 .values()
-                .map(|r| (r, "gives this customs number to another order")),
-        )
-    {
-        let distinct = |key: fn(&Found) -> String| {
-            let mut keys: Vec<String> = rows
+                .filter(|rows| differ(rows, &|f| f.order.id.to_string()))
+                .map(|rows| (rows, "gives this customs number to another order")),
+        );
+    for (rows, what) in groups {
+        for &i in rows {
+            let others: Vec<u32> = rows
                 .iter()
-                .filter_map(|&i| found[i].as_ref().map(key))
+                .filter(|&&j| j != i)
+                .map(|&j| verdicts[j].row_no)
                 .collect();
-            keys.sort();
-            keys.dedup();
-            keys.len()
-        };
-        if distinct(|f| f.customs_no.clone()) > 1 || distinct(|f| f.order.id.to_string()) > 1 {
-            for &i in rows {
-                let others: Vec<u32> = rows
-                    .iter()
-                    .filter(|&&j| j != i)
-                    .map(|&j| verdicts[j].row_no)
-                    .collect();
-                let v = &mut verdicts[i];
-                if !conflicted[i] {
-                    v.other_rows.clear();
-                    v.reason = format!("row {} {what}", join_rows(&others));
-                }
-                conflicted[i] = true;
-                v.status = Status::ConflictInFile;
-                v.other_rows.extend(others);
-                v.other_rows.sort();
-                v.other_rows.dedup();
+            let v = &mut verdicts[i];
+            if !conflicted[i] {
+                v.other_rows.clear();
+                v.reason = format!("row {} {what}", join_rows(&others));
             }
+            conflicted[i] = true;
+            v.status = Status::ConflictInFile;
+            v.other_rows.extend(others);
+            v.other_rows.sort();
+            v.other_rows.dedup();
         }
     }
     for rows in by_order.values() {

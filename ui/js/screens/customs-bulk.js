@@ -95,8 +95,8 @@ export async function render(view) {
     status.textContent = t('customs_bulk.reading', { name: picked.file_name });
     clear(result);
     try {
-      const read = await call('customs_preview', { token: picked.token, fileName: picked.file_name });
-      status.textContent = t('customs_bulk.read', { name: read.file_name });
+      const read = await call('customs_preview', { token: picked.token });
+      status.textContent = t('customs_bulk.read', { name: picked.file_name });
       show(read.file, read.preview, false);
     } catch (err) {
       status.textContent = errorText(err);
